@@ -1,0 +1,52 @@
+# tecpet_erp_sync: two commands for a fresh machine.
+#   make demo   set everything up, create a demo database and serve Odoo on http://localhost:8069
+#   make test   run every test tier and the static checks
+# Odoo 18 is looked for in $ODOO_SRC, else ~/.cache/tecpet_erp_sync/odoo-18.0 (cloned if absent).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+RUN := tools/run.sh
+DEMO_DB ?= tecpet_demo
+DEMO_PORT ?= 8069
+SANDBOX_PORT ?= 8070
+
+.PHONY: help setup odoo venv postgres browser demo test lint test-python test-odoo wheel bench soak clean-db
+
+help:
+	@echo "make demo  - set up and serve Odoo with the addon and demo data on http://localhost:$(DEMO_PORT)"
+	@echo "make test  - static checks, pure-Python tests and Odoo tests"
+
+setup: odoo venv postgres browser
+
+odoo:
+	@tools/ensure_odoo.sh
+
+venv: odoo
+	@tools/ensure_venv.sh
+
+postgres:
+	@tools/ensure_postgres.sh
+
+browser:
+	@tools/ensure_browser.sh
+
+demo: setup
+	@tools/demo.sh $(DEMO_DB) $(DEMO_PORT) $(SANDBOX_PORT)
+
+test: setup
+	@tools/test.sh
+
+lint: venv
+	@$(RUN) tools/lint.sh
+
+test-python: venv
+	@$(RUN) python -m pytest tests -q
+
+test-odoo: setup
+	@$(RUN) python tools/run_odoo_tests.py
+
+wheel: venv
+	@$(RUN) pip wheel --no-deps -w dist tecpet_erp_sync/
+
+clean-db: postgres
+	@$(RUN) bash -c 'for db in $$(psql -tA -d postgres -c "select datname from pg_database where datname like '"'"'tecpet_%'"'"'"); do dropdb --force "$$db"; done'
