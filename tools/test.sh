@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make test`: every tier, in order of speed. Each tier's failure (or skip, or empty
+# collection) fails the run; the summary at the end lists each tier's result.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+RUN=tools/run.sh
+declare -A result
+order=(static python odoo)
+
+"$RUN" tools/lint.sh; result[static]=$?
+# pytest exits 5 when it collected nothing: that is a failure here too.
+"$RUN" python -m pytest tests -q -p no:cacheprovider; result[python]=$?
+"$RUN" python tools/run_odoo_tests.py; result[odoo]=$?
+
+echo
+echo "== make test summary =="
+status=0
+for tier in "${order[@]}"; do
+    if [ "${result[$tier]}" = 0 ]; then echo "  $tier: passed"; else echo "  $tier: FAILED (exit ${result[$tier]})"; status=1; fi
+done
+exit $status
