@@ -1,0 +1,168 @@
+"""The provider contract: the plain data the Odoo side sends and the results it gets back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Protocol
+
+
+class DocState(str, Enum):
+    """Keys of ``account.move.service_order_state`` (PRODUCT.md 2.2), also used per document."""
+
+    PROCESSING = "processing"
+    OPEN = "open"
+    FULFILLED = "fulfilled"
+    AWAITING_ISSUE = "awaiting_issue"
+    ISSUED = "issued"
+    CANCELED = "canceled"
+    ERROR = "error"
+
+
+class DocType(str, Enum):
+    SERVICE_ORDER = "service_order"  # OS: service lines (and lines without product)
+    SALES_ORDER = "sales_order"  # PV: goods lines, with a stock exit in the ERP
+
+
+class LineKind(str, Enum):
+    SERVICE = "service"
+    GOODS = "goods"
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str
+    number: str
+    district: str  # bairro
+    city: str
+    state_code: str  # UF, two letters
+    zip_code: str  # CEP, digits only
+    complement: str = ""
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    document: str  # CPF (11) or CNPJ (14), digits only
+    is_company: bool
+    address: Address
+    phone: str = ""  # as typed by the user; formatted per provider by the client
+    email: str = ""
+    state_registration: str = ""  # IE
+
+
+@dataclass(frozen=True)
+class Line:
+    kind: LineKind
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    product_code: str = ""  # Odoo internal reference (default_code), used to find/create the ERP product
+    unit: str = "UN"
+    discount_percent: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class Installment:
+    due_date: dt.date
+    amount: Decimal
+    payment_method: str = ""  # provider's name/id for the method (from the integration's mapping)
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """One ERP document to create: an OS (services) or a PV (goods)."""
+
+    doc_type: DocType
+    marker: str  # unique per Odoo database and document, e.g. "ODOO:<dbuuid8>:<document id>"
+    reference: str  # the invoice number shown to people (e.g. INV/2026/00042)
+    customer: Customer
+    lines: tuple[Line, ...]
+    installments: tuple[Installment, ...]
+    issue_date: dt.date
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class DocRef:
+    """A document already known to exist in the ERP."""
+
+    doc_type: DocType
+    external_id: str
+    marker: str = ""
+
+
+@dataclass(frozen=True)
+class PushResult:
+    external_id: str
+    external_number: str
+    state: DocState  # normally OPEN right after creation
+    adopted: bool = False  # True when an earlier attempt's document was found by marker and reused
+    url: str = ""  # where a person can open it in the ERP, if the ERP has such a URL
+
+
+@dataclass(frozen=True)
+class RemoteStatus:
+    doc_type: DocType
+    external_id: str
+    state: DocState
+    external_number: str = ""
+    note_number: str = ""  # number of the fiscal note once issued
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """Result of an incremental read-back: states of changed documents and where to resume."""
+
+    statuses: tuple[RemoteStatus, ...]
+    cursor: str  # opaque; pass it back as ``since`` next time
+    calls: int = 0  # HTTP calls spent, for benchmarks
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    account_name: str
+    detail: str = ""
+
+
+class ErpProvider(Protocol):
+    """What the Odoo side needs from an ERP. Implementations: VhsysClient, BlingClient."""
+
+    def test_connection(self) -> ConnectionInfo: ...
+
+    def push(self, order: OrderRequest, *, maybe_exists: bool = False) -> PushResult:
+        """Create the document with all its parts (customer, items, installments, stock exit).
+
+        With ``maybe_exists`` (an earlier attempt may have reached the ERP), search for
+        ``order.marker`` first and adopt what is found, completing or rolling back a half-built
+        document. Never creates a second document for one marker.
+        """
+        ...
+
+    def find(self, doc_type: DocType, marker: str, issue_date: dt.date) -> DocRef | None:
+        """The live document carrying ``marker``, if an earlier send created it (else None)."""
+        ...
+
+    def cancel(self, ref: DocRef) -> RemoteStatus:
+        """Cancel in the ERP. Raises DataError if a fiscal note was already issued."""
+        ...
+
+    def fetch_changes(self, refs: list[DocRef], since: str | None) -> ChangeSet:
+        """States of the given documents that changed since the cursor (None: read all given)."""
+        ...
+
+    def issue_note(self, ref: DocRef) -> RemoteStatus:
+        """Ask the ERP to issue the fiscal note of a fulfilled document."""
+        ...
+
+
+@dataclass
+class Credentials:
+    """Secrets handed to a client. ``repr`` never shows them, so they cannot leak into logs."""
+
+    values: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def get(self, key: str) -> str:
+        return self.values.get(key) or ""

@@ -1,0 +1,50 @@
+"""Typed ERP errors. The Odoo side maps each one to an error kind and a user message."""
+
+from __future__ import annotations
+
+
+class ErpError(Exception):
+    """Base class. ``message`` is safe to show to a user: it never contains credentials."""
+
+    kind = "internal"  # data | connection | internal (tecpet.erp.document.error_kind)
+    retryable = False
+
+    def __init__(self, message: str, *, erp_message: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.erp_message = erp_message
+
+
+class DataError(ErpError):
+    """The ERP rejected the data (customer, product...). The user fixes the record and reprocesses."""
+
+    kind = "data"
+
+    def __init__(self, message: str, *, field: str = "", erp_message: str = ""):
+        super().__init__(message, erp_message=erp_message)
+        self.field = field
+
+
+class AuthError(ErpError):
+    """Credentials rejected or revoked. Stop calling until an administrator fixes the integration."""
+
+    kind = "connection"
+
+
+class TransientError(ErpError):
+    """Timeout, 5xx, HTML error page, VHSYS outage body: nothing was applied, retry later."""
+
+    kind = "connection"
+    retryable = True
+
+
+class RateLimited(TransientError):
+    """HTTP 429. ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float = 1.0, erp_message: str = ""):
+        super().__init__(message, erp_message=erp_message)
+        self.retry_after = retry_after
+
+
+class UnknownOutcome(TransientError):
+    """A write may or may not have been applied (timeout after sending). Search by marker before retrying."""
