@@ -1,0 +1,171 @@
+"""Values as the ERPs expect them: masks, phone numbers, decimals, and the contract customer.
+
+Plain functions, no Odoo. VHSYS stores CPF/CNPJ/CEP/phone masked and compares them as text, Bling
+wants digits or its own masks, and both want decimals with a dot (``erp-apis/vhsys.md`` §7,
+``erp-apis/bling.md`` §7). Keeping every format here means each client formats the same way and
+the formats are tested once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+import phonenumbers
+
+from .contract import Address, Customer
+
+if TYPE_CHECKING:  # validation imports this module; the annotation is all we need from it
+    from .validation import RawCustomer
+
+CENT = Decimal("0.01")
+QUANTITY_STEP = Decimal("0.0001")  # ERPs take up to 4 decimals in quantities
+
+# Numbers a person can be called on with an area code (DDD): what "(11) 99999-9999" can express.
+# Toll-free (0800), shared-cost (0300, 4004) and the like are valid numbers but have no DDD,
+# and Bling rejects them (erp-apis/bling.md §7).
+_DDD_PHONE_TYPES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    }
+)
+_NON_DIGITS = re.compile(r"[^0-9]")  # not \D: that keeps non-ASCII digits such as "١"
+
+
+def clean_text(value: str) -> str:
+    """Text as typed, minus what nobody means to send: NFC form, no invisible format characters
+    (zero-width spaces, BOM, soft hyphen, bidi marks: copy-paste leftovers), and every run of
+    whitespace (tabs, newlines, no-break spaces) turned into one space, trimmed.
+
+    Other control characters are kept, so that validation can report them instead of hiding them.
+    """
+    text = unicodedata.normalize("NFC", value or "")
+    return " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Cf").split())
+
+
+def digits(value: str) -> str:
+    """The ASCII digits of ``value``, in order: strips masks from CPF, CNPJ, CEP and phones.
+
+    NFKC first, so full-width digits typed on some keyboards count as the digits they look like.
+    """
+    return _NON_DIGITS.sub("", unicodedata.normalize("NFKC", value or ""))
+
+
+def _exact_digits(value: str, length: int, what: str) -> str:
+    found = digits(value)
+    if len(found) != length:
+        raise ValueError(f"a {what} has {length} digits, got {len(found)} in {value!r}")
+    return found
+
+
+def format_cpf(value: str) -> str:
+    """CPF as ``000.000.000-00`` (the VHSYS mask)."""
+    d = _exact_digits(value, 11, "CPF")
+    return f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}"
+
+
+def format_cnpj(value: str) -> str:
+    """CNPJ as ``00.000.000/0000-00`` (the VHSYS mask)."""
+    d = _exact_digits(value, 14, "CNPJ")
+    return f"{d[:2]}.{d[2:5]}.{d[5:8]}/{d[8:12]}-{d[12:]}"
+
+
+def format_document(value: str) -> str:
+    """CPF or CNPJ, masked, chosen by the number of digits (11 or 14)."""
+    return format_cpf(value) if len(digits(value)) == 11 else format_cnpj(value)
+
+
+def format_cep_vhsys(value: str) -> str:
+    """CEP as ``00.000-000``: the mask of the VHSYS examples (erp-apis/vhsys.md §3.1)."""
+    d = _exact_digits(value, 8, "CEP")
+    return f"{d[:2]}.{d[2:5]}-{d[5:]}"
+
+
+def format_cep_bling(value: str) -> str:
+    """CEP as ``00000-000``: the mask of the Bling examples (erp-apis/bling.md §7)."""
+    d = _exact_digits(value, 8, "CEP")
+    return f"{d[:5]}-{d[5:]}"
+
+
+def parse_phone_br(value: str) -> str | None:
+    """National significant number (DDD + 8 or 9 digits) of a Brazilian landline or mobile, or None.
+
+    ``phonenumbers`` knows the DDDs and which prefixes are mobiles; it accepts +55, a leading 0 and
+    any punctuation. Numbers of other countries and numbers without a DDD give None.
+    """
+    try:
+        number = phonenumbers.parse(value or "", "BR")
+    except phonenumbers.NumberParseException:
+        return None
+    if (
+        phonenumbers.region_code_for_number(number) != "BR"
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) not in _DDD_PHONE_TYPES
+    ):
+        return None
+    return phonenumbers.national_significant_number(number)
+
+
+def format_phone_br(value: str) -> str:
+    """``(11) 99999-9999`` or ``(11) 3333-4444``: the mask both ERPs show in their examples.
+
+    Raises ValueError when ``value`` is not a Brazilian landline or mobile (validate first).
+    """
+    national = parse_phone_br(value)
+    if national is None:
+        raise ValueError(f"not a Brazilian landline or mobile number: {value!r}")
+    ddd, local = national[:2], national[2:]
+    return f"({ddd}) {local[:-4]}-{local[-4:]}"
+
+
+def _finite(value: Decimal | int | str) -> Decimal:
+    number = value if isinstance(value, Decimal) else Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
+
+
+def money(value: Decimal | int | str) -> str:
+    """Amount with a dot and exactly 2 decimals, rounded half up: ``"10.00"``.
+
+    VHSYS rejects commas (erp-apis/vhsys.md §7); ``:f`` avoids exponent forms such as ``1E+2``,
+    and a rounded-away negative zero is sent as ``0.00``.
+    """
+    rounded = _finite(value).quantize(CENT, ROUND_HALF_UP)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:f}"
+
+
+def quantity(value: Decimal | int | str) -> str:
+    """Quantity with a dot, 2 to 4 decimals, rounded half up: ``"1.00"``, ``"0.333"``, ``"2.50"``."""
+    rounded = _finite(value).quantize(QUANTITY_STEP, ROUND_HALF_UP)
+    whole, _, fraction = f"{rounded.copy_abs() if rounded.is_zero() else rounded:f}".partition(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
+def customer_from_raw(raw: RawCustomer) -> Customer:
+    """The contract customer of a partner that passed ``validation.validate_customer``.
+
+    Document and CEP become digits only, texts are cleaned as validation saw them, the UF is upper
+    case, and the phone is the landline if there is one, else the mobile (still as typed: each
+    client formats it its own way).
+    """
+    return Customer(
+        name=clean_text(raw.name),
+        document=digits(raw.vat),
+        is_company=raw.is_company,
+        address=Address(
+            street=clean_text(raw.street),
+            number=clean_text(raw.street_number),
+            district=clean_text(raw.district),
+            city=clean_text(raw.city),
+            state_code=clean_text(raw.state_code).upper(),
+            zip_code=digits(raw.zip_code),
+            complement=clean_text(raw.complement),
+        ),
+        phone=clean_text(raw.phone) or clean_text(raw.mobile),
+        email=clean_text(raw.email),
+    )
