@@ -1,0 +1,83 @@
+"""Fault injection: rules that make the next matching requests fail in a chosen way."""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+from dataclasses import dataclass, field
+
+# What each fault does (applied by the server around the emulator's handler):
+FAULTS = {
+    "timeout_after_write": "apply the request, then hold the connection and close it without answering",
+    "timeout_before_write": "hold the connection and close it without answering; nothing is applied",
+    "rate_limit": "answer 429 with the provider's body; nothing is applied",
+    "server_error": "answer HTTP 500; nothing is applied",
+    "server_error_after_write": "apply the request, then answer HTTP 500",
+    "html_error": "answer an HTML error page instead of JSON; nothing is applied",
+    "outage": "VHSYS: HTTP 200 with {code: 404, 'Erro ao comunicar com a API'}; Bling: HTTP 503",
+    "revoked_token": "revoke the account's credentials until reset (VHSYS 403, Bling 401 invalid_token)",
+}
+APPLIES_WRITE = {"timeout_after_write", "server_error_after_write"}
+
+
+@dataclass
+class FaultRule:
+    fault: str
+    provider: str = "*"  # vhsys | bling | *
+    method: str = "*"
+    path: str = ""  # regular expression searched in the provider-relative path
+    count: int = 1  # how many requests it hits; -1 = until removed
+    probability: float = 1.0
+    delay: float = 2.0  # seconds a "timeout" holds the connection
+    hits: int = 0
+    id: int = 0
+
+    def matches(self, provider: str, method: str, path: str, rng: random.Random) -> bool:
+        return (
+            self.count != 0
+            and self.provider in ("*", provider)
+            and self.method in ("*", method.upper())
+            and re.search(self.path, path) is not None
+            and (self.probability >= 1.0 or rng.random() < self.probability)
+        )
+
+
+@dataclass
+class FaultPlan:
+    rules: list[FaultRule] = field(default_factory=list)
+    seed: int = 0
+    injected: int = 0
+
+    def __post_init__(self):
+        self._lock = threading.Lock()
+        self._rng = random.Random(self.seed)
+        self._next_id = 1
+
+    def add(self, **spec) -> FaultRule:
+        if spec.get("fault") not in FAULTS:
+            raise ValueError(f"unknown fault {spec.get('fault')!r}; known: {', '.join(FAULTS)}")
+        with self._lock:
+            rule = FaultRule(**spec, id=self._next_id)
+            self._next_id += 1
+            self.rules.append(rule)
+            return rule
+
+    def clear(self, seed: int | None = None) -> None:
+        with self._lock:
+            self.rules.clear()
+            if seed is not None:
+                self.seed = seed
+                self._rng = random.Random(seed)
+
+    def take(self, provider: str, method: str, path: str) -> FaultRule | None:
+        """The first rule matching this request, consumed once; None when the request runs normally."""
+        with self._lock:
+            for rule in self.rules:
+                if rule.matches(provider, method, path, self._rng):
+                    if rule.count > 0:
+                        rule.count -= 1
+                    rule.hits += 1
+                    self.injected += 1
+                    return rule
+            return None
