@@ -1,0 +1,234 @@
+"""Bling v3 OAuth 2.0 (authorization code) token management.
+
+Bling issues an access token for 6 hours and a refresh token for 30 days, and every refresh
+*rotates* the refresh token: the old one stops working at once. Two workers that refresh at the
+same time would therefore lock the integration out (the loser sends a dead refresh token and
+gets ``invalid_grant``). ``BlingTokenManager`` prevents that with a single-flight refresh under
+the store's lock: reload, re-check, refresh once, save both tokens together.
+
+The store is a small protocol so the Odoo side can keep the tokens on the integration record
+and serialise refreshes across processes with a row lock (``SELECT ... FOR UPDATE``).
+Tokens and the client secret never appear in messages, logs or ``repr``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .errors import AuthError, ErpError, RateLimited, TransientError
+from .http import HttpTransport
+
+REFRESH_MARGIN = 300.0  # refresh when the access token expires within 5 minutes
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """One access/refresh token pair. ``expires_at`` is a Unix timestamp (seconds)."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    expires_at: float
+    scope: str = ""
+    token_type: str = "Bearer"
+
+    def expires_within(self, seconds: float, now: float | None = None) -> bool:
+        return self.expires_at - (time.time() if now is None else now) <= seconds
+
+    @classmethod
+    def from_response(cls, body: dict[str, Any], now: float) -> TokenSet:
+        try:
+            expires_in = float(body.get("expires_in") or 21600)
+            return cls(
+                access_token=str(body["access_token"]),
+                refresh_token=str(body["refresh_token"]),
+                expires_at=now + expires_in,
+                scope=str(body.get("scope") or ""),
+                token_type=str(body.get("token_type") or "Bearer"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ErpError("Bling answered the token request without a usable token pair.") from exc
+
+
+class TokenStore(Protocol):
+    """Where the tokens live. ``lock()`` serialises refreshes (across processes on the Odoo side).
+
+    ``load()`` called inside ``lock()`` must return what another holder of the lock saved last
+    (the Odoo implementation reads the row it locked); ``save()`` must persist both tokens at once.
+    """
+
+    def load(self) -> TokenSet | None: ...
+
+    def save(self, tokens: TokenSet) -> None: ...
+
+    def lock(self) -> AbstractContextManager[None]: ...
+
+
+class MemoryTokenStore:
+    """In-memory store for tests, scripts and the sandbox: a threading lock guards refreshes."""
+
+    def __init__(self, tokens: TokenSet | None = None):
+        self._tokens = tokens
+        self._lock = threading.RLock()
+
+    def load(self) -> TokenSet | None:
+        return self._tokens
+
+    def save(self, tokens: TokenSet) -> None:
+        self._tokens = tokens
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        with self._lock:
+            yield
+
+    def __repr__(self) -> str:
+        return f"MemoryTokenStore(has_tokens={self._tokens is not None})"
+
+
+class BlingTokenManager:
+    """Obtains, caches and refreshes Bling tokens for one app installation (one Bling account)."""
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        store: TokenStore,
+        *,
+        authorize_endpoint: str = "",
+        jwt: bool = False,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        clock: Callable[[], float] = time.time,
+        refresh_margin: float = REFRESH_MARGIN,
+    ):
+        self.token_url = token_url
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.store = store
+        # Bling documents https://www.bling.com.br/Api/v3/oauth/authorize next to .../oauth/token
+        self.authorize_endpoint = authorize_endpoint or _sibling(token_url, "authorize")
+        self.jwt = jwt  # send ``enable-jwt: 1`` on token calls (JWT tokens); do not mix kinds
+        self.refresh_margin = refresh_margin
+        self._clock = clock
+        self._http = HttpTransport(token_url, timeout=timeout, read_retries=0)
+        self.refresh_count = 0  # refreshes done by this manager, for tests
+
+    def __repr__(self) -> str:
+        return f"BlingTokenManager(token_url={self.token_url!r}, client_id={self.client_id!r})"
+
+    # -- authorization code flow -----------------------------------------------------------
+    def authorize_url(self, state: str, redirect_uri: str | None = None) -> str:
+        """Where to send the administrator's browser to grant access (the *Connect* button)."""
+        params = {"response_type": "code", "client_id": self.client_id, "state": state}
+        if redirect_uri:
+            params["redirect_uri"] = redirect_uri
+        return f"{self.authorize_endpoint}?{urllib.parse.urlencode(params)}"
+
+    def exchange_code(self, code: str, redirect_uri: str | None = None) -> TokenSet:
+        """Trade the callback's ``code`` (single use, valid 1 minute) for tokens, and save them."""
+        form = {"grant_type": "authorization_code", "code": code}
+        if redirect_uri:
+            form["redirect_uri"] = redirect_uri
+        with self.store.lock():
+            tokens = self._token_call(form, what="authorization code")
+            self.store.save(tokens)
+        return tokens
+
+    # -- access tokens ---------------------------------------------------------------------
+    def access_token(self) -> str:
+        """A valid access token, refreshed first if it expires within ``refresh_margin`` seconds."""
+        tokens = self.store.load()
+        if tokens is not None and not tokens.expires_within(self.refresh_margin, self._clock()):
+            return tokens.access_token
+        with self.store.lock():
+            tokens = self.store.load()  # another worker may have refreshed while we waited
+            if tokens is None:
+                raise AuthError("Bling is not connected: press Connect on the integration to authorise it.")
+            if tokens.expires_within(self.refresh_margin, self._clock()):
+                tokens = self._refresh_locked(tokens)
+            return tokens.access_token
+
+    def refresh(self, stale_access_token: str = "") -> str:
+        """Force a refresh after Bling answered 401 to ``stale_access_token``.
+
+        Single-flight: if the stored token is no longer the stale one, somebody else refreshed
+        already and that token is returned without another refresh.
+        """
+        with self.store.lock():
+            tokens = self.store.load()
+            if tokens is None:
+                raise AuthError("Bling is not connected: press Connect on the integration to authorise it.")
+            if (
+                stale_access_token
+                and tokens.access_token != stale_access_token
+                and not tokens.expires_within(self.refresh_margin, self._clock())
+            ):
+                return tokens.access_token
+            return self._refresh_locked(tokens).access_token
+
+    def _refresh_locked(self, tokens: TokenSet) -> TokenSet:
+        form = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token}
+        new = self._token_call(form, what="refresh token")
+        self.store.save(new)  # the old refresh token is dead now: save the pair at once
+        self.refresh_count += 1
+        return new
+
+    def _token_call(self, form: dict[str, str], *, what: str) -> TokenSet:
+        basic = base64.b64encode(f"{self.client_id}:{self._client_secret}".encode()).decode("ascii")
+        headers = {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"}
+        if self.jwt:
+            headers["enable-jwt"] = "1"
+        now = self._clock()
+        try:
+            resp = self._http.request("POST", self.token_url, data=form, headers=headers, write=True)
+        except AuthError as exc:  # 401 on the token endpoint: the app credentials are wrong
+            raise AuthError(
+                "Bling rejected the app's client id or client secret: check them on the integration."
+            ) from exc
+        except RateLimited as exc:
+            raise RateLimited(
+                "Too many Bling token requests (Bling allows 20 per minute); retrying later.",
+                retry_after=max(exc.retry_after, 5.0),
+            ) from exc
+        except TransientError as exc:
+            raise TransientError(f"Bling's token service did not answer properly ({what}).") from exc
+        body = resp.body if isinstance(resp.body, dict) else {}
+        if resp.status >= 400 or "access_token" not in body:
+            error_type, description = _oauth_error(body)
+            if error_type.lower() in (
+                "invalid_grant",
+                "invalid_token",
+                "unauthorized",
+                "invalid_request",
+            ) or (resp.status in (400, 403)):
+                raise AuthError(
+                    f"Bling refused the {what} ({error_type or resp.status}): reconnect Bling "
+                    "with the Connect button on the integration.",
+                    erp_message=description,
+                )
+            raise ErpError(f"Bling's token service answered HTTP {resp.status}.", erp_message=description)
+        return TokenSet.from_response(body, now)
+
+
+def _oauth_error(body: dict[str, Any]) -> tuple[str, str]:
+    """Error type and description of an OAuth answer, in Bling's or in RFC 6749 shape."""
+    error = body.get("error")
+    if isinstance(error, dict):
+        return str(error.get("type") or ""), str(error.get("description") or error.get("message") or "")
+    if isinstance(error, str):
+        return error, str(body.get("error_description") or "")
+    return "", ""
+
+
+def _sibling(url: str, last: str) -> str:
+    """``.../oauth/token`` -> ``.../oauth/<last>``."""
+    base, _, tail = url.rstrip("/").rpartition("/")
+    return f"{base}/{last}" if tail == "token" else f"{url.rstrip('/')}/{last}"
