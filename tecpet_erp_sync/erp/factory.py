@@ -1,0 +1,50 @@
+"""Builds the right client for an integration from plain settings (what the Odoo side stores)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .bling import BlingClient, BlingOptions, account_rate_limiter
+from .bling_oauth import BlingTokenManager, MemoryTokenStore, TokenStore
+from .contract import ErpProvider
+from .vhsys import VhsysClient, VhsysOptions
+
+BLING_API_HOST = "https://api.bling.com.br/Api/v3"
+# Bling serves the consent page on www., the API and the token endpoint on api.
+BLING_AUTHORIZE_URL = "https://www.bling.com.br/Api/v3/oauth/authorize"
+TIMEOUT = 30.0  # seconds, connect and read: ERP writes can be slow, the jobs are not in a hurry
+
+
+def make_client(settings: dict[str, Any], *, token_store: TokenStore | None = None) -> ErpProvider:
+    api_url = settings["api_url"].rstrip("/")
+    wait = settings.get("consistency_wait")
+    if settings["provider"] == "vhsys":
+        options = VhsysOptions(payment_method=settings.get("default_payment_method") or "Outros")
+        if wait not in (None, ""):
+            options = VhsysOptions(payment_method=options.payment_method, consistency_wait=float(wait))
+        return VhsysClient(
+            api_url,
+            settings.get("vhsys_access_token", ""),
+            settings.get("vhsys_secret_token", ""),
+            options=options,
+            timeout=TIMEOUT,
+        )
+    if settings["provider"] == "bling":
+        tokens = BlingTokenManager(
+            f"{api_url}/oauth/token",
+            settings.get("bling_client_id", ""),
+            settings.get("bling_client_secret", ""),
+            token_store or MemoryTokenStore(),
+            authorize_endpoint=BLING_AUTHORIZE_URL if api_url == BLING_API_HOST else "",
+        )
+        return BlingClient(
+            api_url,
+            tokens,
+            options=BlingOptions(
+                payment_method_id=settings.get("default_payment_method") or "",
+                service_code=settings.get("default_service_code") or "",
+                timeout=(TIMEOUT, TIMEOUT),
+            ),
+            rate_limiter=account_rate_limiter(settings.get("account_key") or api_url),
+        )
+    raise ValueError(f"unknown ERP provider {settings['provider']!r}")

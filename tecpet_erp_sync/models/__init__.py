@@ -1,0 +1,1 @@
+from . import account_move, res_partner, tecpet_erp_document, tecpet_erp_document_jobs, tecpet_erp_integration

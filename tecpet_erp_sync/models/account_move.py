@@ -1,0 +1,276 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from decimal import Decimal
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..erp import mapping
+from ..erp.contract import DocType
+from ..erp.formatting import customer_from_raw
+from ..erp.states import aggregate_invoice_state
+from .tecpet_erp_document import DOCUMENT_STATES
+
+EMPTY_LABEL = "—"
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    erp_document_ids = fields.One2many(
+        "tecpet.erp.document", "move_id", string="ERP Documents", domain=[("active", "=", True)], copy=False
+    )
+    service_order_state = fields.Selection(
+        DOCUMENT_STATES,
+        string="Service Order",
+        compute="_compute_service_order_state",
+        store=True,
+        index=True,
+        tracking=True,
+        copy=False,
+        help="Where the invoice stands in the ERP. Empty when the invoice is outside the ERP flow.",
+    )
+    # The badge widget shows nothing for an empty value; this label carries the "—".
+    service_order_state_label = fields.Char(
+        string="Service Order ", compute="_compute_service_order_state_label"
+    )
+    erp_error_message = fields.Text(string="ERP Error", compute="_compute_erp_error_message")
+
+    @api.depends("erp_document_ids.state", "erp_document_ids.active")
+    def _compute_service_order_state(self):
+        for move in self:
+            move.service_order_state = aggregate_invoice_state(move.erp_document_ids.mapped("state")) or False
+
+    @api.depends("service_order_state")
+    def _compute_service_order_state_label(self):
+        labels = dict(self._fields["service_order_state"]._description_selection(self.env))
+        for move in self:
+            move.service_order_state_label = labels.get(move.service_order_state) or EMPTY_LABEL
+
+    @api.depends("erp_document_ids.error_message")
+    def _compute_erp_error_message(self):
+        for move in self:
+            move.erp_error_message = "\n".join(m for m in move.erp_document_ids.mapped("error_message") if m)
+
+    # ------------------------------------------------------------------------------------------
+    # Entering the flow: no network call here, the push job does the sending.
+    # ------------------------------------------------------------------------------------------
+    def _erp_integration(self):
+        """The active integration this invoice goes to, or an empty recordset."""
+        self.ensure_one()
+        if self.move_type != "out_invoice" or self.state != "posted":
+            return self.env["tecpet.erp.integration"]
+        integration = (
+            self.env["tecpet.erp.integration"]
+            .sudo()
+            .search([("company_id", "=", self.company_id.id), ("active", "=", True)], limit=1)
+        )
+        if integration.journal_ids and self.journal_id not in integration.journal_ids:
+            return self.env["tecpet.erp.integration"]
+        return integration
+
+    def _erp_document_types(self):
+        """Service lines (and lines without product) make an OS; goods lines make a PV."""
+        self.ensure_one()
+        lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        types = set()
+        for line in lines:
+            types.add(
+                "service_order" if not line.product_id or line.product_id.type == "service" else "sales_order"
+            )
+        return sorted(types) or ["service_order"]
+
+    def _erp_create_documents(self):
+        """Queue the ERP documents of freshly posted invoices and wake the push job."""
+        vals_list = []
+        for move in self:
+            integration = move._erp_integration()
+            if not integration:
+                continue
+            move.erp_document_ids.filtered(lambda d: d.state == "canceled").active = False
+            existing = set(move.erp_document_ids.mapped("doc_type"))
+            vals_list += [
+                {"move_id": move.id, "integration_id": integration.id, "doc_type": doc_type}
+                for doc_type in move._erp_document_types()
+                if doc_type not in existing
+            ]
+        if vals_list:
+            self.env["tecpet.erp.document"].sudo().create(vals_list)
+            self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._erp_create_documents()
+        return posted
+
+    def _erp_request_cancellation(self):
+        """Reset to draft / cancel: refuse when a note is issued, else queue the ERP cancellation."""
+        docs = self.erp_document_ids.sudo()
+        issued = docs.filtered(lambda d: d.state == "issued")
+        if issued:
+            raise UserError(
+                self.env._(
+                    "The fiscal note of %(invoices)s is already issued in the ERP. "
+                    "Cancel the note in the ERP "
+                    "first, then reset the invoice to draft or cancel it here.",
+                    invoices=", ".join(issued.move_id.mapped("name")),
+                )
+            )
+        never_sent = docs.filtered(lambda d: not d.external_id and not d.maybe_sent and d.state != "canceled")
+        never_sent.write(
+            {"state": "canceled", "pending_action": False, "error_message": False, "error_kind": False}
+        )
+        to_cancel = docs - never_sent - docs.filtered(lambda d: d.state == "canceled")
+        if to_cancel:
+            to_cancel.write(
+                {
+                    "state": "processing",
+                    "pending_action": "cancel",
+                    "error_message": False,
+                    "error_kind": False,
+                    "attempts": 0,
+                    "next_attempt_at": False,
+                }
+            )
+            self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
+
+    def button_draft(self):
+        self._erp_request_cancellation()
+        return super().button_draft()
+
+    def button_cancel(self):
+        self._erp_request_cancellation()
+        return super().button_cancel()
+
+    # ------------------------------------------------------------------------------------------
+    # What the ERP receives: plain data built here, decided in erp/mapping.py.
+    # ------------------------------------------------------------------------------------------
+    def _erp_invoice_lines(self):
+        self.ensure_one()
+        return [
+            mapping.InvoiceLine(
+                description=line.name or line.product_id.display_name or "",
+                quantity=Decimal(str(line.quantity)),
+                price_total=Decimal(str(line.price_total)),
+                product_type=line.product_id.type or "",
+                product_code=line.product_id.default_code or "",
+                uom=(line.product_uom_id.name or "UN")[:6],
+            )
+            for line in self.invoice_line_ids.filtered(lambda ln: ln.display_type == "product")
+        ]
+
+    def _erp_check_before_send(self, doc):
+        """Every reason not to send, as translated messages naming the field and the fix (no call made)."""
+        self.ensure_one()
+        problems = [
+            self.env._(p.message, **p.params)  # pylint: disable=translation-not-lazy
+            for p in mapping.check_invoice(
+                self.currency_id.name, self._erp_invoice_lines(), Decimal(str(self.amount_total))
+            )
+        ]
+        if not self.partner_id:
+            return problems + [self.env._("The invoice has no customer.")]
+        customer_problems = self.partner_id._erp_validation_problems(doc.integration_id.provider)
+        if customer_problems:
+            problems.append(
+                self.env._("Customer %(name)s:", name=self.partner_id.commercial_partner_id.display_name)
+            )
+            problems += customer_problems
+        return problems
+
+    def _erp_order_request(self, doc):
+        self.ensure_one()
+        receivables = [
+            (line.date_maturity or self.invoice_date, Decimal(str(abs(line.amount_currency))))
+            for line in self.line_ids.filtered(lambda ln: ln.display_type == "payment_term")
+        ]
+        return mapping.build_order(
+            doc_type=DocType(doc.doc_type),
+            marker=doc.marker,
+            reference=self.name,
+            customer=customer_from_raw(self.partner_id._erp_raw_customer()),
+            lines=self._erp_invoice_lines(),
+            receivables=receivables,
+            issue_date=self.invoice_date or fields.Date.context_today(self),
+            payment_method=doc.integration_id.default_payment_method or "",
+            notes=self.env._("Odoo invoice %(name)s", name=self.name),
+        )
+
+    # ------------------------------------------------------------------------------------------
+    # Reprocess
+    # ------------------------------------------------------------------------------------------
+    def action_erp_reprocess(self):
+        """Re-validate and re-queue the failed or stuck documents of the selected invoices.
+
+        Returns at once; the sending happens in the push job. A document is never sent twice:
+        the job searches the ERP for its marker whenever an earlier send may have arrived.
+        """
+        moves = self.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state in ("posted", "cancel", "draft")
+        )
+        moves.filtered(lambda m: m.state == "posted" and not m.erp_document_ids)._erp_create_documents()
+        docs = moves.erp_document_ids.sudo().filtered(lambda d: d.state in ("error", "processing"))
+        failing = self.env["account.move"]
+        for move, move_docs in docs.grouped("move_id").items():
+            problems = (
+                move_docs[:1]._erp_validation_problems()
+                if any(d.pending_action == "push" for d in move_docs)
+                else []
+            )
+            if problems:
+                move_docs._erp_set_error("\n".join(problems), "data")
+                failing |= move
+            else:
+                move_docs._requeue()
+        queued = docs.move_id - failing
+        return self._erp_reprocess_notification(queued, failing)
+
+    def _erp_reprocess_notification(self, queued, failing):
+        if failing:
+            message = self.env._(
+                "%(queued)s invoice(s) queued. %(failing)s still fail validation: %(names)s. "
+                "Fix the customer and Reprocess them.",
+                queued=len(queued),
+                failing=len(failing),
+                names=", ".join(failing.mapped("name")),
+            )
+        elif queued:
+            message = self.env._("%(queued)s invoice(s) queued for the ERP.", queued=len(queued))
+        else:
+            message = self.env._(
+                "Nothing to reprocess: none of the selected invoices has a failed or pending ERP document."
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Reprocess"),
+                "message": message,
+                "type": "warning" if failing or not queued else "success",
+                "sticky": bool(failing),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------------------------------------
+    # Column visibility: only for users whose companies have an active integration.
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _erp_column_enabled(self):
+        return bool(
+            self.env["tecpet.erp.integration"]
+            .sudo()
+            .search_count([("company_id", "in", self.env.companies.ids), ("active", "=", True)], limit=1)
+        )
+
+    @api.model
+    def _get_view_cache_key(self, view_id=None, view_type="form", **options):
+        key = super()._get_view_cache_key(view_id, view_type, **options)
+        return key + (self._erp_column_enabled(),) if view_type == "list" else key
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type == "list" and not self._erp_column_enabled():
+            for node in arch.xpath("//field[@name='service_order_state_label']"):
+                node.set("column_invisible", "1")
+        return arch, view

@@ -1,0 +1,116 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+DOCUMENT_STATES = [
+    ("processing", "Processing"),
+    ("open", "Open"),
+    ("fulfilled", "Fulfilled"),
+    ("awaiting_issue", "Awaiting Issue"),
+    ("issued", "Issued"),
+    ("canceled", "Canceled"),
+    ("error", "Error"),
+]
+ERROR_KINDS = [("data", "Data"), ("connection", "Connection"), ("internal", "Internal")]
+# What the push job still has to do for a document; empty when it only waits for read-back.
+PENDING_ACTIONS = [("push", "Send"), ("cancel", "Cancel"), ("issue", "Issue note")]
+# States read back from the ERP until they cannot change any more.
+REFRESHABLE_STATES = ("open", "fulfilled", "awaiting_issue")
+
+
+class TecpetErpDocument(models.Model):
+    """One ERP document of an invoice: a Service Order (services) or a Sales Order (goods).
+
+    Modelled on ``account.edi.document``: a per-document state, the last error and its kind,
+    and what the push job still has to do. Documents in ``error`` wait for Reprocess.
+    """
+
+    _name = "tecpet.erp.document"
+    _description = "ERP Document"
+    _order = "id desc"
+    _rec_name = "display_name"
+
+    move_id = fields.Many2one("account.move", required=True, ondelete="cascade", index=True, readonly=True)
+    integration_id = fields.Many2one(
+        "tecpet.erp.integration", required=True, ondelete="restrict", index=True, readonly=True
+    )
+    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(related="move_id.partner_id")
+    provider = fields.Selection(related="integration_id.provider")
+    doc_type = fields.Selection(
+        [("service_order", "Service Order"), ("sales_order", "Sales Order")],
+        string="Type",
+        required=True,
+        readonly=True,
+    )
+    state = fields.Selection(DOCUMENT_STATES, required=True, default="processing", index=True, readonly=True)
+    pending_action = fields.Selection(PENDING_ACTIONS, default="push", readonly=True, index=True)
+    external_id = fields.Char(string="ERP ID", readonly=True, copy=False, index="btree_not_null")
+    external_number = fields.Char(string="ERP Number", readonly=True, copy=False)
+    note_number = fields.Char(string="Fiscal Note", readonly=True, copy=False)
+    external_url = fields.Char(string="Open in ERP", compute="_compute_external_url")
+    marker = fields.Char(
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Written into the ERP document so that a retried send finds it "
+        "instead of creating a second one.",
+    )
+    maybe_sent = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="A send may have reached the ERP without an answer: search for the marker before sending again.",
+    )
+    error_message = fields.Text(readonly=True, copy=False)
+    error_kind = fields.Selection(ERROR_KINDS, readonly=True, copy=False)
+    attempts = fields.Integer(readonly=True, copy=False)
+    next_attempt_at = fields.Datetime(readonly=True, copy=False, index=True)
+    last_sync_at = fields.Datetime(string="Last Sync", readonly=True, copy=False)
+    active = fields.Boolean(default=True, help="Archived when a later posting of the invoice replaced it.")
+
+    _sql_constraints = [
+        ("marker_unique", "unique(marker)", "An ERP marker identifies exactly one document."),
+    ]
+
+    def _compute_display_name(self):
+        types = dict(self._fields["doc_type"].selection)
+        for doc in self:
+            doc.display_name = f"{doc.move_id.name or ''} · {types.get(doc.doc_type, '')}"
+
+    @api.depends("external_id", "integration_id.provider", "doc_type")
+    def _compute_external_url(self):
+        for doc in self:
+            doc.external_url = doc._erp_url()
+
+    def _erp_url(self):
+        # Only Bling publishes a stable link to a document; VHSYS has none documented.
+        if self.external_id and self.integration_id.provider == "bling":
+            return f"https://www.bling.com.br/vendas.php#edit/{self.external_id}"
+        return False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        docs = super().create(vals_list)
+        db_key = (self.env["ir.config_parameter"].sudo().get_param("database.uuid") or "odoo")[:8]
+        for doc in docs.filtered(lambda d: not d.marker):
+            doc.marker = f"ODOO-{db_key}-{doc.id}"
+        return docs
+
+    def _requeue_connection_errors(self):
+        """After the connection works again, resend what failed only because of it."""
+        failed = self.filtered(lambda d: d.state == "error" and d.error_kind == "connection")
+        failed._requeue()
+
+    def _requeue(self):
+        for doc in self:
+            doc.write(
+                {
+                    "state": "processing",
+                    "pending_action": doc.pending_action or ("push" if not doc.external_id else False),
+                    "error_message": False,
+                    "error_kind": False,
+                    "next_attempt_at": False,
+                    "attempts": 0,
+                }
+            )
+        if self:
+            self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()

@@ -1,0 +1,335 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The two scheduled jobs: push (send, cancel, issue) and refresh (read states back).
+
+Every network call happens here, never in the user's transaction. Each document is claimed
+under ``FOR NO KEY UPDATE SKIP LOCKED`` and the claim is committed together with a lease and the
+``maybe_sent`` flag *before* the call: a crash at any point leaves a document that the next run
+resumes by searching the ERP for its marker, so nothing is lost and nothing is sent twice.
+"""
+
+import logging
+import random
+import time
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from ..erp.contract import DocRef, DocType
+from ..erp.errors import AuthError, DataError, ErpError, RateLimited, UnknownOutcome
+
+_logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8  # transient failures before the document goes to error
+BACKOFF_BASE = 30  # seconds; doubled at each attempt, with jitter
+BACKOFF_CAP = 3600
+CLAIM_LEASE = timedelta(minutes=10)  # a claimed document is not picked again before this
+TIME_BUDGET = 240  # seconds of one push run before it hands over to a new run
+
+
+def backoff_delay(attempts):
+    """Exponential backoff with full jitter over [delay/2, delay] (avoids thundering herds)."""
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    return delay / 2 + random.random() * delay / 2
+
+
+class TecpetErpDocument(models.Model):
+    _inherit = "tecpet.erp.document"
+
+    # ------------------------------------------------------------------------------------------
+    # Push job
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _cron_push_documents(self, batch_size=None, time_budget=TIME_BUDGET):
+        with_commit = self.env["account.move"]._can_commit()
+        done, remaining = self._push_batch(
+            batch_size=batch_size, time_budget=time_budget, with_commit=with_commit
+        )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining:
+            self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
+
+    def _push_domain(self):
+        now = fields.Datetime.now()
+        return [
+            ("pending_action", "!=", False),
+            ("state", "!=", "error"),
+            ("integration_id.active", "=", True),
+            ("integration_id.auth_failed", "=", False),
+            "|",
+            ("next_attempt_at", "=", False),
+            ("next_attempt_at", "<=", now),
+        ]
+
+    @api.model
+    def _push_batch(self, batch_size=None, time_budget=TIME_BUDGET, with_commit=False):
+        """Process up to ``batch_size`` due documents; return (done, remaining)."""
+        batch_size = batch_size or int(
+            self.env["ir.config_parameter"].sudo().get_param("tecpet_erp_sync.batch_size", 50)
+        )
+        started = time.monotonic()
+        candidates = self.search(self._push_domain(), order="next_attempt_at, id", limit=batch_size + 1)
+        done = 0
+        for doc in candidates[:batch_size]:
+            if time.monotonic() - started > time_budget:
+                break
+            claim = doc._claim(with_commit)
+            if claim is None:
+                continue  # another worker has it
+            doc._run_pending_action(maybe_sent=claim)
+            done += 1
+            if with_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        remaining = max(0, len(candidates) - done)
+        return done, remaining
+
+    def _claim(self, with_commit):
+        """Lock the document if no one else has it; return whether an earlier send may have arrived.
+
+        Returns None when another worker holds it or it is no longer due.
+        """
+        self.ensure_one()
+        self.env.cr.execute(
+            """
+            SELECT maybe_sent FROM tecpet_erp_document
+             WHERE id = %s AND pending_action IS NOT NULL AND state != 'error'
+               AND (next_attempt_at IS NULL OR next_attempt_at <= (now() AT TIME ZONE 'UTC'))
+               FOR NO KEY UPDATE SKIP LOCKED
+            """,
+            [self.id],
+        )
+        row = self.env.cr.fetchone()
+        if row is None:
+            return None
+        self.invalidate_recordset()
+        maybe_sent = bool(row[0])
+        self.write(
+            {
+                "attempts": self.attempts + 1,
+                "next_attempt_at": fields.Datetime.now() + CLAIM_LEASE,
+                "maybe_sent": maybe_sent or self.pending_action == "push",
+            }
+        )
+        if with_commit:
+            # Persist the claim before any call: if we crash during it, the next run searches first.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return maybe_sent
+
+    def _run_pending_action(self, maybe_sent):
+        self.ensure_one()
+        action = self.pending_action
+        try:
+            if action == "push":
+                problems = self.move_id._erp_check_before_send(self)
+                if problems:
+                    self.maybe_sent = maybe_sent  # nothing was sent this time
+                    raise DataError("\n".join(problems))
+                self._do_push(maybe_sent)
+            elif action == "cancel":
+                self._do_cancel(maybe_sent)
+            elif action == "issue":
+                self._do_issue()
+        except AuthError as exc:
+            self._on_auth_error(exc)
+        except DataError as exc:
+            self._erp_set_error(self._data_error_text(exc), "data")
+        except RateLimited as exc:
+            # The limit is not the document's fault: try again soon without spending an attempt.
+            self.write(
+                {
+                    "attempts": self.attempts - 1,
+                    "next_attempt_at": fields.Datetime.now() + timedelta(seconds=exc.retry_after),
+                }
+            )
+        except ErpError as exc:
+            self._on_transient_error(exc)
+        except Exception:
+            _logger.exception("ERP sync: unexpected error on document %s", self.id)
+            self._erp_set_error(
+                self.env._(
+                    "Unexpected error while talking to the ERP. Contact support; the details are in the "
+                    "server log."
+                ),
+                "internal",
+            )
+
+    def _client(self):
+        return self.integration_id._erp_client()
+
+    def _do_push(self, maybe_sent):
+        order = self.move_id._erp_order_request(self)
+        result = self._client().push(order, maybe_exists=maybe_sent)
+        self.write(
+            {
+                "external_id": result.external_id,
+                "external_number": result.external_number,
+                "state": result.state.value,
+                "pending_action": False,
+                "maybe_sent": False,
+                "error_message": False,
+                "error_kind": False,
+                "attempts": 0,
+                "next_attempt_at": False,
+                "last_sync_at": fields.Datetime.now(),
+            }
+        )
+
+    def _do_cancel(self, maybe_sent):
+        client = self._client()
+        if not self.external_id and maybe_sent:
+            found = client.find(DocType(self.doc_type), self.marker, self.move_id.invoice_date)
+            if found:
+                self.external_id = found.external_id
+        if self.external_id:
+            client.cancel(DocRef(DocType(self.doc_type), self.external_id, self.marker))
+        self._erp_set_done("canceled")
+
+    def _do_issue(self):
+        status = self._client().issue_note(DocRef(DocType(self.doc_type), self.external_id, self.marker))
+        self._erp_set_done(status.state.value, note_number=status.note_number)
+
+    def _erp_set_done(self, state, **extra):
+        self.write(
+            {
+                "state": state,
+                "pending_action": False,
+                "maybe_sent": False,
+                "error_message": False,
+                "error_kind": False,
+                "attempts": 0,
+                "next_attempt_at": False,
+                "last_sync_at": fields.Datetime.now(),
+                **extra,
+            }
+        )
+
+    def _data_error_text(self, exc):
+        field = f" ({exc.field})" if getattr(exc, "field", "") else ""
+        erp = f"\n{self.env._('The ERP said:')} {exc.erp_message}" if exc.erp_message else ""
+        return self.env._(
+            "%(message)s%(field)s%(erp)s\nFix the customer (or product) and Reprocess the invoice.",
+            message=exc.message,
+            field=field,
+            erp=erp,
+        )
+
+    def _on_auth_error(self, exc):
+        integration = self.integration_id.sudo()
+        integration.write(
+            {
+                "auth_failed": True,
+                "last_check_ok": False,
+                "last_check_message": exc.message,
+                "last_check_at": fields.Datetime.now(),
+            }
+        )
+        integration.message_post(
+            body=self.env._(
+                "The ERP rejected the credentials: the jobs stopped calling it. "
+                "Fix the credentials and press Test connection."
+            )
+        )
+        self._erp_set_error(
+            self.env._(
+                "The ERP rejected the integration's credentials. Check the ERP integration (Invoicing → "
+                "Configuration → ERP Integrations) or contact support; the invoice is resent "
+                "once the connection works."
+            ),
+            "connection",
+        )
+
+    def _on_transient_error(self, exc):
+        if self.attempts >= MAX_ATTEMPTS:
+            self._erp_set_error(
+                self.env._(
+                    "The ERP could not be reached after %(attempts)s attempts (%(reason)s). "
+                    "Check the ERP integration or contact support, then Reprocess.",
+                    attempts=self.attempts,
+                    reason=exc.message,
+                ),
+                "connection",
+            )
+            return
+        # Still in flight: keep the reason visible, retry later. UnknownOutcome keeps maybe_sent.
+        self.write(
+            {
+                "error_message": exc.message,
+                "error_kind": "connection",
+                "next_attempt_at": fields.Datetime.now() + timedelta(seconds=backoff_delay(self.attempts)),
+                "maybe_sent": self.maybe_sent or isinstance(exc, UnknownOutcome),
+            }
+        )
+
+    def _erp_set_error(self, message, kind):
+        """Put documents in error and tell the invoice's chatter once (not at every retry)."""
+        for doc in self:
+            already = doc.state == "error" and doc.error_message == message
+            doc.write(
+                {"state": "error", "error_message": message, "error_kind": kind, "next_attempt_at": False}
+            )
+            if not already:
+                doc.move_id.sudo().message_post(
+                    body=self.env._(
+                        "ERP %(type)s failed: %(message)s",
+                        type=dict(doc._fields["doc_type"]._description_selection(self.env))[doc.doc_type],
+                        message=message,
+                    ),
+                )
+
+    def _erp_validation_problems(self):
+        self.ensure_one()
+        return self.move_id._erp_check_before_send(self)
+
+    # ------------------------------------------------------------------------------------------
+    # Refresh job
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _cron_refresh_status(self):
+        with_commit = self.env["account.move"]._can_commit()
+        integrations = self.env["tecpet.erp.integration"].search(
+            [("active", "=", True), ("auth_failed", "=", False)]
+        )
+        for integration in integrations:
+            self._refresh_integration(integration, with_commit=with_commit)
+            if with_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _refresh_integration(self, integration, with_commit=False):
+        """Read back the states that changed since the last run, with list calls (PRODUCT 2.6)."""
+        docs = self.search(
+            [
+                ("integration_id", "=", integration.id),
+                ("external_id", "!=", False),
+                ("state", "in", ("open", "fulfilled", "awaiting_issue")),
+                ("pending_action", "=", False),
+            ]
+        )
+        if not docs:
+            return 0
+        by_key = {(d.doc_type, d.external_id): d for d in docs}
+        refs = [DocRef(DocType(d.doc_type), d.external_id, d.marker) for d in docs]
+        try:
+            changes = integration._erp_client().fetch_changes(refs, integration.refresh_cursor or None)
+        except AuthError as exc:
+            integration.sudo().write(
+                {"auth_failed": True, "last_check_ok": False, "last_check_message": exc.message}
+            )
+            return 0
+        except ErpError as exc:
+            _logger.info("ERP sync: refresh of integration %s postponed: %s", integration.id, exc.message)
+            return 0
+        now = fields.Datetime.now()
+        changed = 0
+        for status in changes.statuses:
+            doc = by_key.get((status.doc_type.value, status.external_id))
+            if not doc or doc.state == status.state.value:
+                continue
+            vals = {"state": status.state.value, "last_sync_at": now}
+            if status.note_number:
+                vals["note_number"] = status.note_number
+            if status.state.value == "fulfilled" and integration.issue_fiscal_notes:
+                vals["pending_action"] = "issue"
+            doc.write(vals)
+            changed += 1
+        integration.sudo().refresh_cursor = changes.cursor
+        return changed

@@ -1,0 +1,257 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+import secrets
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..erp.errors import ErpError
+from ..erp.factory import make_client
+from .bling_token_store import IntegrationTokenStore
+
+_logger = logging.getLogger(__name__)
+
+PROVIDER_URLS = {
+    "vhsys": "https://api.vhsys.com/v2",
+    "bling": "https://api.bling.com.br/Api/v3",
+}
+CREDENTIAL_FIELDS = (
+    "vhsys_access_token",
+    "vhsys_secret_token",
+    "bling_client_id",
+    "bling_client_secret",
+    "bling_access_token",
+    "bling_refresh_token",
+)
+
+
+class TecpetErpIntegration(models.Model):
+    """One company's connection to its ERP (VHSYS or Bling).
+
+    Credentials are restricted to ``base.group_system`` at field level: invoicing users can see
+    that an integration exists and whether it works, never its secrets.
+    """
+
+    _name = "tecpet.erp.integration"
+    _description = "ERP Integration"
+    _inherit = ["mail.thread"]
+    _order = "company_id, name"
+
+    name = fields.Char(required=True, tracking=True)
+    provider = fields.Selection(
+        [("vhsys", "VHSYS"), ("bling", "Bling")], required=True, default="vhsys", tracking=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True, tracking=True
+    )
+    active = fields.Boolean(default=True, tracking=True)
+    api_url = fields.Char(
+        required=True,
+        compute="_compute_api_url",
+        store=True,
+        readonly=False,
+        help="Base URL of the ERP API. Change it only to point at the ERP sandbox.",
+    )
+
+    # Credentials: system administrators only, never logged, never in messages.
+    vhsys_access_token = fields.Char(string="VHSYS Access Token", groups="base.group_system", copy=False)
+    vhsys_secret_token = fields.Char(string="VHSYS Secret Token", groups="base.group_system", copy=False)
+    bling_client_id = fields.Char(string="Bling Client ID", groups="base.group_system", copy=False)
+    bling_client_secret = fields.Char(groups="base.group_system", copy=False)
+    bling_access_token = fields.Char(groups="base.group_system", copy=False)
+    bling_refresh_token = fields.Char(groups="base.group_system", copy=False)
+    bling_token_expires_at = fields.Datetime(groups="base.group_system", copy=False)
+    bling_oauth_state = fields.Char(groups="base.group_system", copy=False)
+    bling_connected = fields.Boolean(compute="_compute_bling_connected")
+
+    # Options
+    issue_fiscal_notes = fields.Boolean(
+        help="Ask the ERP to issue the fiscal note as soon as a document is paid. "
+        "When off, the addon only reads back what the ERP users do."
+    )
+    journal_ids = fields.Many2many(
+        "account.journal",
+        string="Journals",
+        domain="[('type', '=', 'sale'), ('company_id', '=', company_id)]",
+        help="Sales journals whose invoices go to the ERP. Empty: all sales journals.",
+    )
+    default_payment_method = fields.Char(
+        help="ERP payment method for installments: a VHSYS 'forma_pagamento' name (e.g. PIX, Boleto) "
+        "or a Bling payment method id."
+    )
+    default_service_code = fields.Char(
+        help="ERP code used for service lines whose product has no internal reference "
+        "(Bling: municipal service code of the NFS-e)."
+    )
+    default_product_code = fields.Char(
+        help="ERP code used for goods lines whose product has no internal reference."
+    )
+    batch_size = fields.Integer(default=50, help="Documents sent per job run before it hands over.")
+
+    # Health
+    last_check_at = fields.Datetime(string="Last Connection Check", readonly=True, copy=False)
+    last_check_ok = fields.Boolean(string="Last Check Succeeded", readonly=True, copy=False)
+    last_check_message = fields.Char(string="Last Check Result", readonly=True, copy=False)
+    auth_failed = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The ERP rejected the credentials. Jobs stop calling it until the connection is tested again.",
+    )
+    refresh_cursor = fields.Char(readonly=True, copy=False, help="Where the next status read-back resumes.")
+    document_ids = fields.One2many("tecpet.erp.document", "integration_id")
+    error_document_count = fields.Integer(compute="_compute_document_counts")
+    pending_document_count = fields.Integer(compute="_compute_document_counts")
+
+    @api.depends("provider")
+    def _compute_api_url(self):
+        for integration in self:
+            if not integration.api_url or integration.api_url in PROVIDER_URLS.values():
+                integration.api_url = PROVIDER_URLS.get(integration.provider)
+
+    def _compute_bling_connected(self):
+        for integration in self.sudo():
+            integration.bling_connected = bool(integration.bling_refresh_token)
+
+    def _compute_document_counts(self):
+        groups = self.env["tecpet.erp.document"]._read_group(
+            [("integration_id", "in", self.ids), ("state", "in", ("error", "processing"))],
+            ["integration_id", "state"],
+            ["__count"],
+        )
+        counts = {(integration.id, state): count for integration, state, count in groups}
+        for integration in self:
+            integration.error_document_count = counts.get((integration.id, "error"), 0)
+            integration.pending_document_count = counts.get((integration.id, "processing"), 0)
+
+    @api.constrains("active", "company_id")
+    def _check_one_active_per_company(self):
+        for integration in self.filtered("active"):
+            others = self.search_count(
+                [
+                    ("company_id", "=", integration.company_id.id),
+                    ("active", "=", True),
+                    ("id", "!=", integration.id),
+                ]
+            )
+            if others:
+                raise ValidationError(
+                    self.env._(
+                        "The company %(company)s already has an active ERP integration. "
+                        "Archive it before activating %(name)s.",
+                        company=integration.company_id.name,
+                        name=integration.name,
+                    )
+                )
+
+    @api.constrains("api_url")
+    def _check_api_url(self):
+        for integration in self:
+            if not (integration.api_url or "").startswith(
+                ("https://", "http://127.0.0.1", "http://localhost")
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The API URL must start with https:// (or http://localhost for the ERP sandbox)."
+                    )
+                )
+
+    def write(self, vals):
+        # New credentials deserve a fresh start: stop treating the integration as rejected.
+        if any(key in vals for key in CREDENTIAL_FIELDS + ("api_url",)):
+            vals.setdefault("auth_failed", False)
+        return super().write(vals)
+
+    # ------------------------------------------------------------------------------------------
+    # Client
+    # ------------------------------------------------------------------------------------------
+    def _erp_client(self):
+        """This integration's ERP client, kept for the whole transaction (a job run), so that
+        its HTTP session and connections are reused from one document to the next."""
+        self.ensure_one()
+        settings = self.sudo()._client_settings()
+        key = ("tecpet_erp_sync.client", self.id, hash(tuple(sorted(settings.items()))))
+        cache = self.env.cr.cache
+        if key not in cache:
+            token_store = IntegrationTokenStore(self) if self.provider == "bling" else None
+            cache[key] = make_client(settings, token_store=token_store)
+        return cache[key]
+
+    def _client_settings(self):
+        self.ensure_one()
+        params = self.env["ir.config_parameter"].sudo()
+        return {
+            "consistency_wait": params.get_param("tecpet_erp_sync.consistency_wait", ""),
+            "provider": self.provider,
+            "api_url": self.api_url,
+            "account_key": f"{self.env.cr.dbname}:{self.id}",
+            "vhsys_access_token": self.vhsys_access_token or "",
+            "vhsys_secret_token": self.vhsys_secret_token or "",
+            "bling_client_id": self.bling_client_id or "",
+            "bling_client_secret": self.bling_client_secret or "",
+            "default_payment_method": self.default_payment_method or "",
+            "default_service_code": self.default_service_code or "",
+            "default_product_code": self.default_product_code or "",
+        }
+
+    # ------------------------------------------------------------------------------------------
+    # Buttons
+    # ------------------------------------------------------------------------------------------
+    def action_test_connection(self):
+        """Check the credentials with one cheap call and say clearly what happened."""
+        self.ensure_one()
+        try:
+            info = self._erp_client().test_connection()
+        except ErpError as exc:
+            ok, message = False, exc.message
+        else:
+            ok = True
+            message = self.env._("Connected to %(account)s.", account=info.account_name)
+        self.write(
+            {
+                "last_check_at": fields.Datetime.now(),
+                "last_check_ok": ok,
+                "last_check_message": message,
+                "auth_failed": not ok and self.auth_failed,
+            }
+        )
+        if ok:
+            self.document_ids._requeue_connection_errors()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Connection OK") if ok else self.env._("Connection failed"),
+                "message": message,
+                "type": "success" if ok else "danger",
+                "sticky": not ok,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_bling_connect(self):
+        """Start the OAuth authorization-code flow: send the administrator to Bling's consent page."""
+        self.ensure_one()
+        if self.provider != "bling":
+            raise UserError(self.env._("Connect is only needed for Bling."))
+        integration = self.sudo()
+        if not (integration.bling_client_id and integration.bling_client_secret):
+            raise UserError(
+                self.env._(
+                    "Fill in the Bling Client ID and Client Secret of your Bling app, then press Connect."
+                )
+            )
+        integration.bling_oauth_state = f"{self.id}-{secrets.token_urlsafe(24)}"
+        url = self._erp_client().tokens.authorize_url(
+            integration.bling_oauth_state, self._bling_redirect_uri()
+        )
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    def _bling_redirect_uri(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        return f"{base}/tecpet_erp_sync/bling/callback"
+
+    def action_open_documents(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("tecpet_erp_sync.action_tecpet_erp_document")
+        action["domain"] = [("integration_id", "=", self.id)]
+        return action

@@ -1,0 +1,130 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Shared setup: a Brazilian company, an integration pointing at the ERP sandbox over loopback
+HTTP (started once per class on a free port), valid and invalid customers, products."""
+
+from odoo import Command, fields
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from ..sandbox.server import SandboxServer
+
+VALID_CPF = "529.982.247-25"
+VALID_CNPJ = "11.222.333/0001-81"
+BAD_CPF = "123.456.789-00"
+
+
+class ErpSyncCommon(AccountTestInvoicingCommon):
+    provider = "vhsys"
+
+    @classmethod
+    @AccountTestInvoicingCommon.setup_country("br")
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = SandboxServer.start()
+        cls.addClassCleanup(cls.sandbox.stop)
+        cls.env["ir.config_parameter"].sudo().set_param("tecpet_erp_sync.consistency_wait", "0")
+        cls.company = cls.company_data["company"]
+        cls.integration = cls._create_integration(cls.company, cls.provider)
+        cls.cpf_type = cls.env.ref("l10n_br.cpf")
+        cls.cnpj_type = cls.env.ref("l10n_br.cnpj")
+        cls.customer = cls._create_customer("Maria da Silva", VALID_CPF)
+        cls.company_customer = cls._create_customer("Pet Shop Amigo Ltda", VALID_CNPJ, is_company=True)
+        cls.bad_customer = cls._create_customer("João Sem Documento", BAD_CPF)
+        cls.service = cls.env["product.product"].create(
+            {"name": "Banho e tosa", "type": "service", "default_code": "SRV-BANHO", "list_price": 80.0}
+        )
+        cls.goods = cls.env["product.product"].create(
+            {"name": "Ração 10kg", "type": "consu", "default_code": "RAC-10", "list_price": 150.0}
+        )
+
+    @classmethod
+    def _create_integration(cls, company, provider):
+        vals = {
+            "name": f"{provider} sandbox",
+            "provider": provider,
+            "company_id": company.id,
+            "api_url": cls.sandbox.vhsys_url if provider == "vhsys" else cls.sandbox.bling_url,
+            "default_payment_method": "PIX",
+        }
+        if provider == "vhsys":
+            vals.update({"vhsys_access_token": "test-access", "vhsys_secret_token": "test-secret"})
+        else:
+            vals.update({"bling_client_id": "sandbox-client", "bling_client_secret": "sandbox-secret"})
+        return cls.env["tecpet.erp.integration"].create(vals)
+
+    @classmethod
+    def _create_customer(cls, name, document, is_company=False, **extra):
+        is_cnpj = len("".join(c for c in document if c.isdigit())) == 14
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": is_company,
+                "vat": document,
+                "l10n_latam_identification_type_id": (cls.cnpj_type if is_cnpj else cls.cpf_type).id,
+                "country_id": cls.env.ref("base.br").id,
+                "state_id": cls.env.ref("base.state_br_sp").id,
+                "street_name": "Rua das Flores",
+                "street_number": "123",
+                "street2": "Centro",
+                "city": "São Paulo",
+                "zip": "01001-000",
+                "phone": "+55 11 98765-4321",
+                "email": "cliente@example.com",
+                **extra,
+            }
+        )
+
+    def _invoice(self, partner=None, lines=None, post=True, company=None):
+        """A customer invoice; ``lines`` is a list of (product, quantity, price)."""
+        lines = lines or [(self.service, 1, 80.0)]
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "company_id": (company or self.company).id,
+                "partner_id": (partner or self.customer).id,
+                "invoice_date": fields.Date.today(),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "quantity": qty,
+                            "price_unit": price,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                    for product, qty, price in lines
+                ],
+            }
+        )
+        if post:
+            move.action_post()
+        return move
+
+    def setUp(self):
+        super().setUp()
+        # The sandbox starts empty for each test: forget the ERP ids clients cached (customers...).
+        for key in [
+            k for k in self.env.cr.cache if isinstance(k, tuple) and k[0] == "tecpet_erp_sync.client"
+        ]:
+            del self.env.cr.cache[key]
+        self.sandbox.reset()
+
+    def assertServiceOrderState(self, move, state):
+        """Like assertEqual on the state, but a failure shows the documents' errors."""
+        errors = "; ".join(f"{d.doc_type}: {d.state} {d.error_message or ''}" for d in move.erp_document_ids)
+        self.assertEqual(move.service_order_state, state, f"documents: {errors}")
+
+    def _erp_act(self, doc, *actions):
+        """Act in the sandbox as an ERP user would: pay, ready, issue, cancel."""
+        for action in actions:
+            self.sandbox.control(
+                action, {"provider": self.provider, "doc_type": doc.doc_type, "id": doc.external_id}
+            )
+
+    def _run_push(self):
+        self.env["tecpet.erp.document"]._push_batch(batch_size=100)
+        self.env.invalidate_all()
+
+    def _run_refresh(self):
+        self.env["tecpet.erp.document"]._refresh_integration(self.integration)
+        self.env.invalidate_all()

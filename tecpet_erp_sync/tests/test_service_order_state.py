@@ -1,0 +1,37 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.tests import TransactionCase, tagged
+
+EXPECTED_STATES = {
+    "processing": "Processing",
+    "open": "Open",
+    "fulfilled": "Fulfilled",
+    "awaiting_issue": "Awaiting Issue",
+    "issued": "Issued",
+    "canceled": "Canceled",
+    "error": "Error",
+}
+
+
+@tagged("post_install", "-at_install")
+class TestServiceOrderStateField(TransactionCase):
+    def test_field_has_the_states_of_the_spec(self):
+        """PRODUCT.md 2.2: seven keys plus empty ("—"), stored, indexed, tracked, not copied."""
+        field = self.env["account.move"]._fields["service_order_state"]
+        self.assertEqual(field.type, "selection")
+        self.assertEqual(dict(field.selection), EXPECTED_STATES)
+        self.assertTrue(field.store)
+        self.assertTrue(field.index)
+        self.assertTrue(field.tracking)
+        self.assertFalse(field.copy)
+
+    def test_empty_state_shows_a_dash(self):
+        """An invoice outside the ERP flow has no state; its list label is "—"."""
+        move = self.env["account.move"].create({"move_type": "out_invoice"})
+        self.assertFalse(move.service_order_state)
+        self.assertEqual(move.service_order_state_label, "—")
+
+    def test_column_is_in_the_invoice_list(self):
+        arch = self.env["account.move"].get_view(self.env.ref("account.view_out_invoice_tree").id, "list")[
+            "arch"
+        ]
+        self.assertIn('name="service_order_state_label"', arch)
