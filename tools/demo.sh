@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make demo`: start the ERP sandbox, (re)create the demo database with the addon and demo data,
+# drive the demo invoices through every state, then serve Odoo. Ctrl-C stops Odoo and the sandbox.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+DB=${1:-tecpet_demo} PORT=${2:-8069} SANDBOX_PORT=${3:-8070}
+RUN="$PROJECT_ROOT/tools/run.sh"
+mkdir -p "$CACHE_DIR/logs"
+
+if ! "$RUN" python -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1', $SANDBOX_PORT)) == 0)"; then
+    die "Port $SANDBOX_PORT is taken: stop what uses it (an earlier 'make demo'?) or run make demo SANDBOX_PORT=<port>."
+fi
+"$RUN" python -m tecpet_erp_sync.sandbox --port "$SANDBOX_PORT" >"$CACHE_DIR/logs/sandbox.log" 2>&1 &
+sandbox_pid=$!
+trap 'kill $sandbox_pid 2>/dev/null || true; wait $sandbox_pid 2>/dev/null || true; say "Stopped."' EXIT
+"$RUN" python - "$SANDBOX_PORT" <<'PY'
+import sys, time, urllib.request
+for _ in range(50):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.2)
+else:
+    sys.exit("the ERP sandbox did not start; see ~/.cache/tecpet_erp_sync/logs/sandbox.log")
+PY
+
+# The sandbox starts empty, so the demo database is rebuilt to match it.
+say "Creating the demo database $DB (addon + demo data)..."
+"$RUN" python -c "import sys; sys.path.insert(0, 'tools'); import dbtools; dbtools.fresh_db('$DB', demo=True)"
+"$RUN" bash tools/odoo.sh -d "$DB" -i tecpet_erp_sync --stop-after-init --log-level=warn \
+    >"$CACHE_DIR/logs/demo-install.log" 2>&1 || die "Installing the addon failed; see $CACHE_DIR/logs/demo-install.log"
+say "Sending the demo invoices to the ERP sandbox..."
+TECPET_SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT" "$RUN" bash tools/odoo.sh shell -d "$DB" --no-http \
+    --log-level=warn <"$PROJECT_ROOT/tools/demo_seed.py" >"$CACHE_DIR/logs/demo-seed.log" 2>&1 \
+    || die "Seeding the demo failed; see $CACHE_DIR/logs/demo-seed.log"
+
+say "Odoo: http://localhost:$PORT  (login admin / password admin)   ERP sandbox: http://127.0.0.1:$SANDBOX_PORT"
+say "Invoicing → Customers → Invoices shows the Service Order column. Ctrl-C stops everything."
+"$RUN" bash tools/odoo.sh -d "$DB" --db-filter="^$DB\$" --http-interface=127.0.0.1 --http-port="$PORT" \
+    --log-level=warn || true
