@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs odoo-bin from the project's virtualenv against the project's PostgreSQL, with this
-# repository on the addons path. Extra arguments go to odoo-bin.
+# repository on the addons path. Extra arguments go to odoo-bin; a leading subcommand
+# (e.g. `shell`) is kept first, where odoo-bin expects it.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 source "$PG_ENV_FILE"
-exec "$VENV/bin/python" "$ODOO_SRC/odoo-bin" \
+command=()
+case "${1:-}" in shell|server) command=("$1"); shift ;; esac
+exec "$VENV/bin/python" "$ODOO_SRC/odoo-bin" "${command[@]}" \
     --addons-path="$ODOO_SRC/addons,$PROJECT_ROOT" \
     --db_host="$PGHOST" --db_port="$PGPORT" --db_user="$PGUSER" \
     --data-dir="$CACHE_DIR/filestore" \
