@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 import requests
 
-from tecpet_erp_sync.erp.bling import _order_state
 from tecpet_erp_sync.erp.contract import (
     Address,
     Customer,
@@ -20,6 +19,7 @@ from tecpet_erp_sync.erp.contract import (
     LineKind,
 )
 from tecpet_erp_sync.erp.errors import DataError
+from tecpet_erp_sync.erp.states import bling_order_state
 
 SO, PV = DocType.SERVICE_ORDER, DocType.SALES_ORDER
 
@@ -184,6 +184,16 @@ def test_contact_rejections_become_data_errors(
     assert docs(sandbox) == []
 
 
+def test_cep_the_formatter_refuses_becomes_a_data_error(sandbox, make_bling, bling_order):
+    order = bling_order(SO)
+    address = dataclasses.replace(order.customer.address, zip_code="013101000")  # 9 digits
+    order = dataclasses.replace(order, customer=dataclasses.replace(order.customer, address=address))
+    with pytest.raises(DataError) as caught:
+        make_bling().push(order)
+    assert caught.value.field == "cep" and "CEP" in caught.value.message
+    assert docs(sandbox) == [] and sandbox.bling.snapshot()["contacts"] == []
+
+
 def test_payment_methods(sandbox, make_bling, bling_order):
     client = make_bling()
     due = dt.date.today() + dt.timedelta(days=10)
@@ -231,6 +241,7 @@ def test_fetch_changes_follows_the_lifecycle(sandbox, make_bling, bling_order):
     time.sleep(1.1)
     control = sandbox.bling.control
     control("pay", {"id": pushed["paid"].external_id})
+    control("pay", {"id": pushed["ready"].external_id})  # ready for the note = paid and Atendido
     control("ready", {"id": pushed["ready"].external_id})
     control("issue", {"id": pushed["issued_os"].external_id, "doc_type": "service_order"})
     control("issue", {"id": pushed["issued_pv"].external_id, "doc_type": "sales_order"})
@@ -248,6 +259,26 @@ def test_fetch_changes_follows_the_lifecycle(sandbox, make_bling, bling_order):
     }
     assert states["issued_pv"].note_number and states["issued_os"].note_number
     assert dt.datetime.fromisoformat(changes.cursor) > dt.datetime.fromisoformat(idle.cursor)
+
+
+def test_ready_needs_payment_and_a_cancelled_note_is_not_a_cancelled_order(sandbox, make_bling, bling_order):
+    """One rule with states.py (PRODUCT.md 2.2): Atendido but unpaid is still open; a cancelled note
+    is not a cancelled order (paid and Atendido, it waits for a new note again)."""
+    client = make_bling()
+    result = client.push(bling_order(SO))
+    ref = DocRef(SO, result.external_id)
+    sandbox.bling.control("ready", {"id": result.external_id})
+    assert [s.state for s in client.fetch_changes([ref], None).statuses] == [DocState.OPEN]
+    sandbox.bling.control("pay", {"id": result.external_id})
+    assert [s.state for s in client.fetch_changes([ref], None).statuses] == [DocState.AWAITING_ISSUE]
+    issued = client.issue_note(ref)
+    assert issued.state is DocState.ISSUED and issued.note_number
+    [note] = sandbox.bling.nfses.values()
+    note["situacao"] = 3  # cancelled in Bling
+    [status] = client.fetch_changes([ref], None).statuses
+    assert (status.state, status.note_number) == (DocState.AWAITING_ISSUE, "")
+    sandbox.bling.control("cancel", {"id": result.external_id})
+    assert [s.state for s in client.fetch_changes([ref], None).statuses] == [DocState.CANCELED]
 
 
 def test_fetch_changes_reads_each_ref_when_no_cursor_and_deleted_orders(sandbox, make_bling, bling_order):
@@ -345,18 +376,26 @@ def test_fault_free_push_costs(sandbox, make_bling, bling_order):
         (0, [], None, "nfe", False, DocState.OPEN),
         (0, [1, 2], None, "nfe", False, DocState.OPEN),
         (0, [2, 7, 5], None, "nfe", False, DocState.FULFILLED),
-        (0, [5, 5], None, "nfe", False, DocState.CANCELED),
-        (1, [1], None, "nfe", True, DocState.AWAITING_ISSUE),
+        (
+            0,
+            [5, 5],
+            None,
+            "nfe",
+            False,
+            DocState.OPEN,
+        ),  # all contas cancelled: not paid, not a cancelled order
+        (1, [1], None, "nfe", True, DocState.OPEN),  # ready but not paid
         (0, [2], 1, "nfe", False, DocState.AWAITING_ISSUE),
         (0, [2], 5, "nfe", False, DocState.ISSUED),
         (0, [2], 0, "nfse", False, DocState.AWAITING_ISSUE),
         (0, [2], 2, "nfse", False, DocState.ISSUED),
-        (0, [2], 3, "nfse", False, DocState.CANCELED),
+        (0, [2], 3, "nfse", False, DocState.FULFILLED),  # cancelled note: the sale goes on
         (2, [2], 5, "nfe", False, DocState.CANCELED),
     ],
 )
 def test_order_state_mapping(valor, receivables, note, kind, awaiting, expected):
-    assert _order_state(valor, receivables, note, kind, awaiting) is expected
+    """The client reads states with ``states.bling_order_state`` (``awaiting``: a custom "ready" situação)."""
+    assert bling_order_state(valor, receivables, note, kind, ready=awaiting) is expected
 
 
 def test_emulator_wire_quirks(sandbox, bling_order):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -264,6 +265,38 @@ def test_customer_rejected_field_is_named(sandbox, make_vhsys):
     assert info.value.field == "numero_cliente" and "numero_cliente" in info.value.erp_message
     assert "7 characters" in info.value.message
     assert docs(sandbox) == []
+
+
+def with_address(cust, **changes):
+    return dataclasses.replace(cust, address=dataclasses.replace(cust.address, **changes))
+
+
+@pytest.mark.parametrize(
+    ("cust", "field", "text"),
+    [
+        (customer("5299822472"), "cnpj_cliente", "CPF/CNPJ"),  # 10 digits: neither CPF nor CNPJ
+        (with_address(customer(), zip_code="0100100"), "cep_cliente", "CEP"),
+    ],
+)
+def test_values_the_formatters_refuse_become_data_errors(sandbox, make_vhsys, cust, field, text):
+    with pytest.raises(DataError) as info:
+        make_vhsys().push(order(OS, "ODOO:t:31", cust=cust))
+    assert info.value.field == field and text in info.value.message
+    assert docs(sandbox) == [] and sandbox.vhsys.snapshot()["customers"] == []
+
+
+def test_amounts_that_are_not_numbers_become_data_errors(sandbox, make_vhsys):
+    line = Line(LineKind.SERVICE, "Banho", Decimal(1), Decimal("NaN"))
+    with pytest.raises(DataError, match='Line "Banho"'):
+        make_vhsys().push(order(OS, "ODOO:t:32", lines=(line,), installments=()))
+    assert sandbox.requests_log("vhsys") == []
+
+
+def test_phone_that_is_no_landline_or_mobile_goes_as_typed(sandbox, make_vhsys):
+    cust = dataclasses.replace(customer(), phone=" 0800 345 1001 ")
+    make_vhsys().push(order(OS, "ODOO:t:33", cust=cust))
+    [row] = sandbox.vhsys.snapshot()["customers"]
+    assert row["fone_cliente"] == "0800 345 1001" and not row["celular_cliente"]
 
 
 def test_rejected_part_rolls_the_header_back(sandbox, make_vhsys):

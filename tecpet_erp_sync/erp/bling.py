@@ -33,6 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from .bling_oauth import BlingTokenManager
+from .common import check_amounts, customer_phone, customer_value, parse_cursor
 from .contract import (
     ChangeSet,
     ConnectionInfo,
@@ -45,8 +46,17 @@ from .contract import (
     RemoteStatus,
 )
 from .errors import AuthError, DataError, ErpError, RateLimited
+from .formatting import digits, format_cep_bling
 from .http import DEFAULT_TIMEOUT, HttpResponse, HttpTransport
 from .ratelimit import RateLimiter
+from .states import (
+    BLING_NFE_ISSUED,
+    BLING_NFSE_ISSUED,
+    BLING_ORDER_CANCELLED,
+    BLING_READY_VALORES,
+    NoteKind,
+    bling_order_state,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -64,14 +74,10 @@ MAX_PAGES = 500
 MAX_RANGE = dt.timedelta(days=364)  # Bling refuses date filters spanning more than one year
 CENT = Decimal("0.01")
 
-NFE_ISSUED = (5, 6)  # Autorizada, Emitida DANFE
+# Note situações the issuing steps look at (which ones mean "issued" is states.py's business).
 NFE_CANCELED = 2
-NFSE_ISSUED = (1, 2)  # Emitida, Disponível para consulta
 NFSE_CANCELED = 3
 NFSE_PENDING = 0
-RECEIVED = (2, 7)  # Pago/Recebido, Confirmado
-RECEIVABLE_CANCELED = 5
-VALOR_CANCELED = 2
 
 _ALREADY_DONE_RE = re.compile(
     r"\bja\s+(foi\s+|foram\s+|esta\s+|estao\s+|havia\s+sido\s+)?(lancad|efetuad|realizad)"
@@ -121,7 +127,7 @@ class BlingOptions:
     send_rps: bool = True  # numeroRPS/serie on POST /nfse, from GET /nfse/configuracoes
     link_nfse_on_order: bool = True  # write the new NFS-e id into the order's notaFiscal (PUT)
     cancel_situacao: str = "Cancelado"  # name of the situação written by cancel()
-    awaiting_issue_valores: tuple[int, ...] = (1, 11)  # Atendido, Verificado: ready for the fiscal note
+    awaiting_issue_valores: tuple[int, ...] = BLING_READY_VALORES  # Atendido, Verificado: ready for the note
     awaiting_issue_situacoes: tuple[str, ...] = ()  # extra (custom) situação names meaning "ready"
     change_margin_seconds: int = 300  # read-back overlap that absorbs clock skew between Odoo and Bling
     rate_limit_retries: int = 1  # 429s absorbed (after the pause) before RateLimited is raised
@@ -210,7 +216,7 @@ class BlingClient:
                 f"issued in Bling. Cancel the {label} in Bling first, then cancel or reprocess the invoice.",
                 field="notaFiscal",
             )
-        if _valor(detail) == VALOR_CANCELED:
+        if _valor(detail) == BLING_ORDER_CANCELLED:
             return RemoteStatus(ref.doc_type, ref.external_id, DocState.CANCELED, external_number=number)
         if ref.doc_type is DocType.SALES_ORDER and self.options.post_stock:
             self._idempotent_post(f"/pedidos/vendas/{oid}/estornar-estoque", _NOT_POSTED_RE, "stock reversal")
@@ -227,7 +233,7 @@ class BlingClient:
         now = dt.datetime.now(dt.timezone.utc)
         by_id = {ref.external_id: ref for ref in refs if _int(ref.external_id) > 0}
         caches = _Caches()
-        start = _parse_cursor(since)
+        start = parse_cursor(since, naive_tz=dt.timezone.utc, provider="Bling")
         if start is None:
             candidates = set(by_id)
         else:
@@ -243,7 +249,7 @@ class BlingClient:
         detail = self._get_order(oid)
         if detail is None:
             raise DataError(f"The {_doc_label(ref.doc_type)} {oid} no longer exists in Bling.")
-        if _valor(detail) == VALOR_CANCELED:
+        if _valor(detail) == BLING_ORDER_CANCELLED:
             raise DataError(
                 f"The {_doc_label(ref.doc_type)} {detail.get('numero')} is cancelled in Bling: "
                 "no fiscal note can be issued for it."
@@ -254,14 +260,9 @@ class BlingClient:
         else:
             note = self._issue_nfse(detail)
             kind = "nfse"
-        state = _note_state(kind, note)
-        return RemoteStatus(
-            ref.doc_type,
-            ref.external_id,
-            state,
-            external_number=str(detail.get("numero") or ""),
-            note_number=str(note.get("numero") or "") if state is DocState.ISSUED else "",
-        )
+        # An issued note needs nothing more; otherwise the order's receivables say where it stands.
+        receivables = [] if _note_issued(kind, note) else self._receivables(detail, _Caches())
+        return self._remote_status(ref, detail, receivables, kind, note)
 
     # == HTTP ===============================================================================
     def _call(
@@ -340,6 +341,11 @@ class BlingClient:
                 return
         _logger.warning("Bling: stopped paging %s after %s pages", path, MAX_PAGES)
 
+    def _search(self, path: str, params: dict[str, Any], *, what: str) -> list[dict[str, Any]]:
+        """The records on the first page of a filtered list: a search expected to find a few at most."""
+        rows = _data(self._call("GET", path, params={**params, "pagina": 1, "limite": PAGE_LIMIT}, what=what))
+        return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+
     def _idempotent_post(self, path: str, done_re: re.Pattern, what: str) -> bool:
         """POST an action Bling refuses to repeat; its "already done" refusal counts as success."""
         try:
@@ -357,9 +363,7 @@ class BlingClient:
 
     # == pushing ============================================================================
     def _find_by_marker(self, marker: str, day: dt.date) -> dict[str, Any] | None:
-        params = {"numerosLojas[]": [marker], "pagina": 1, "limite": PAGE_LIMIT}
-        rows = _data(self._call("GET", "/pedidos/vendas", params=params, what="order search")) or []
-        rows = [r for r in rows if isinstance(r, dict)]
+        rows = self._search("/pedidos/vendas", {"numerosLojas[]": [marker]}, what="order search")
         if any(r.get("numeroLoja") != marker for r in rows):
             # The filter was ignored (bling.md: unconfirmed without idLoja): scan the order's day instead.
             window = {"dataInicial": day.isoformat(), "dataFinal": day.isoformat()}
@@ -377,20 +381,11 @@ class BlingClient:
             self._idempotent_post(f"/pedidos/vendas/{oid}/lancar-contas", _ALREADY_DONE_RE, "receivables")
 
     def _upsert_contact(self, customer: Customer) -> int:
-        document = _digits(customer.document)
+        document = digits(customer.document)
         # criterio=1 (Todos): the default criterio=3 only looks at the last contacts created
-        rows = (
-            _data(
-                self._call(
-                    "GET",
-                    "/contatos",
-                    params={"numeroDocumento": document, "criterio": 1, "pagina": 1, "limite": PAGE_LIMIT},
-                    what="customer search",
-                )
-            )
-            or []
-        )
-        matches = [r for r in rows if isinstance(r, dict) and _digits(r.get("numeroDocumento")) == document]
+        params = {"numeroDocumento": document, "criterio": 1}
+        rows = self._search("/contatos", params, what="customer search")
+        matches = [r for r in rows if digits(r.get("numeroDocumento")) == document]
         if matches:
             active = [r for r in matches if r.get("situacao") == "A"]
             chosen = min(active or matches, key=lambda r: _int(r.get("id")))
@@ -417,16 +412,8 @@ class BlingClient:
         found: dict[str, int] = {}
         for start in range(0, len(codes), 50):
             chunk = codes[start : start + 50]
-            rows = _data(
-                self._call(
-                    "GET",
-                    "/produtos",
-                    params={"codigos[]": chunk, "pagina": 1, "limite": PAGE_LIMIT},
-                    what="product search",
-                )
-            )
-            for row in rows or []:
-                if isinstance(row, dict) and row.get("codigo") in chunk and row.get("situacao", "A") == "A":
+            for row in self._search("/produtos", {"codigos[]": chunk}, what="product search"):
+                if row.get("codigo") in chunk and row.get("situacao", "A") == "A":
                     found.setdefault(row["codigo"], _int(row.get("id")))
         return found
 
@@ -520,14 +507,28 @@ class BlingClient:
             if detail is None:  # deleted in Bling
                 return RemoteStatus(ref.doc_type, ref.external_id, DocState.CANCELED)
         kind, note = self._note_of(ref.doc_type, detail, caches)
-        receivables = self._receivables(detail, caches)
+        return self._remote_status(ref, detail, self._receivables(detail, caches), kind, note)
+
+    def _remote_status(
+        self,
+        ref: DocRef,
+        detail: dict[str, Any],
+        receivables: list[int],
+        kind: NoteKind,
+        note: dict[str, Any] | None,
+    ) -> RemoteStatus:
+        """The order's state by ``states.bling_order_state``, and its note number once issued."""
         situacao = detail.get("situacao") or {}
-        awaiting = _int(situacao.get("valor")) in self.options.awaiting_issue_valores or (
-            bool(self.options.awaiting_issue_situacoes)
-            and _int(situacao.get("id")) in self._situacao_ids(self.options.awaiting_issue_situacoes)
+        custom_ready = bool(self.options.awaiting_issue_situacoes) and _int(situacao.get("id")) in (
+            self._situacao_ids(self.options.awaiting_issue_situacoes)
         )
-        state = _order_state(
-            _valor(detail), receivables, note.get("situacao") if note else None, kind, awaiting
+        state = bling_order_state(
+            _valor(detail),
+            receivables,
+            _int(note.get("situacao")) if note else None,
+            kind if note else None,
+            ready_valores=self.options.awaiting_issue_valores,
+            ready=custom_ready,
         )
         return RemoteStatus(
             ref.doc_type,
@@ -537,9 +538,11 @@ class BlingClient:
             note_number=str(note.get("numero") or "") if note and state is DocState.ISSUED else "",
         )
 
-    def _note_of(self, doc_type: DocType, detail: dict[str, Any], caches: _Caches) -> tuple[str, dict | None]:
+    def _note_of(
+        self, doc_type: DocType, detail: dict[str, Any], caches: _Caches
+    ) -> tuple[NoteKind, dict | None]:
         """The fiscal note linked to an order: NF-e for sales orders, NFS-e for service orders."""
-        kind = "nfe" if doc_type is DocType.SALES_ORDER else "nfse"
+        kind: NoteKind = "nfe" if doc_type is DocType.SALES_ORDER else "nfse"
         note_id = _int((detail.get("notaFiscal") or {}).get("id"))
         if not note_id:
             return kind, None
@@ -614,18 +617,8 @@ class BlingClient:
             note = None
             marker = str(detail.get("numeroLoja") or "")
             if marker:  # an earlier gerar-nfe may have been applied without us hearing back
-                rows = (
-                    _data(
-                        self._call(
-                            "GET",
-                            "/nfe",
-                            params={"numeroLoja": marker, "pagina": 1, "limite": PAGE_LIMIT},
-                            what="NF-e search",
-                        )
-                    )
-                    or []
-                )
-                live = [r for r in rows if isinstance(r, dict) and _int(r.get("situacao")) != NFE_CANCELED]
+                rows = self._search("/nfe", {"numeroLoja": marker}, what="NF-e search")
+                live = [r for r in rows if _int(r.get("situacao")) != NFE_CANCELED]
                 if live:
                     note = self._get(
                         f"/nfe/{_int(min(live, key=lambda r: _int(r.get('id')))['id'])}", what="NF-e"
@@ -636,7 +629,7 @@ class BlingClient:
             if not note_id:
                 raise ErpError("Bling generated the NF-e but did not return its id.")
             note = self._get(f"/nfe/{note_id}", what="NF-e") or {"id": note_id, "situacao": 1}
-        if _int(note.get("situacao")) not in NFE_ISSUED + (NFE_CANCELED,):
+        if _int(note.get("situacao")) not in BLING_NFE_ISSUED + (NFE_CANCELED,):
             note_id = _int(note.get("id"))
             try:
                 self._call(
@@ -835,45 +828,8 @@ class _Caches:
 # == pure helpers ===============================================================================
 
 
-def _order_state(
-    situacao_valor: int,
-    receivable_situacoes: list[int],
-    note_situacao: Any,
-    note_kind: str,
-    awaiting_issue: bool = False,
-) -> DocState:
-    """Addon state of one Bling order (``erp-apis/bling.md`` §4), most advanced condition first."""
-    if situacao_valor == VALOR_CANCELED:
-        return DocState.CANCELED
-    if note_situacao is not None:
-        situacao = _int(note_situacao)
-        if note_kind == "nfe":
-            if situacao in NFE_ISSUED:
-                return DocState.ISSUED
-            if situacao == NFE_CANCELED:
-                return DocState.CANCELED
-        else:
-            if situacao in NFSE_ISSUED:
-                return DocState.ISSUED
-            if situacao == NFSE_CANCELED:
-                return DocState.CANCELED
-        return DocState.AWAITING_ISSUE  # a note exists but is not authorised yet
-    if receivable_situacoes and all(s == RECEIVABLE_CANCELED for s in receivable_situacoes):
-        return DocState.CANCELED
-    if awaiting_issue:
-        return DocState.AWAITING_ISSUE
-    live = [s for s in receivable_situacoes if s != RECEIVABLE_CANCELED]
-    if live and all(s in RECEIVED for s in live):
-        return DocState.FULFILLED
-    return DocState.OPEN
-
-
-def _note_issued(kind: str, note: dict[str, Any]) -> bool:
-    return _int(note.get("situacao")) in (NFE_ISSUED if kind == "nfe" else NFSE_ISSUED)
-
-
-def _note_state(kind: str, note: dict[str, Any]) -> DocState:
-    return _order_state(0, [], note.get("situacao"), kind)
+def _note_issued(kind: NoteKind, note: dict[str, Any]) -> bool:
+    return _int(note.get("situacao")) in (BLING_NFE_ISSUED if kind == "nfe" else BLING_NFSE_ISSUED)
 
 
 def _check_order(order: OrderRequest) -> None:
@@ -881,10 +837,11 @@ def _check_order(order: OrderRequest) -> None:
         raise ErpError("An order without marker cannot be sent: it could be duplicated.")
     if not order.lines:
         raise DataError(f"The {_doc_label(order.doc_type)} {order.reference} has no lines to send.")
+    check_amounts(order)
 
 
 def _contact_body(customer: Customer) -> dict[str, Any]:
-    document = _digits(customer.document)
+    document = digits(customer.document)
     company = customer.is_company or len(document) == 14
     ie = customer.state_registration.strip()
     body: dict[str, Any] = {
@@ -901,7 +858,7 @@ def _contact_body(customer: Customer) -> dict[str, Any]:
     if customer.email:
         body["email"] = customer.email.strip()
     if customer.phone:
-        phone, mobile = _format_phone(customer.phone)
+        phone, mobile = customer_phone(customer.phone)
         body["telefone"] = phone
         if mobile:
             body["celular"] = phone
@@ -912,31 +869,14 @@ def _contact_body(customer: Customer) -> dict[str, Any]:
             "numero": address.number,
             "complemento": address.complement,
             "bairro": address.district,
-            "cep": _format_cep(address.zip_code),
+            "cep": customer_value(
+                format_cep_bling, address.zip_code, field="cep", label="CEP", provider="Bling"
+            ),
             "municipio": address.city,
             "uf": address.state_code.upper(),
         }
     }
     return body
-
-
-def _format_cep(value: str) -> str:
-    digits = _digits(value)
-    return f"{digits[:5]}-{digits[5:]}" if len(digits) == 8 else value
-
-
-def _format_phone(value: str) -> tuple[str, bool]:
-    """``(DD) NNNNN-NNNN`` / ``(DD) NNNN-NNNN`` and whether it is a mobile; other values go as typed."""
-    digits = _digits(value)
-    if len(digits) in (12, 13) and digits.startswith("55"):
-        digits = digits[2:]
-    if len(digits) in (11, 12) and digits.startswith("0"):
-        digits = digits[1:]
-    if len(digits) == 11 and digits[2] == "9":
-        return f"({digits[:2]}) {digits[2:7]}-{digits[7:]}", True
-    if len(digits) == 10:
-        return f"({digits[:2]}) {digits[2:6]}-{digits[6:]}", False
-    return value.strip(), False
 
 
 def _error_detail(error: dict[str, Any]) -> tuple[str, str]:
@@ -975,17 +915,6 @@ def _origin_order(row: dict[str, Any]) -> int:
     return _int(origin.get("id")) if "vend" in _plain(str(origin.get("tipoOrigem") or "")) else 0
 
 
-def _parse_cursor(since: str | None) -> dt.datetime | None:
-    if not since:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(since)
-    except ValueError:
-        _logger.warning("Bling: unreadable read-back cursor; reading every given document")
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 def _data(resp: HttpResponse | None) -> Any:
     if resp is None:
         return None
@@ -1006,10 +935,6 @@ def _ref_id(ref: DocRef) -> int:
     if oid <= 0:
         raise ErpError(f"{ref.external_id!r} is not a Bling order id.")
     return oid
-
-
-def _digits(value: Any) -> str:
-    return re.sub(r"\D", "", str(value or ""))
 
 
 def _plain(text: str) -> str:

@@ -47,12 +47,13 @@ def clean_text(value: str) -> str:
     return " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Cf").split())
 
 
-def digits(value: str) -> str:
+def digits(value: object) -> str:
     """The ASCII digits of ``value``, in order: strips masks from CPF, CNPJ, CEP and phones.
 
     NFKC first, so full-width digits typed on some keyboards count as the digits they look like.
+    Takes what an ERP answers as well (a number, None), as its text.
     """
-    return _NON_DIGITS.sub("", unicodedata.normalize("NFKC", value or ""))
+    return _NON_DIGITS.sub("", unicodedata.normalize("NFKC", str(value or "")))
 
 
 def _exact_digits(value: str, length: int, what: str) -> str:

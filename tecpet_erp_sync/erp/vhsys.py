@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from .common import BRT, check_amounts, customer_phone, customer_value, parse_cursor
 from .contract import (
     ChangeSet,
     ConnectionInfo,
@@ -40,15 +41,16 @@ from .contract import (
     RemoteStatus,
 )
 from .errors import AuthError, DataError, ErpError, RateLimited, TransientError, UnknownOutcome
+from .formatting import digits, format_cep_vhsys, format_document, money, quantity
 from .http import DEFAULT_TIMEOUT, HttpTransport
 from .ratelimit import RateLimiter
+from .states import VHSYS_CANCELED, VHSYS_DONE, vhsys_state
 
 _logger = logging.getLogger(__name__)
 
-BRT = dt.timezone(dt.timedelta(hours=-3), "BRT")  # Brasília: no daylight saving time since 2019
 DEFAULT_BASE_URL = "https://api.vhsys.com/v2"
 CENT = Decimal("0.01")
-TOLERANCE = Decimal("0.01")
+TOLERANCE = Decimal("0.01")  # rounding allowed when comparing what an earlier attempt left (resume)
 OS_PATH = "/ordens-servico"
 PV_PATH = "/pedidos"
 
@@ -121,8 +123,8 @@ class VhsysOptions:
     """Everything about VHSYS that the notes mark as uncertain or account-specific."""
 
     status_open: str = "Em Aberto"
-    status_done: str = "Atendido"  # the base status VHSYS uses for "work done"
-    status_canceled: str = "Cancelado"
+    status_done: str = VHSYS_DONE  # the base status VHSYS uses for "work done"
+    status_canceled: str = VHSYS_CANCELED
     ambiente: int = 1  # NFS-e environment: 1 production, 2 homologation
     payment_method: str = "Outros"  # forma_pagamento when the installment does not name one
     consistency_wait: float = 0.65  # seconds to wait after creating a header before posting its parts
@@ -192,58 +194,14 @@ class _Plan:
         }
 
 
-# -- value helpers (TODO(lead): switch to erp/formatting.py once it lands) -------------------------
-def _digits(value: Any) -> str:
-    return re.sub(r"\D", "", str(value or ""))
-
-
-def _format_document(digits: str) -> str:
-    """CPF 000.000.000-00, CNPJ 00.000.000/0000-00 (VHSYS stores them masked)."""
-    d = _digits(digits)
-    if len(d) == 11:
-        return f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}"
-    if len(d) == 14:
-        return f"{d[:2]}.{d[2:5]}.{d[5:8]}/{d[8:12]}-{d[12:]}"
-    return d
-
-
-def _format_cep(value: str) -> str:
-    """CEP 00.000-000, as in the VHSYS examples."""
-    d = _digits(value)
-    return f"{d[:2]}.{d[2:5]}-{d[5:]}" if len(d) == 8 else d
-
-
-def _format_phone(value: str) -> tuple[str, bool]:
-    """(formatted phone, is mobile): (00) 00000-0000 or (00) 0000-0000."""
-    d = _digits(value)
-    if len(d) in (12, 13) and d.startswith("55"):
-        d = d[2:]
-    if len(d) in (11, 12) and d.startswith("0"):
-        d = d[1:]
-    if len(d) == 11:
-        return f"({d[:2]}) {d[2:7]}-{d[7:]}", True
-    if len(d) == 10:
-        return f"({d[:2]}) {d[2:6]}-{d[6:]}", False
-    return str(value or "").strip()[:20], False
-
-
-def _money(value: Decimal | int | str) -> str:
-    return str(Decimal(value).quantize(CENT, ROUND_HALF_UP))
-
-
-def _qty(value: Decimal) -> str:
-    """Quantity with a dot, two to four decimals: "1.00", "0.333"."""
-    text = f"{Decimal(value).quantize(Decimal('0.0001'), ROUND_HALF_UP):f}"
-    whole, _, frac = text.partition(".")
-    frac = frac.rstrip("0")
-    return f"{whole}.{frac.ljust(2, '0')}"
-
-
+# -- value helpers -------------------------------------------------------------------------------
 def _dec(value: Any) -> Decimal:
+    """A VHSYS amount ("10.50", "10,50", 10.5); 0 when unreadable or not finite ("NaN")."""
     try:
-        return Decimal(str(value).strip().replace(",", ".") or "0")
+        number = Decimal(str(value).strip().replace(",", ".") or "0")
     except (InvalidOperation, ValueError):
         return Decimal(0)
+    return number if number.is_finite() else Decimal(0)
 
 
 def _int(value: Any) -> int:
@@ -307,39 +265,20 @@ def _parse_stamp(value: Any) -> dt.datetime | None:
     return stamp.replace(tzinfo=BRT) if stamp.tzinfo is None else stamp
 
 
+def _moved(moves: list[dict], kind: str, identificacao: str) -> Decimal:
+    """Quantity the stock moves of one kind ("Saida", "Entrada") tagged ``identificacao`` add up to."""
+    return sum(
+        (
+            _dec(m.get("qtde_estoque"))
+            for m in moves
+            if m.get("identificacao") == identificacao and m.get("tipo_estoque") == kind
+        ),
+        Decimal(0),
+    )
+
+
 def _has_marker(text: Any, marker: str) -> bool:
     return bool(marker) and re.search(rf"(?<![\w:]){re.escape(marker)}(?![\w:])", str(text or "")) is not None
-
-
-def _vhsys_state(
-    status_pedido: str,
-    in_trash: bool,
-    note_issued: bool,
-    receivables: list[tuple[bool, Decimal, Decimal]],
-    total: Decimal,
-    *,
-    done: str = "Atendido",
-    canceled: str = "Cancelado",
-) -> DocState:
-    """State of one VHSYS document (erp-apis/vhsys.md §4; TODO(lead): switch to erp/states.py).
-
-    canceled > issued > awaiting_issue (paid and "Atendido") > fulfilled (paid) > open.
-    Paid: receivables launched, all liquidated, and the amounts paid cover the total.
-    """
-    if in_trash or status_pedido == canceled:
-        return DocState.CANCELED
-    if note_issued:
-        return DocState.ISSUED
-    paid = (
-        bool(receivables)
-        and all(liq for liq, _, _ in receivables)
-        and (sum((p for _, _, p in receivables), Decimal(0)) >= total - TOLERANCE)
-    )
-    if paid and status_pedido == done:
-        return DocState.AWAITING_ISSUE
-    if paid:
-        return DocState.FULFILLED
-    return DocState.OPEN
 
 
 class VhsysClient:
@@ -651,6 +590,7 @@ class VhsysClient:
             raise ErpError("Internal error: the document has no marker.")
         if not order.lines:
             raise DataError("The document has no lines to send to VHSYS.")
+        check_amounts(order)
         for line in order.lines:
             if line.quantity <= 0 or line.unit_price < 0:
                 raise DataError(
@@ -681,7 +621,7 @@ class VhsysClient:
         installments = [
             {
                 "data_parcela": inst.due_date.isoformat(),
-                "valor_parcela": _money(inst.amount),
+                "valor_parcela": money(inst.amount),
                 "forma_pagamento": inst.payment_method or self.options.payment_method,
                 "observacoes_parcela": f"{order.reference} {n}/{len(order.installments)}"[:255],
             }
@@ -689,7 +629,7 @@ class VhsysClient:
         ] or [
             {
                 "data_parcela": order.issue_date.isoformat(),
-                "valor_parcela": _money(total),
+                "valor_parcela": money(total),
                 "forma_pagamento": self.options.payment_method,
                 "observacoes_parcela": order.reference[:255],
             }
@@ -813,8 +753,8 @@ class VhsysClient:
                 what="stock exit",
                 body={
                     "tipo_estoque": "Saida",
-                    "qtde_estoque": _qty(qty),
-                    "valor_estoque": _money(value),
+                    "qtde_estoque": quantity(qty),
+                    "valor_estoque": money(value),
                     "obs_estoque": f"Pedido de venda {plan.reference} (Odoo)"[:255],
                     "identificacao": f"Ped_{doc_id}",
                 },
@@ -824,21 +764,21 @@ class VhsysClient:
     @staticmethod
     def _item_payload(item: _Item, *, services: bool) -> dict[str, Any]:
         unit = (
-            _money(item.unit_price)
+            money(item.unit_price)
             if item.unit_price == item.unit_price.quantize(CENT)
-            else _qty(item.unit_price)
+            else quantity(item.unit_price)
         )
         if services:
             return {
                 "id_servico": item.product_id,
                 "desc_servico": item.description,
-                "horas_servico": _qty(item.quantity),
+                "horas_servico": quantity(item.quantity),
                 "valor_unit_servico": unit,
             }
         return {
             "id_produto": item.product_id,
             "desc_produto": item.description,
-            "qtde_produto": _qty(item.quantity),
+            "qtde_produto": quantity(item.quantity),
             "valor_unit_produto": unit,
         }
 
@@ -862,16 +802,11 @@ class VhsysClient:
             return "done"
         return "broken"
 
+    def _stock_moves(self, product_id: int) -> list[dict]:
+        return self._list(f"/produtos/{product_id}/estoque", pk=("id_estoque",), what="stock history")
+
     def _stock_sum(self, product_id: int, kind: str, identificacao: str) -> Decimal:
-        moves = self._list(f"/produtos/{product_id}/estoque", pk=("id_estoque",), what="stock history")
-        return sum(
-            (
-                _dec(m.get("qtde_estoque"))
-                for m in moves
-                if m.get("identificacao") == identificacao and m.get("tipo_estoque") == kind
-            ),
-            Decimal(0),
-        )
+        return _moved(self._stock_moves(product_id), kind, identificacao)
 
     def find(self, doc_type: DocType, marker: str, issue_date: dt.date) -> DocRef | None:
         """The live document carrying ``marker``, if an earlier send created it."""
@@ -949,24 +884,9 @@ class VhsysClient:
     def _reverse_stock(self, doc_id: str, product_ids: list[int]) -> None:
         """Post an Entrada for what ``Ped_<id>`` took out and was not yet returned (idempotent)."""
         for product_id in dict.fromkeys(product_ids):
-            moves = self._list(f"/produtos/{product_id}/estoque", pk=("id_estoque",), what="stock history")
-            out = sum(
-                (
-                    _dec(m.get("qtde_estoque"))
-                    for m in moves
-                    if m.get("identificacao") == f"Ped_{doc_id}" and m.get("tipo_estoque") == "Saida"
-                ),
-                Decimal(0),
-            )
-            back = sum(
-                (
-                    _dec(m.get("qtde_estoque"))
-                    for m in moves
-                    if m.get("identificacao") == f"Ped_{doc_id}-estorno"
-                    and m.get("tipo_estoque") == "Entrada"
-                ),
-                Decimal(0),
-            )
+            moves = self._stock_moves(product_id)
+            out = _moved(moves, "Saida", f"Ped_{doc_id}")
+            back = _moved(moves, "Entrada", f"Ped_{doc_id}-estorno")
             if out > back:
                 self._call(
                     "POST",
@@ -974,7 +894,7 @@ class VhsysClient:
                     what="stock reversal",
                     body={
                         "tipo_estoque": "Entrada",
-                        "qtde_estoque": _qty(out - back),
+                        "qtde_estoque": quantity(out - back),
                         "obs_estoque": f"Estorno do pedido {doc_id} (cancelado no Odoo)",
                         "identificacao": f"Ped_{doc_id}-estorno",
                     },
@@ -984,18 +904,20 @@ class VhsysClient:
     # customers and products
     # ------------------------------------------------------------------------------------------
     def _ensure_customer(self, customer: Customer) -> tuple[int, str]:
-        digits = _digits(customer.document)
-        if not digits:
+        document = digits(customer.document)
+        if not document:
             raise DataError("The customer has no CPF/CNPJ.", field="cnpj_cliente")
-        cached = self._customers.get(digits)
+        cached = self._customers.get(document)
         if cached:
             return cached
-        masked = _format_document(digits)
-        found = self._search_customer({"cnpj_cliente": masked}, digits)
-        if found == [] and masked != digits:  # typed without the mask by someone in VHSYS?
-            found = self._search_customer({"cnpj_cliente": digits}, digits)
+        masked = customer_value(
+            format_document, document, field="cnpj_cliente", label="CPF/CNPJ", provider="VHSYS"
+        )
+        found = self._search_customer({"cnpj_cliente": masked}, document)
+        if found == [] and masked != document:  # typed without the mask by someone in VHSYS?
+            found = self._search_customer({"cnpj_cliente": document}, document)
         if found is None:  # the document filter seems ignored: fall back to the name
-            found = self._search_customer({"razao_cliente": customer.name.strip()[:100]}, digits)
+            found = self._search_customer({"razao_cliente": customer.name.strip()[:100]}, document)
         if found:
             row = min(found, key=lambda r: _int(r.get("id_cliente")))
             result = (_int(row["id_cliente"]), str(row.get("razao_cliente") or customer.name))
@@ -1008,17 +930,17 @@ class VhsysClient:
             result = (_int(created.get("id_cliente")), str(created.get("razao_cliente") or customer.name))
             if not result[0]:
                 raise UnknownOutcome("VHSYS created the customer without returning its id.")
-        self._customers[digits] = result
+        self._customers[document] = result
         return result
 
-    def _search_customer(self, params: dict, digits: str) -> list[dict] | None:
+    def _search_customer(self, params: dict, document: str) -> list[dict] | None:
         """Live customers with this document; [] when the search was empty, None when it returned
         rows that do not match (the filter looks ignored)."""
         rows = self._list(
             "/clientes", {**params, "lixeira": "Nao"}, pk=("id_cliente",), max_pages=1, what="customer search"
         )
         hits = [
-            r for r in rows if _digits(r.get("cnpj_cliente")) == digits and r.get("lixeira", "Nao") != "Sim"
+            r for r in rows if digits(r.get("cnpj_cliente")) == document and r.get("lixeira", "Nao") != "Sim"
         ]
         if hits or not rows:
             return hits
@@ -1036,7 +958,9 @@ class VhsysClient:
             "numero_cliente": addr.number.strip(),
             "bairro_cliente": addr.district.strip(),
             "complemento_cliente": addr.complement.strip(),
-            "cep_cliente": _format_cep(addr.zip_code),
+            "cep_cliente": customer_value(
+                format_cep_vhsys, addr.zip_code, field="cep_cliente", label="CEP", provider="VHSYS"
+            ),
             "cidade_cliente": addr.city.strip(),
             "uf_cliente": addr.state_code.strip().upper(),
             "email_cliente": customer.email.strip(),
@@ -1044,8 +968,8 @@ class VhsysClient:
             "situacao_cliente": "Ativo",
         }
         if customer.phone:
-            phone, mobile = _format_phone(customer.phone)
-            payload["celular_cliente" if mobile else "fone_cliente"] = phone
+            phone, mobile = customer_phone(customer.phone)
+            payload["celular_cliente" if mobile else "fone_cliente"] = phone[:20]
         return {k: v for k, v in payload.items() if v not in ("", None)}
 
     def _product_code(self, line: Line) -> str:
@@ -1075,7 +999,7 @@ class VhsysClient:
             body = {
                 "desc_produto": (line.description.strip().splitlines() or ["?"])[0][:120],
                 "cod_produto": code,
-                "valor_produto": _money(line.unit_price),
+                "valor_produto": money(line.unit_price),
                 "unidade_produto": (line.unit or "UN")[:6],
                 "tipo_produto": self.options.service_product_type
                 if service
@@ -1136,9 +1060,9 @@ class VhsysClient:
             "id_cliente": _int(head.get("id_cliente")),
             "nome_cliente": head.get("nome_cliente") or "",
             "desc_servicos": description[:255],
-            "valor_total_servicos": _money(total),
-            "valor_base_calculo": _money(total),
-            "valor_total_nota": _money(total),
+            "valor_total_servicos": money(total),
+            "valor_base_calculo": money(total),
+            "valor_total_nota": money(total),
             **self.options.nfse_fields,
         }
         draft = _first(self._call("POST", "/notas-servico", body=body, what="NFS-e")["data"])
@@ -1173,14 +1097,9 @@ class _Refresh:
         self.receivables_changed: set[tuple[DocType, str]] = set()
 
     def _lower_bound(self, since: str | None) -> dt.datetime | None:
-        if not since:
+        cursor = parse_cursor(since, naive_tz=BRT, provider="VHSYS")
+        if cursor is None:
             return None
-        try:
-            cursor = dt.datetime.fromisoformat(since.strip())
-        except ValueError:
-            _logger.warning("VHSYS: unreadable refresh cursor %r; reading everything", since)
-            return None
-        cursor = cursor.replace(tzinfo=BRT) if cursor.tzinfo is None else cursor
         return cursor.astimezone(BRT) - dt.timedelta(seconds=self.opts.refresh_margin)
 
     def _changed_rows(self, path: str, pk: str, what: str, **params: Any) -> list[dict]:
@@ -1312,7 +1231,8 @@ class _Refresh:
             idents |= {f"NFe_{n.get('id_venda')}" for n in notes}
             total = _dec(head.get("valor_total_nota"))
         receivables: list[tuple[bool, Decimal, Decimal]] = []
-        final = in_trash or status == self.opts.status_canceled or note_issued
+        canceled = status.strip().casefold() == self.opts.status_canceled.casefold()  # as vhsys_state
+        final = in_trash or canceled or note_issued
         # Receivables exist once launched (contas_pedido), or from the NF-e; a changed one is read anyway.
         launched = (
             _truthy(head.get("contas_pedido"))
@@ -1330,7 +1250,7 @@ class _Refresh:
                             _dec(row.get("valor_pago")),
                         )
                     )
-        state = _vhsys_state(
+        state = vhsys_state(
             status,
             in_trash,
             note_issued,

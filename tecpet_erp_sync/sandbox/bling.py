@@ -34,10 +34,10 @@ import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from .clock import BRT, STAMP_FORMAT, now_brt, stamp
 from .emulator import Emulator
 from .wire import Request, Response, html
 
-BRT = dt.timezone(dt.timedelta(hours=-3), "BRT")  # Bling filters and dates are Brazil local time
 CENT = Decimal("0.01")
 
 DEFAULT_CLIENT_ID = "sandbox-client"
@@ -276,14 +276,6 @@ def _date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(BRT).replace(microsecond=0)
-
-
-def _fmt_dt(value: dt.datetime) -> str:
-    return value.astimezone(BRT).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _parse_filter(value: str, *, end: bool) -> dt.datetime:
     """A filter date: ``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM:SS`` in Brazil local time."""
     value = value.strip().replace("T", " ")
@@ -291,7 +283,7 @@ def _parse_filter(value: str, *, end: bool) -> dt.datetime:
         day = dt.date.fromisoformat(value)
         clock = dt.time(23, 59, 59) if end else dt.time(0, 0, 0)
         return dt.datetime.combine(day, clock, BRT)
-    return dt.datetime.strptime(value[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=BRT)
+    return dt.datetime.strptime(value[:19], STAMP_FORMAT).replace(tzinfo=BRT)
 
 
 def _range(req: Request, start_name: str, end_name: str, default_days: int | None = None):
@@ -300,7 +292,7 @@ def _range(req: Request, start_name: str, end_name: str, default_days: int | Non
     if not start_raw and not end_raw and default_days is None:
         return None
     try:
-        end = _parse_filter(end_raw, end=True) if end_raw else _now()
+        end = _parse_filter(end_raw, end=True) if end_raw else now_brt()
         start = (
             _parse_filter(start_raw, end=False)
             if start_raw
@@ -1163,7 +1155,7 @@ class BlingEmulator(Emulator):
         oid = self._next("pedido")
         order = self._order_from_body(req.json(), oid, None)
         self.orders[oid] = order
-        now = _now()
+        now = now_brt()
         self.meta[oid] = {
             "created": now,
             "updated": now,
@@ -1181,7 +1173,7 @@ class BlingEmulator(Emulator):
         return order
 
     def _touch(self, oid: int) -> None:
-        self.meta[oid]["updated"] = _now()
+        self.meta[oid]["updated"] = now_brt()
 
     def _order_get(self, req: Request, oid: int) -> Response:
         return _data(_copy(self._order_or_404(oid)))
@@ -1445,14 +1437,14 @@ class BlingEmulator(Emulator):
         order = self.orders[oid]
         contact = self.contacts[order["contato"]["id"]]
         nid = self._next("nfe")
-        now = _now()
+        now = now_brt()
         self.nfes[nid] = {
             "id": nid,
             "tipo": 1,
             "situacao": 1,
             "numero": f"{self._next('nfe_numero'):06d}",
-            "dataEmissao": _fmt_dt(now),
-            "dataOperacao": _fmt_dt(now),
+            "dataEmissao": stamp(now),
+            "dataOperacao": stamp(now),
             "chaveAcesso": "",
             "contato": {
                 "id": contact["id"],
@@ -1502,7 +1494,7 @@ class BlingEmulator(Emulator):
         note["situacao"] = 5
         note["chaveAcesso"] = (
             "35"
-            + _now().strftime("%y%m")
+            + now_brt().strftime("%y%m")
             + _digits(EMPRESA["cnpj"])
             + "55001"
             + note["numero"].zfill(9)
@@ -1653,7 +1645,7 @@ class BlingEmulator(Emulator):
             "numeroRPS": rps,
             "serie": serie,
             "situacao": 0,
-            "dataEmissao": _fmt_dt(_now()),
+            "dataEmissao": stamp(now_brt()),
             "valor": _float(total),
             "contato": {
                 "id": contact["id"],
@@ -1795,7 +1787,7 @@ class BlingEmulator(Emulator):
         if action == "pay":
             if not self.meta[oid]["contas_lancadas"]:
                 self._launch_contas(oid)
-            today = _now().date().isoformat()
+            today = now_brt().date().isoformat()
             for conta in self.contas.values():
                 if conta["origem"]["id"] == oid and conta["situacao"] in (1, 3):
                     conta["situacao"], conta["_recebimento"] = 2, today
@@ -1859,7 +1851,7 @@ class BlingEmulator(Emulator):
                         "paid": bool(mine) and all(c["situacao"] in (2, 7) for c in mine),
                         "note": self._note_number(order),
                         "stock_posted": self.meta[oid]["stock_posted"],
-                        "updated": _fmt_dt(self.meta[oid]["updated"]),
+                        "updated": stamp(self.meta[oid]["updated"]),
                     }
                 )
             return {

@@ -37,12 +37,12 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from .clock import now_brt, stamp
 from .emulator import Emulator
 from .wire import Request, Response, html
 
 _logger = logging.getLogger(__name__)
 
-BRT = dt.timezone(dt.timedelta(hours=-3), "BRT")
 PAGE_MAX = 250
 BASE_STATUSES = ("Em Aberto", "Em Andamento", "Atendido", "Cancelado")
 PAYMENT_METHODS = (
@@ -311,10 +311,10 @@ class VhsysEmulator(Emulator):
         return self._seq[key]
 
     def _now(self) -> dt.datetime:
-        return dt.datetime.now(BRT).replace(microsecond=0) + dt.timedelta(seconds=self.clock_offset)
+        return now_brt(self.clock_offset)
 
     def _stamp(self) -> str:
-        return self._now().strftime("%Y-%m-%d %H:%M:%S")
+        return stamp(self._now())
 
     def _today(self) -> str:
         return self._now().date().isoformat()

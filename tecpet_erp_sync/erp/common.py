@@ -1,0 +1,81 @@
+"""What the VHSYS and Bling clients share besides ``formatting`` and ``states``.
+
+Brasília time, the read-back cursor, and the bridge from the formatters (which raise ValueError on
+a value they cannot format) to the clients (which must answer a ``DataError`` naming the field:
+a bad value gets a message, never a traceback).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+
+from .contract import OrderRequest
+from .errors import DataError
+from .formatting import format_phone_br, parse_phone_br
+
+_logger = logging.getLogger(__name__)
+
+BRT = dt.timezone(dt.timedelta(hours=-3), "BRT")  # Brasília: no daylight saving time since 2019
+
+
+def parse_cursor(since: str | None, *, naive_tz: dt.tzinfo, provider: str) -> dt.datetime | None:
+    """The moment a read-back cursor stands for, or None (read every given document) when there is
+    none or it cannot be read. A cursor without an offset is taken in ``naive_tz``."""
+    if not since:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(since.strip())
+    except ValueError:
+        _logger.warning("%s: unreadable read-back cursor %r; reading every given document", provider, since)
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=naive_tz)
+
+
+def customer_value(
+    format_value: Callable[[str], str], value: str, *, field: str, label: str, provider: str
+) -> str:
+    """``format_value(value)``: a CPF/CNPJ or CEP as the ERP wants it.
+
+    An empty value gives "" (the ERP's own rules say whether the field is required); a value the
+    formatter refuses (wrong number of digits) becomes a DataError naming the field.
+    """
+    if not (value or "").strip():
+        return ""
+    try:
+        return format_value(value)
+    except ValueError as exc:
+        raise DataError(
+            f"The customer's {label} cannot be sent to {provider}: {exc}. Fix the customer's {label}.",
+            field=field,
+        ) from exc
+
+
+def customer_phone(value: str) -> tuple[str, bool]:
+    """(phone as both ERPs show it, whether it is a mobile): ``(11) 99999-9999`` or ``(11) 3333-4444``.
+
+    A number that is not a Brazilian landline or mobile goes as typed: customer validation has
+    already had its say, and the ERP's own rejection names its field.
+    """
+    national = parse_phone_br(value)
+    if national is None:
+        return (value or "").strip(), False
+    return format_phone_br(national), len(national) == 11  # DDD + 9 digits: a mobile
+
+
+def check_amounts(order: OrderRequest) -> None:
+    """Every quantity, price, discount and installment of ``order`` is a finite number.
+
+    NaN or Infinity cannot be sent (the formatters raise on them, and comparing them raises too):
+    say which line is wrong instead.
+    """
+    for line in order.lines:
+        if not all(Decimal(v).is_finite() for v in (line.quantity, line.unit_price, line.discount_percent)):
+            raise DataError(
+                f'Line "{line.description[:60]}" has a quantity, price or discount that is not a number.'
+            )
+    for n, inst in enumerate(order.installments, 1):
+        if not Decimal(inst.amount).is_finite():
+            raise DataError(f"Installment {n} has an amount that is not a number.")
