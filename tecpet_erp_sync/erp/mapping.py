@@ -91,21 +91,20 @@ def split_installments(
 ) -> tuple[Installment, ...]:
     """The invoice's due dates, scaled so that they add up to one document's total (``share``).
 
-    An invoice with services and goods becomes two documents; each gets the same due dates
-    with amounts in proportion, the last one absorbing rounding so the sum is exact.
+    An invoice with services and goods becomes two documents; each gets the same due dates with
+    amounts in proportion. Rounding the running total (not each amount) keeps every installment
+    non-negative and the sum exact to the cent.
     """
     base = sum((amount for _, amount in receivables), Decimal("0"))
     if base <= 0 or share <= 0:
         return ()
     installments = []
-    allotted = Decimal("0")
-    for index, (due, amount) in enumerate(sorted(receivables)):
-        if index == len(receivables) - 1:
-            value = share - allotted
-        else:
-            value = (amount * share / base).quantize(CENT, ROUND_HALF_UP)
-            allotted += value
-        installments.append(Installment(due_date=due, amount=value, payment_method=payment_method))
+    running = allotted = Decimal("0")
+    for due, amount in sorted(receivables):
+        running += amount
+        cumulative = (running * share / base).quantize(CENT, ROUND_HALF_UP)
+        installments.append(Installment(due, cumulative - allotted, payment_method))
+        allotted = cumulative
     return tuple(i for i in installments if i.amount > 0)
 
 
