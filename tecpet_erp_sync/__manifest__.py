@@ -27,4 +27,8 @@
         "data/ir_actions_server.xml",
     ],
     "demo": ["demo/demo_data.xml"],
+    "assets": {
+        "web.assets_backend": ["tecpet_erp_sync/static/src/**/*"],
+        "web.assets_tests": ["tecpet_erp_sync/static/tests/tours/*.js"],
+    },
 }

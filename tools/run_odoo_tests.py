@@ -35,7 +35,7 @@ def main() -> int:
     args = parser.parse_args()
 
     fresh_db(args.db, demo=False)
-    log = CACHE / "logs" / "odoo-tests.log"
+    log = CACHE / "logs" / f"odoo-tests-{args.db}.log"
     print(
         f"[tecpet] installing tecpet_erp_sync in {args.db} and running tests {args.tags} (log: {log})",
         flush=True,

@@ -10,8 +10,6 @@ from ..erp.formatting import customer_from_raw
 from ..erp.states import aggregate_invoice_state
 from .tecpet_erp_document import DOCUMENT_STATES
 
-EMPTY_LABEL = "—"
-
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -29,22 +27,12 @@ class AccountMove(models.Model):
         copy=False,
         help="Where the invoice stands in the ERP. Empty when the invoice is outside the ERP flow.",
     )
-    # The badge widget shows nothing for an empty value; this label carries the "—".
-    service_order_state_label = fields.Char(
-        string="Service Order ", compute="_compute_service_order_state_label"
-    )
     erp_error_message = fields.Text(string="ERP Error", compute="_compute_erp_error_message")
 
     @api.depends("erp_document_ids.state", "erp_document_ids.active")
     def _compute_service_order_state(self):
         for move in self:
             move.service_order_state = aggregate_invoice_state(move.erp_document_ids.mapped("state")) or False
-
-    @api.depends("service_order_state")
-    def _compute_service_order_state_label(self):
-        labels = dict(self._fields["service_order_state"]._description_selection(self.env))
-        for move in self:
-            move.service_order_state_label = labels.get(move.service_order_state) or EMPTY_LABEL
 
     @api.depends("erp_document_ids.error_message")
     def _compute_erp_error_message(self):
@@ -271,6 +259,6 @@ class AccountMove(models.Model):
     def _get_view(self, view_id=None, view_type="form", **options):
         arch, view = super()._get_view(view_id, view_type, **options)
         if view_type == "list" and not self._erp_column_enabled():
-            for node in arch.xpath("//field[@name='service_order_state_label']"):
+            for node in arch.xpath("//field[@name='service_order_state']"):
                 node.set("column_invisible", "1")
         return arch, view
