@@ -10,7 +10,7 @@ DEMO_DB ?= tecpet_demo
 DEMO_PORT ?= 8069
 SANDBOX_PORT ?= 8070
 
-.PHONY: help setup odoo venv postgres browser demo test lint test-python test-odoo wheel bench soak clean-db
+.PHONY: help setup odoo venv postgres browser demo test lint test-python test-odoo wheel bench soak clean-db screenshot pot
 
 help:
 	@echo "make demo  - set up and serve Odoo with the addon and demo data on http://localhost:$(DEMO_PORT)"
@@ -50,3 +50,11 @@ wheel: venv
 
 clean-db: postgres
 	@$(RUN) bash -c 'for db in $$(psql -tA -d postgres -c "select datname from pg_database where datname like '"'"'tecpet_%'"'"'"); do dropdb --force "$$db"; done'
+
+pot: setup
+	@$(RUN) python tools/i18n.py
+
+# The README's picture of the Invoices list, taken by the browser test.
+screenshot: setup
+	@TECPET_SCREENSHOT=$(CURDIR)/tecpet_erp_sync/static/description/invoices_list.png \
+		$(RUN) python tools/run_odoo_tests.py --tags /tecpet_erp_sync:TestInvoiceListTour --db tecpet_screenshot

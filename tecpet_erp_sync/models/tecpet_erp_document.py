@@ -29,12 +29,14 @@ class TecpetErpDocument(models.Model):
     _order = "id desc"
     _rec_name = "display_name"
 
-    move_id = fields.Many2one("account.move", required=True, ondelete="cascade", index=True, readonly=True)
+    move_id = fields.Many2one(
+        "account.move", string="Invoice", required=True, ondelete="cascade", index=True, readonly=True
+    )
     integration_id = fields.Many2one(
         "tecpet.erp.integration", required=True, ondelete="restrict", index=True, readonly=True
     )
     company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
-    partner_id = fields.Many2one(related="move_id.partner_id")
+    partner_id = fields.Many2one(related="move_id.partner_id", string="Customer")
     provider = fields.Selection(related="integration_id.provider")
     doc_type = fields.Selection(
         [("service_order", "Service Order"), ("sales_order", "Sales Order")],

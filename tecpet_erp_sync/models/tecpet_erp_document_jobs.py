@@ -204,7 +204,7 @@ class TecpetErpDocument(models.Model):
 
     def _data_error_text(self, exc):
         field = f" ({exc.field})" if getattr(exc, "field", "") else ""
-        erp = f"\n{self.env._('The ERP said:')} {exc.erp_message}" if exc.erp_message else ""
+        erp = self.env._("\nThe ERP said: %(text)s", text=exc.erp_message) if exc.erp_message else ""
         return self.env._(
             "%(message)s%(field)s%(erp)s\nFix the customer (or product) and Reprocess the invoice.",
             message=exc.message,

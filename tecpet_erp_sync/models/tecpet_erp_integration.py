@@ -98,7 +98,7 @@ class TecpetErpIntegration(models.Model):
         help="The ERP rejected the credentials. Jobs stop calling it until the connection is tested again.",
     )
     refresh_cursor = fields.Char(readonly=True, copy=False, help="Where the next status read-back resumes.")
-    document_ids = fields.One2many("tecpet.erp.document", "integration_id")
+    document_ids = fields.One2many("tecpet.erp.document", "integration_id", string="Documents")
     error_document_count = fields.Integer(compute="_compute_document_counts")
     pending_document_count = fields.Integer(compute="_compute_document_counts")
 
@@ -237,7 +237,7 @@ class TecpetErpIntegration(models.Model):
         if not (integration.bling_client_id and integration.bling_client_secret):
             raise UserError(
                 self.env._(
-                    "Fill in the Bling Client ID and Client Secret of your Bling app, then press Connect."
+                    "Fill in the Client ID and Client Secret of your Bling app, then press Connect to Bling."
                 )
             )
         integration.bling_oauth_state = f"{self.id}-{secrets.token_urlsafe(24)}"
