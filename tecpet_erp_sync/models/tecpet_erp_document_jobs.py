@@ -12,6 +12,8 @@ import random
 import time
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import api, fields, models
 
 from ..erp.contract import DocRef, DocType
@@ -88,16 +90,21 @@ class TecpetErpDocument(models.Model):
         Returns None when another worker holds it or it is no longer due.
         """
         self.ensure_one()
-        self.env.cr.execute(
-            """
-            SELECT maybe_sent FROM tecpet_erp_document
-             WHERE id = %s AND pending_action IS NOT NULL AND state != 'error'
-               AND (next_attempt_at IS NULL OR next_attempt_at <= (now() AT TIME ZONE 'UTC'))
-               FOR NO KEY UPDATE SKIP LOCKED
-            """,
-            [self.id],
-        )
-        row = self.env.cr.fetchone()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    """
+                    SELECT maybe_sent FROM tecpet_erp_document
+                     WHERE id = %s AND pending_action IS NOT NULL AND state != 'error'
+                       AND (next_attempt_at IS NULL OR next_attempt_at <= (now() AT TIME ZONE 'UTC'))
+                       FOR NO KEY UPDATE SKIP LOCKED
+                    """,
+                    [self.id],
+                )
+                row = self.env.cr.fetchone()
+        except psycopg2.errors.SerializationFailure:
+            # Another worker claimed and committed it after our snapshot (REPEATABLE READ).
+            return None
         if row is None:
             return None
         self.invalidate_recordset()

@@ -1,1 +1,9 @@
-from . import test_flow, test_invoice_list_tour, test_service_order_state, test_translations
+from . import (
+    test_concurrency,
+    test_faults,
+    test_flow,
+    test_invoice_list_tour,
+    test_security,
+    test_service_order_state,
+    test_translations,
+)

@@ -102,11 +102,13 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
 
     def setUp(self):
         super().setUp()
-        # The sandbox starts empty for each test: forget the ERP ids clients cached (customers...).
-        for key in [
-            k for k in self.env.cr.cache if isinstance(k, tuple) and k[0] == "tecpet_erp_sync.client"
-        ]:
-            del self.env.cr.cache[key]
+        self._reset_sandbox()
+
+    def _reset_sandbox(self):
+        """An empty ERP: also forget the ERP ids the cached clients remember (customers...)."""
+        cache = self.env.cr.cache
+        for key in [k for k in cache if isinstance(k, tuple) and k[0] == "tecpet_erp_sync.client"]:
+            del cache[key]
         self.sandbox.reset()
 
     def assertServiceOrderState(self, move, state):

@@ -1,0 +1,147 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Two push job runs at the same time, in two processes committing per document as in
+production, never send the same document twice."""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import odoo
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.sql_db import db_connect
+from odoo.tests import BaseCase, get_db_name, tagged
+
+from ..sandbox.server import SandboxServer
+from .common import VALID_CPF
+
+INVOICES = 12
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentJobRuns(BaseCase):
+    """Not a TransactionCase: the two runs must see each other's commits, so the data is really
+    committed (in the throw-away test database) and archived at the end."""
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox = SandboxServer.start()
+        self.addCleanup(self.sandbox.stop)
+        self.sandbox.latency = 0.05  # keep both runs in flight together (~5 s each alone)
+        self.db = get_db_name()
+        with self._env() as env:
+            env["ir.config_parameter"].set_param("tecpet_erp_sync.consistency_wait", "0")
+            company = env.ref("base.main_company")
+            self.integration_id = (
+                env["tecpet.erp.integration"]
+                .create(
+                    {
+                        "name": "concurrency",
+                        "provider": "vhsys",
+                        "company_id": company.id,
+                        "api_url": self.sandbox.vhsys_url,
+                        "vhsys_access_token": "a",
+                        "vhsys_secret_token": "b",
+                    }
+                )
+                .id
+            )
+            partner = env["res.partner"].create(
+                {
+                    "name": "Cliente Concorrente",
+                    "vat": VALID_CPF,
+                    "l10n_latam_identification_type_id": env.ref("l10n_br.cpf").id,
+                    "country_id": env.ref("base.br").id,
+                    "state_id": env.ref("base.state_br_sp").id,
+                    "street_name": "Rua A",
+                    "street_number": "1",
+                    "street2": "Centro",
+                    "city": "São Paulo",
+                    "zip": "01001-000",
+                    "phone": "+55 11 98765-4321",
+                }
+            )
+            product = env["product.product"].create({"name": "Serviço", "type": "service"})
+            moves = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "company_id": company.id,
+                        "currency_id": env.ref("base.BRL").id,
+                        "partner_id": partner.id,
+                        "invoice_date": fields.Date.today(),
+                        "invoice_line_ids": [
+                            Command.create({"product_id": product.id, "price_unit": 10.0 + i, "tax_ids": []})
+                        ],
+                    }
+                    for i in range(INVOICES)
+                ]
+            )
+            env.ref("base.BRL").active = True
+            moves.action_post()
+            self.doc_ids = moves.erp_document_ids.ids
+        self.addCleanup(self._archive)
+
+    def _env(self):
+        test = self
+
+        class _Scope:
+            def __enter__(self):
+                self.cr = db_connect(test.db).cursor()
+                return api.Environment(self.cr, SUPERUSER_ID, {})
+
+            def __exit__(self, exc_type, *args):
+                if exc_type is None:
+                    self.cr.commit()
+                self.cr.close()
+
+        return _Scope()
+
+    def _archive(self):
+        with self._env() as env:
+            env["tecpet.erp.document"].browse(self.doc_ids).write({"pending_action": False, "active": False})
+            env["tecpet.erp.integration"].browse(self.integration_id).active = False
+
+    def _job_process(self, script):
+        """`odoo-bin shell` on this database running ``script`` (one push job run, committing)."""
+        odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
+        cfg = odoo.tools.config
+        command = [sys.executable, odoo_bin, "shell", "-d", self.db, "--no-http", "--log-level=warn",
+                   f"--addons-path={cfg['addons_path']}", f"--db_host={cfg['db_host']}",
+                   f"--db_port={cfg['db_port']}", f"--db_user={cfg['db_user']}"]  # fmt: skip
+        return subprocess.Popen(command, stdin=script, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def test_two_runs_in_two_processes(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".py") as script:
+            script.write(
+                "jobs = env['tecpet.erp.document']\n"
+                f"print('RESULT', jobs._push_batch(batch_size={INVOICES}, with_commit=True))\n"
+                "env.cr.commit()\n"
+            )
+            script.flush()
+            inputs = [open(script.name) for _ in range(2)]  # noqa: SIM115 - closed below
+            processes = [self._job_process(stdin) for stdin in inputs]  # both start before either finishes
+            outputs = [process.communicate(timeout=120)[0].decode() for process in processes]
+            for stdin in inputs:
+                stdin.close()
+        self.assertEqual([p.returncode for p in processes], [0, 0], outputs)
+        results = [line for out in outputs for line in out.splitlines() if line.startswith("RESULT")]
+        self.assertEqual(len(results), 2, outputs)
+        done = [int(line.split("(")[1].split(",")[0]) for line in results]
+        self.assertEqual(sum(done), INVOICES, f"each document handled by exactly one run: {results}")
+
+        with self._env() as env:
+            docs = env["tecpet.erp.document"].browse(self.doc_ids)
+            states = {(d.state, d.error_message or "", d.attempts) for d in docs}
+            self.assertEqual({state for state, *_rest in states}, {"open"}, (states, outputs))
+            markers = set(docs.mapped("marker"))
+        remote = [
+            d for d in self.sandbox.control("state", {})["vhsys"]["documents"] if d["marker"] in markers
+        ]
+        self.assertEqual(len(remote), INVOICES, "exactly one ERP document per invoice")
+        creates = [
+            r
+            for r in self.sandbox.requests_log("vhsys")
+            if r["method"] == "POST" and r["path"] == "/ordens-servico"
+        ]
+        self.assertEqual(len(creates), INVOICES, "no document was sent twice")
