@@ -92,7 +92,7 @@ class TestConcurrentJobRuns(BaseCase):
 
             def __exit__(self, exc_type, *args):
                 if exc_type is None:
-                    self.cr.commit()
+                    self.cr.commit()  # pylint: disable=invalid-commit
                 self.cr.close()
 
         return _Scope()
