@@ -36,6 +36,7 @@ def make_client(settings: dict[str, Any], *, token_store: TokenStore | None = No
             settings.get("bling_client_secret", ""),
             token_store or MemoryTokenStore(),
             authorize_endpoint=BLING_AUTHORIZE_URL if api_url == BLING_API_HOST else "",
+            timeout=(TIMEOUT, TIMEOUT),
         )
         return BlingClient(
             api_url,

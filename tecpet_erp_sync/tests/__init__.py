@@ -1,4 +1,5 @@
 from . import (
+    test_bling,
     test_concurrency,
     test_faults,
     test_flow,
