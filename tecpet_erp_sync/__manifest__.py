@@ -24,6 +24,7 @@
         "views/tecpet_erp_document_views.xml",
         "views/tecpet_erp_integration_views.xml",
         "views/account_move_views.xml",
+        "views/res_partner_views.xml",
         "data/ir_actions_server.xml",
     ],
     "demo": ["demo/demo_data.xml"],

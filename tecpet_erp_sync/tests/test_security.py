@@ -78,3 +78,16 @@ class TestSecurity(ErpSyncCommon):
         self.assertFalse(column_hidden())
         self.integration.active = False
         self.assertTrue(column_hidden())
+
+
+@tagged("post_install", "-at_install")
+class TestPartnerFiscalProblems(ErpSyncCommon):
+    def test_partner_form_lists_what_the_erp_would_reject(self):
+        self.assertFalse(self.customer.erp_fiscal_problems)
+        problems = self.bad_customer.erp_fiscal_problems
+        self.assertIn("123.456.789-00", problems)
+        self.bad_customer.street2 = False
+        self.bad_customer.invalidate_recordset(["erp_fiscal_problems"])
+        self.assertIn("eighbourhood", self.bad_customer.erp_fiscal_problems)
+        arch = self.env["res.partner"].get_view(self.env.ref("base.view_partner_form").id, "form")["arch"]
+        self.assertIn('name="erp_fiscal_problems"', arch)
