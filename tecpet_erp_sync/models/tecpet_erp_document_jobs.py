@@ -165,19 +165,8 @@ class TecpetErpDocument(models.Model):
     def _do_push(self, maybe_sent):
         order = self.move_id._erp_order_request(self)
         result = self._client().push(order, maybe_exists=maybe_sent)
-        self.write(
-            {
-                "external_id": result.external_id,
-                "external_number": result.external_number,
-                "state": result.state.value,
-                "pending_action": False,
-                "maybe_sent": False,
-                "error_message": False,
-                "error_kind": False,
-                "attempts": 0,
-                "next_attempt_at": False,
-                "last_sync_at": fields.Datetime.now(),
-            }
+        self._erp_set_done(
+            result.state.value, external_id=result.external_id, external_number=result.external_number
         )
 
     def _do_cancel(self, maybe_sent):

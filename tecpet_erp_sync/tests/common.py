@@ -13,6 +13,27 @@ VALID_CNPJ = "11.222.333/0001-81"
 BAD_CPF = "123.456.789-00"
 
 
+def customer_values(env, name, document, is_company=False, **extra):
+    """A Brazilian customer with a complete address; ``extra`` overrides any value."""
+    is_cnpj = len("".join(c for c in document if c.isdigit())) == 14
+    return {
+        "name": name,
+        "is_company": is_company,
+        "vat": document,
+        "l10n_latam_identification_type_id": env.ref("l10n_br.cnpj" if is_cnpj else "l10n_br.cpf").id,
+        "country_id": env.ref("base.br").id,
+        "state_id": env.ref("base.state_br_sp").id,
+        "street_name": "Rua das Flores",
+        "street_number": "123",
+        "street2": "Centro",
+        "city": "São Paulo",
+        "zip": "01001-000",
+        "phone": "+55 11 98765-4321",
+        "email": "cliente@example.com",
+        **extra,
+    }
+
+
 class ErpSyncCommon(AccountTestInvoicingCommon):
     provider = "vhsys"
 
@@ -25,8 +46,6 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
         cls.env["ir.config_parameter"].sudo().set_param("tecpet_erp_sync.consistency_wait", "0")
         cls.company = cls.company_data["company"]
         cls.integration = cls._create_integration(cls.company, cls.provider)
-        cls.cpf_type = cls.env.ref("l10n_br.cpf")
-        cls.cnpj_type = cls.env.ref("l10n_br.cnpj")
         cls.customer = cls._create_customer("Maria da Silva", VALID_CPF)
         cls.company_customer = cls._create_customer("Pet Shop Amigo Ltda", VALID_CNPJ, is_company=True)
         cls.bad_customer = cls._create_customer("João Sem Documento", BAD_CPF)
@@ -54,25 +73,7 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
 
     @classmethod
     def _create_customer(cls, name, document, is_company=False, **extra):
-        is_cnpj = len("".join(c for c in document if c.isdigit())) == 14
-        return cls.env["res.partner"].create(
-            {
-                "name": name,
-                "is_company": is_company,
-                "vat": document,
-                "l10n_latam_identification_type_id": (cls.cnpj_type if is_cnpj else cls.cpf_type).id,
-                "country_id": cls.env.ref("base.br").id,
-                "state_id": cls.env.ref("base.state_br_sp").id,
-                "street_name": "Rua das Flores",
-                "street_number": "123",
-                "street2": "Centro",
-                "city": "São Paulo",
-                "zip": "01001-000",
-                "phone": "+55 11 98765-4321",
-                "email": "cliente@example.com",
-                **extra,
-            }
-        )
+        return cls.env["res.partner"].create(customer_values(cls.env, name, document, is_company, **extra))
 
     def _invoice(self, partner=None, lines=None, post=True, company=None):
         """A customer invoice; ``lines`` is a list of (product, quantity, price)."""

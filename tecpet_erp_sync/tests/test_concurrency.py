@@ -13,7 +13,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, get_db_name, tagged
 
 from ..sandbox.server import SandboxServer
-from .common import VALID_CPF
+from .common import VALID_CPF, customer_values
 
 INVOICES = 12
 
@@ -46,21 +46,7 @@ class TestConcurrentJobRuns(BaseCase):
                 )
                 .id
             )
-            partner = env["res.partner"].create(
-                {
-                    "name": "Cliente Concorrente",
-                    "vat": VALID_CPF,
-                    "l10n_latam_identification_type_id": env.ref("l10n_br.cpf").id,
-                    "country_id": env.ref("base.br").id,
-                    "state_id": env.ref("base.state_br_sp").id,
-                    "street_name": "Rua A",
-                    "street_number": "1",
-                    "street2": "Centro",
-                    "city": "São Paulo",
-                    "zip": "01001-000",
-                    "phone": "+55 11 98765-4321",
-                }
-            )
+            partner = env["res.partner"].create(customer_values(env, "Cliente Concorrente", VALID_CPF))
             product = env["product.product"].create({"name": "Serviço", "type": "service"})
             moves = env["account.move"].create(
                 [

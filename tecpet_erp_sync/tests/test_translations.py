@@ -7,6 +7,8 @@ top-level tests/test_i18n_files.py.
 
 from odoo.tests import TransactionCase, tagged
 
+from .common import customer_values
+
 # PRODUCT.md 2.2, label column (pt_BR).
 PT_BR_STATES = {
     "processing": "Processando",
@@ -37,20 +39,7 @@ class TestTranslations(TransactionCase):
 
     def _customer(self, **values):
         return self.env["res.partner"].create(
-            {
-                "name": "João Sem Documento",
-                "vat": BAD_CPF,
-                "l10n_latam_identification_type_id": self.env.ref("l10n_br.cpf").id,
-                "country_id": self.env.ref("base.br").id,
-                "state_id": self.env.ref("base.state_br_sp").id,
-                "street_name": "Rua das Flores",
-                "street_number": "123",
-                "street2": "Centro",
-                "city": "São Paulo",
-                "zip": "01001-000",
-                "phone": "+55 11 98765-4321",
-                **values,
-            }
+            customer_values(self.env, "João Sem Documento", BAD_CPF, email=False, **values)
         )
 
     def test_service_order_state_labels_are_the_product_ones(self):
