@@ -1,1 +1,1 @@
-from . import bling_oauth
+from . import bling_oauth, webhooks

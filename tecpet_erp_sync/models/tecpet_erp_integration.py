@@ -63,6 +63,16 @@ class TecpetErpIntegration(models.Model):
     bling_token_expires_at = fields.Datetime(groups="base.group_system", copy=False)
     bling_oauth_state = fields.Char(groups="base.group_system", copy=False)
     bling_connected = fields.Boolean(compute="_compute_bling_connected")
+    vhsys_webhook_user = fields.Char(
+        string="VHSYS Webhook User",
+        groups="base.group_system",
+        copy=False,
+        help="User and password given to VHSYS when registering the webhook (at least 8 characters each).",
+    )
+    vhsys_webhook_password = fields.Char(
+        string="VHSYS Webhook Password", groups="base.group_system", copy=False
+    )
+    webhook_url = fields.Char(compute="_compute_webhook_url", help="Register this URL in the ERP (optional).")
 
     # Options
     issue_fiscal_notes = fields.Boolean(
@@ -107,6 +117,15 @@ class TecpetErpIntegration(models.Model):
         for integration in self:
             if not integration.api_url or integration.api_url in PROVIDER_URLS.values():
                 integration.api_url = PROVIDER_URLS.get(integration.provider)
+
+    def _compute_webhook_url(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        for integration in self:
+            integration.webhook_url = (
+                f"{base}/tecpet_erp_sync/webhook/{integration.provider}/{integration.id}"
+                if integration.id
+                else False
+            )
 
     def _compute_bling_connected(self):
         for integration in self.sudo():

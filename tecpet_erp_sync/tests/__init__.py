@@ -7,4 +7,5 @@ from . import (
     test_security,
     test_service_order_state,
     test_translations,
+    test_webhooks,
 )
