@@ -58,3 +58,7 @@ pot: setup
 screenshot: setup
 	@TECPET_SCREENSHOT=$(CURDIR)/tecpet_erp_sync/static/description/invoices_list.png \
 		$(RUN) python tools/run_odoo_tests.py --tags /tecpet_erp_sync:TestInvoiceListTour --db tecpet_screenshot
+
+# Randomized fault campaign: thousands of documents, faults at every step, killed workers.
+soak: setup
+	@$(RUN) python bench/soak.py

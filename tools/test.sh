@@ -5,12 +5,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 RUN=tools/run.sh
 declare -A result
-order=(static python odoo)
+order=(static python odoo soak)
 
 "$RUN" tools/lint.sh; result[static]=$?
 # pytest exits 5 when it collected nothing: that is a failure here too.
 "$RUN" python -m pytest tests -q -p no:cacheprovider; result[python]=$?
 "$RUN" python tools/run_odoo_tests.py; result[odoo]=$?
+# A short randomized fault campaign (bench/soak.py; `make soak` runs the long one).
+"$RUN" python bench/soak.py --short; result[soak]=$?
 
 echo
 echo "== make test summary =="

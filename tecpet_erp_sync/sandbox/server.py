@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import time
 import urllib.parse
@@ -60,6 +61,12 @@ class SandboxServer(ThreadingHTTPServer):
         server._thread = threading.Thread(target=server.serve_forever, name="erp-sandbox", daemon=True)
         server._thread.start()
         return server
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that goes away mid-request (a killed job, a timeout) is normal here.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def stop(self) -> None:
         self.shutdown()
