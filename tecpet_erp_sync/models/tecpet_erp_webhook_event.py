@@ -15,8 +15,8 @@ class TecpetErpWebhookEvent(models.Model):
 
     integration_id = fields.Many2one("tecpet.erp.integration", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="integration_id.company_id", store=True)
-    event_id = fields.Char(required=True)
-    event = fields.Char()
+    event_id = fields.Char(string="Event ID", required=True)
+    event = fields.Char(string="Event Type")
 
     _sql_constraints = [
         ("event_unique", "unique(integration_id, event_id)", "A webhook event is recorded once."),
