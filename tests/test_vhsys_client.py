@@ -144,6 +144,22 @@ def test_emulator_envelope_auth_and_quirks(sandbox):
 
 
 # -- connection --------------------------------------------------------------------------------
+def test_one_connection_is_reused_and_close_is_honoured(sandbox, make_vhsys):
+    """The client's Session keeps one connection; a client asking to close gets a new one per call
+    and no write is lost on a connection the server already closed (the benchmark relies on it)."""
+    kept = make_vhsys()
+    before = sandbox.connections
+    for n in range(3):
+        kept.push(order(marker=f"ODOO:test:kept:{n}"))
+    assert sandbox.connections - before == 1
+    closing = make_vhsys()
+    closing.http.session.headers["Connection"] = "close"
+    before, calls = sandbox.connections, closing.calls
+    for n in range(2):
+        closing.push(order(marker=f"ODOO:test:close:{n}"))
+    assert sandbox.connections - before == closing.calls - calls > 2
+
+
 def test_connection_ok_and_revoked(sandbox, make_vhsys):
     client = make_vhsys()
     assert client.test_connection().account_name.startswith("VHSYS")  # empty customer list counts as OK

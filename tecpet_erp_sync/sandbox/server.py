@@ -37,6 +37,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.bling = BlingEmulator()
         self.emulators = {e.name: e for e in (self.vhsys, self.bling)}
         self.log: list[dict[str, Any]] = []
+        self.connections = 0  # TCP connections accepted, to show clients reusing theirs
         self._log_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -61,6 +62,10 @@ class SandboxServer(ThreadingHTTPServer):
         server._thread = threading.Thread(target=server.serve_forever, name="erp-sandbox", daemon=True)
         server._thread.start()
         return server
+
+    def verify_request(self, request, client_address) -> bool:
+        self.connections += 1
+        return True
 
     def handle_error(self, request, client_address) -> None:
         # A client that goes away mid-request (a killed job, a timeout) is normal here.
@@ -109,6 +114,7 @@ class SandboxServer(ThreadingHTTPServer):
         if action == "state":
             return {name: e.snapshot() for name, e in self.emulators.items()} | {
                 "faults_injected": self.faults.injected,
+                "connections": self.connections,
                 "latency_ms": self.latency * 1000,
             }
         emulator = self.emulators.get(params.get("provider", ""))
@@ -229,6 +235,8 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in resp.headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(payload)))
+        if self.close_connection:  # the client asked to close: say so, as HTTP/1.1 servers must
+            self.send_header("Connection", "close")
         self.end_headers()
         if payload:
             self.wfile.write(payload)
