@@ -47,6 +47,15 @@ def clean_text(value: str) -> str:
     return " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Cf").split())
 
 
+def clean_lines(value: str) -> str:
+    """``clean_text`` line by line, keeping one line break between the lines that have text.
+
+    For invoice line labels, whose second line (Odoo's "[code] product" then the description)
+    is meant to be kept, while invisible characters and odd spaces are not.
+    """
+    return "\n".join(line for line in map(clean_text, (value or "").splitlines()) if line)
+
+
 def digits(value: object) -> str:
     """The ASCII digits of ``value``, in order: strips masks from CPF, CNPJ, CEP and phones.
 

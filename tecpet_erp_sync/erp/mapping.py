@@ -10,13 +10,16 @@ values; everything that decides what the ERP receives is here and tested without
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from .contract import Customer, DocType, Installment, Line, LineKind, OrderRequest
+from .formatting import clean_lines
 from .messages import Problem, _
 
 CENT = Decimal("0.01")
+_SHOWN_MAX = 60  # characters of a line label quoted back in a message
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,18 @@ def check_invoice(currency: str, lines: list[InvoiceLine], amount_total: Decimal
         message = _("The invoice total is %(total)s: only invoices with a positive total go to the ERP.")
         problems.append(Problem("amount_total", message, {"total": f"{amount_total:.2f}"}))
     for line in lines:
-        name = line.description.strip()[:60]
-        if not name:
+        label = clean_lines(line.description)
+        name = _shown(label)
+        if not label:
             message = _("A line has no description: describe every invoice line.")
             problems.append(Problem("invoice_line_ids", message))
+        bad = _control_character(label)
+        if bad:
+            message = _(
+                'Line "%(line)s" contains an invisible control character (%(char)s): '
+                "retype the line's label."
+            )
+            problems.append(Problem("invoice_line_ids", message, {"line": name, "char": f"U+{ord(bad):04X}"}))
         if line.quantity <= 0:
             message = _('Line "%(line)s" has quantity %(qty)s: the ERP needs a positive quantity.')
             problems.append(Problem("invoice_line_ids", message, {"line": name, "qty": f"{line.quantity}"}))
@@ -59,6 +70,17 @@ def check_invoice(currency: str, lines: list[InvoiceLine], amount_total: Decimal
             message = _('Line "%(line)s" has a negative amount: use a discount instead.')
             problems.append(Problem("invoice_line_ids", message, {"line": name}))
     return problems
+
+
+def _control_character(label: str) -> str:
+    """First control character of a cleaned label other than its line breaks ('' if none)."""
+    return next((ch for ch in label if ch != "\n" and unicodedata.category(ch) in ("Cc", "Cs")), "")
+
+
+def _shown(label: str) -> str:
+    """A label quoted in a message: one line, printable, short enough to read."""
+    text = "".join("\ufffd" if _control_character(ch) else ch for ch in label.replace("\n", " "))
+    return text if len(text) <= _SHOWN_MAX else text[: _SHOWN_MAX - 1] + "…"
 
 
 def order_lines(lines: list[InvoiceLine], doc_type: DocType) -> tuple[Line, ...]:
@@ -72,7 +94,7 @@ def order_lines(lines: list[InvoiceLine], doc_type: DocType) -> tuple[Line, ...]
         result.append(
             Line(
                 kind=kind,
-                description=line.description.strip()[:255],
+                description=clean_lines(line.description)[:255].rstrip(),
                 quantity=line.quantity,
                 unit_price=unit,
                 product_code=line.product_code,

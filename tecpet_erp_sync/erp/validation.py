@@ -89,6 +89,7 @@ class RawCustomer:
     email: str
     country_code: str
     complement: str = ""  # e.g. street_number2 (base_address_extended); optional for the ERPs
+    state_country_code: str = ""  # country of the state record, "" when unknown: US "AL" is not Alagoas
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ def validate_customer(raw: RawCustomer, provider: str) -> list[Problem]:
     problems += _check_document(raw)
     for spec in _ADDRESS:
         problems += _check_text(raw, spec, erp, limits)
-    problems += _check_state(raw.state_code)
+    problems += _check_state(raw.state_code, raw.state_country_code)
     problems += _check_zip(raw.zip_code)
     problems += _check_country(raw.country_code)
     problems += _check_phones(raw.phone, raw.mobile)
@@ -210,6 +211,11 @@ def _shown(text: str) -> str:
     """A value quoted in a message: printable, and short enough to read."""
     text = "".join("\ufffd" if _unprintable(ch) else ch for ch in text)
     return text if len(text) <= _SHOWN_MAX else text[: _SHOWN_MAX - 1] + "…"
+
+
+def shown_name(name: str) -> str:
+    """A customer's name as a message quotes it: cleaned, printable, and short ('' when empty)."""
+    return _shown(clean_text(name))
 
 
 def _too_long(spec: _Text, value: str, erp: str, limits: dict[str, int]) -> list[Problem]:
@@ -342,16 +348,18 @@ def _check_person_type(raw: RawCustomer, is_cnpj: bool, shown_vat: str) -> list[
     return problems
 
 
-def _check_state(state_code: str) -> list[Problem]:
+def _check_state(state_code: str, state_country_code: str = "") -> list[Problem]:
+    """A UF, and a state of Brazil: many other countries' states have UF-like codes (AL, PA, MA)."""
     code = clean_text(state_code).upper()
     if not code:
         return [Problem("state_id", _("State is missing: fill in the customer's state."))]
-    if code not in BRAZILIAN_STATES:
+    country = clean_text(state_country_code).upper()
+    if code not in BRAZILIAN_STATES or country not in ("", "BR"):
         return [
             Problem(
                 "state_id",
                 _('State "%(value)s" is not a Brazilian state: pick the customer\'s state (UF, e.g. SP).'),
-                {"value": _shown(code)},
+                {"value": _shown(f"{code} ({country})" if country not in ("", "BR") else code)},
             )
         ]
     return []

@@ -8,6 +8,7 @@ from ..erp import mapping
 from ..erp.contract import DocType
 from ..erp.formatting import customer_from_raw
 from ..erp.states import aggregate_invoice_state
+from ..erp.validation import shown_name
 from .tecpet_erp_document import DOCUMENT_STATES
 
 
@@ -159,9 +160,10 @@ class AccountMove(models.Model):
             return problems + [self.env._("The invoice has no customer.")]
         customer_problems = self.partner_id._erp_validation_problems(doc.integration_id.provider)
         if customer_problems:
-            problems.append(
-                self.env._("Customer %(name)s:", name=self.partner_id.commercial_partner_id.display_name)
-            )
+            customer = self.partner_id.commercial_partner_id
+            # The name may be the problem (too long, invisible characters): quote it shortened.
+            name = shown_name(customer.display_name or "") or f"#{customer.id}"
+            problems.append(self.env._("Customer %(name)s:", name=name))
             problems += customer_problems
         return problems
 

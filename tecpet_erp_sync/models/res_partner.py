@@ -3,6 +3,9 @@ from odoo import api, fields, models
 
 from ..erp.validation import RawCustomer, validate_customer
 
+# l10n_latam identification types of l10n_br, by the key validation uses.
+ID_TYPES = (("l10n_br.cpf", "cpf"), ("l10n_br.cnpj", "cnpj"))
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -52,21 +55,26 @@ class ResPartner(models.Model):
         self.ensure_one()
         commercial = self.commercial_partner_id
         id_type = commercial.l10n_latam_identification_type_id
-        identification = {"l10n_br.cpf": "cpf", "l10n_br.cnpj": "cnpj"}.get(
-            id_type.get_external_id().get(id_type.id), ""
+        # env.ref is cached by the registry; get_external_id() would query at every call.
+        identification = next(
+            (key for xmlid, key in ID_TYPES if id_type == self.env.ref(xmlid, raise_if_not_found=False)), ""
         )
         # OCA l10n_br_base keeps the neighbourhood in `district`; core l10n_br uses street2.
         district = commercial.district if "district" in commercial._fields else commercial.street2
+        # base_address_extended (l10n_br) splits `street` into name and number: when the name is
+        # empty, `street` holds the number alone, which is no street.
+        street = commercial.street_name if "street_name" in commercial._fields else commercial.street
         return RawCustomer(
             name=commercial.name or "",
             vat=commercial.vat or "",
             identification_type=identification,
             is_company=commercial.is_company,
-            street=commercial.street_name or commercial.street or "",
+            street=street or "",
             street_number=commercial.street_number or "",
             district=district or "",
             city=commercial.city_id.name or commercial.city or "",
             state_code=commercial.state_id.code or "",
+            state_country_code=commercial.state_id.country_id.code or "",
             zip_code=commercial.zip or "",
             phone=self.phone or commercial.phone or "",
             mobile=self.mobile or commercial.mobile or "",
