@@ -43,16 +43,21 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------------------------------
     # Entering the flow: no network call here, the push job does the sending.
     # ------------------------------------------------------------------------------------------
-    def _erp_integration(self):
-        """The active integration this invoice goes to, or an empty recordset."""
-        self.ensure_one()
-        if self.move_type != "out_invoice" or self.state != "posted":
-            return self.env["tecpet.erp.integration"]
-        integration = (
+    def _erp_integrations_by_company(self):
+        """The active integration of each company of these invoices, found with one query."""
+        integrations = (
             self.env["tecpet.erp.integration"]
             .sudo()
-            .search([("company_id", "=", self.company_id.id), ("active", "=", True)], limit=1)
+            .search([("company_id", "in", self.company_id.ids), ("active", "=", True)])
         )
+        return {integration.company_id.id: integration for integration in integrations}
+
+    def _erp_integration(self, by_company):
+        """The active integration this invoice goes to, or an empty recordset."""
+        self.ensure_one()
+        integration = by_company.get(self.company_id.id, self.env["tecpet.erp.integration"])
+        if self.move_type != "out_invoice" or self.state != "posted":
+            return self.env["tecpet.erp.integration"]
         if integration.journal_ids and self.journal_id not in integration.journal_ids:
             return self.env["tecpet.erp.integration"]
         return integration
@@ -70,9 +75,13 @@ class AccountMove(models.Model):
 
     def _erp_create_documents(self):
         """Queue the ERP documents of freshly posted invoices and wake the push job."""
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice")
+        if not invoices:
+            return  # vendor bills, entries, refunds: no query at all
         vals_list = []
-        for move in self:
-            integration = move._erp_integration()
+        by_company = invoices._erp_integrations_by_company()
+        for move in invoices:
+            integration = move._erp_integration(by_company)
             if not integration:
                 continue
             move.erp_document_ids.filtered(lambda d: d.state == "canceled").active = False
@@ -147,14 +156,16 @@ class AccountMove(models.Model):
             for line in self.invoice_line_ids.filtered(lambda ln: ln.display_type == "product")
         ]
 
-    def _erp_check_before_send(self, doc):
-        """Every reason not to send, as translated messages naming the field and the fix (no call made)."""
+    def _erp_check_before_send(self, doc, lines=None):
+        """Every reason not to send, as translated messages naming the field and the fix (no call made).
+
+        ``lines``: the invoice's ``_erp_invoice_lines()`` when the caller already has them.
+        """
         self.ensure_one()
+        lines = self._erp_invoice_lines() if lines is None else lines
         problems = [
             self.env._(p.message, **p.params)  # pylint: disable=translation-not-lazy
-            for p in mapping.check_invoice(
-                self.currency_id.name, self._erp_invoice_lines(), Decimal(str(self.amount_total))
-            )
+            for p in mapping.check_invoice(self.currency_id.name, lines, Decimal(str(self.amount_total)))
         ]
         if not self.partner_id:
             return problems + [self.env._("The invoice has no customer.")]
@@ -167,7 +178,7 @@ class AccountMove(models.Model):
             problems += customer_problems
         return problems
 
-    def _erp_order_request(self, doc):
+    def _erp_order_request(self, doc, lines=None):
         self.ensure_one()
         receivables = [
             (line.date_maturity or self.invoice_date, Decimal(str(abs(line.amount_currency))))
@@ -178,7 +189,7 @@ class AccountMove(models.Model):
             marker=doc.marker,
             reference=self.name,
             customer=customer_from_raw(self.partner_id._erp_raw_customer()),
-            lines=self._erp_invoice_lines(),
+            lines=self._erp_invoice_lines() if lines is None else lines,
             receivables=receivables,
             issue_date=self.invoice_date or fields.Date.context_today(self),
             payment_method=doc.integration_id.default_payment_method or "",

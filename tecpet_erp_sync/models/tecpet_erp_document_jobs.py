@@ -71,9 +71,12 @@ class TecpetErpDocument(models.Model):
         started = time.monotonic()
         candidates = self.search(self._push_domain(), order="next_attempt_at, id", limit=batch_size + 1)
         done = 0
-        for doc in candidates[:batch_size]:
+        for candidate in candidates[:batch_size]:
             if time.monotonic() - started > time_budget:
                 break
+            # Each commit empties the cache: without this, every document would fetch again the
+            # invoices, lines and partners of the whole batch (its prefetch set).
+            doc = candidate.with_prefetch()
             claim = doc._claim(with_commit)
             if claim is None:
                 continue  # another worker has it
@@ -126,11 +129,12 @@ class TecpetErpDocument(models.Model):
         action = self.pending_action
         try:
             if action == "push":
-                problems = self.move_id._erp_check_before_send(self)
+                lines = self.move_id._erp_invoice_lines()  # read once: checked, then sent
+                problems = self.move_id._erp_check_before_send(self, lines)
                 if problems:
                     self.maybe_sent = maybe_sent  # nothing was sent this time
                     raise DataError("\n".join(problems))
-                self._do_push(maybe_sent)
+                self._do_push(maybe_sent, lines)
             elif action == "cancel":
                 self._do_cancel(maybe_sent)
             elif action == "issue":
@@ -162,8 +166,8 @@ class TecpetErpDocument(models.Model):
     def _client(self):
         return self.integration_id._erp_client()
 
-    def _do_push(self, maybe_sent):
-        order = self.move_id._erp_order_request(self)
+    def _do_push(self, maybe_sent, lines):
+        order = self.move_id._erp_order_request(self, lines)
         result = self._client().push(order, maybe_exists=maybe_sent)
         self._erp_set_done(
             result.state.value, external_id=result.external_id, external_number=result.external_number
