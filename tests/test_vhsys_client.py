@@ -223,6 +223,14 @@ def test_push_service_order(sandbox, make_vhsys):
     assert state["stock_moves"] == []
 
 
+def test_catalogue_name_cut_at_the_limit_has_no_trailing_space(sandbox, make_vhsys):
+    label = "Banho " * 30  # a space falls on VHSYS's 120-character limit of desc_produto
+    line = Line(LineKind.SERVICE, label.strip(), Decimal(1), Decimal("80.00"), "LONGO")
+    make_vhsys().push(order(OS, "ODOO:t:long", lines=(line,)))
+    [product] = sandbox.vhsys.snapshot()["products"]
+    assert product["desc_produto"] == product["desc_produto"].strip() and len(product["desc_produto"]) <= 120
+
+
 def test_push_sales_order_posts_stock_exit(sandbox, make_vhsys):
     client = make_vhsys()
     result = client.push(order(PV, "ODOO:t:11"))

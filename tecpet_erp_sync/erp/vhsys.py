@@ -997,7 +997,7 @@ class VhsysClient:
             product_id = _int(min(hits, key=lambda r: _int(r.get("id_produto")))["id_produto"])
         else:
             body = {
-                "desc_produto": (line.description.strip().splitlines() or ["?"])[0][:120],
+                "desc_produto": (line.description.strip().splitlines() or ["?"])[0][:120].rstrip(),
                 "cod_produto": code,
                 "valor_produto": money(line.unit_price),
                 "unidade_produto": (line.unit or "UN")[:6],
