@@ -157,26 +157,35 @@ class AccountMove(models.Model):
         ]
 
     def _erp_check_before_send(self, doc, lines=None):
-        """Every reason not to send, as translated messages naming the field and the fix (no call made).
+        """Why the document cannot be sent, as one translated message that names each field and
+        ends with the fix; empty when it can be sent. No call is made.
 
         ``lines``: the invoice's ``_erp_invoice_lines()`` when the caller already has them.
         """
         self.ensure_one()
         lines = self._erp_invoice_lines() if lines is None else lines
-        problems = [
+        invoice_problems = [
             self.env._(p.message, **p.params)  # pylint: disable=translation-not-lazy
             for p in mapping.check_invoice(self.currency_id.name, lines, Decimal(str(self.amount_total)))
         ]
+        customer_problems = []
         if not self.partner_id:
-            return problems + [self.env._("The invoice has no customer.")]
-        customer_problems = self.partner_id._erp_validation_problems(doc.integration_id.provider)
+            invoice_problems.append(self.env._("The invoice has no customer."))
+        else:
+            customer_problems = self.partner_id._erp_validation_problems(doc.integration_id.provider)
         if customer_problems:
             customer = self.partner_id.commercial_partner_id
             # The name may be the problem (too long, invisible characters): quote it shortened.
             name = shown_name(customer.display_name or "") or f"#{customer.id}"
-            problems.append(self.env._("Customer %(name)s:", name=name))
-            problems += customer_problems
-        return problems
+            customer_problems.insert(0, self.env._("Customer %(name)s:", name=name))
+        if invoice_problems:
+            # Reprocess sends the posted invoice as it is: only a corrected invoice can go.
+            fix = self.env._("Reset the invoice to draft, correct it and confirm it again.")
+        elif customer_problems:
+            fix = self.env._("Fix the customer and Reprocess the invoice.")
+        else:
+            return ""
+        return "\n".join([*invoice_problems, *customer_problems, fix])
 
     def _erp_order_request(self, doc, lines=None):
         self.ensure_one()
@@ -215,10 +224,10 @@ class AccountMove(models.Model):
             problems = (
                 move_docs[:1]._erp_validation_problems()
                 if any(d.pending_action == "push" for d in move_docs)
-                else []
+                else ""
             )
             if problems:
-                move_docs._erp_set_error("\n".join(problems), "data")
+                move_docs._erp_set_error(problems, "data")
                 failing |= move
             else:
                 move_docs._requeue()
@@ -229,7 +238,7 @@ class AccountMove(models.Model):
         if failing:
             message = self.env._(
                 "%(queued)s invoice(s) queued. %(failing)s still fail validation: %(names)s. "
-                "Fix the customer and Reprocess them.",
+                "Open them to see what to fix.",
                 queued=len(queued),
                 failing=len(failing),
                 names=", ".join(failing.mapped("name")),

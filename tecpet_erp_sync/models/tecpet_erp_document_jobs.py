@@ -81,9 +81,9 @@ class TecpetErpDocument(models.Model):
             if claim is None:
                 continue  # another worker has it
             doc._run_pending_action(maybe_sent=claim)
+            if with_commit and not doc._commit_or_give_back():
+                continue
             done += 1
-            if with_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
         remaining = max(0, len(candidates) - done)
         return done, remaining
 
@@ -124,6 +124,24 @@ class TecpetErpDocument(models.Model):
             self.env.cr.commit()  # pylint: disable=invalid-commit
         return maybe_sent
 
+    def _commit_or_give_back(self):
+        """Commit this document's outcome; return False when PostgreSQL refused it because another
+        transaction changed the same invoice meanwhile (see ``_touch_invoices_at_commit``).
+
+        The refused outcome is rolled back and the document is due again at once: what was sent
+        is found by its marker (``maybe_sent``, committed with the claim), and a cancel or a note
+        issue is safe to repeat.
+        """
+        try:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        except psycopg2.errors.TransactionRollback:
+            self.env.cr.rollback()
+            # Not the document's fault: no attempt spent.
+            self.write({"attempts": max(0, self.attempts - 1), "next_attempt_at": False})
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            return False
+        return True
+
     def _run_pending_action(self, maybe_sent):
         self.ensure_one()
         action = self.pending_action
@@ -133,7 +151,8 @@ class TecpetErpDocument(models.Model):
                 problems = self.move_id._erp_check_before_send(self, lines)
                 if problems:
                     self.maybe_sent = maybe_sent  # nothing was sent this time
-                    raise DataError("\n".join(problems))
+                    self._erp_set_error(problems, "data")
+                    return
                 self._do_push(maybe_sent, lines)
             elif action == "cancel":
                 self._do_cancel(maybe_sent)
@@ -276,6 +295,7 @@ class TecpetErpDocument(models.Model):
                 )
 
     def _erp_validation_problems(self):
+        """The message of ``account.move._erp_check_before_send`` for this document ('' when valid)."""
         self.ensure_one()
         return self.move_id._erp_check_before_send(self)
 
@@ -289,9 +309,19 @@ class TecpetErpDocument(models.Model):
             [("active", "=", True), ("auth_failed", "=", False)]
         )
         for integration in integrations:
-            self._refresh_integration(integration, with_commit=with_commit)
-            if with_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+            try:
+                self._refresh_integration(integration, with_commit=with_commit)
+                if with_commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+            except psycopg2.errors.TransactionRollback:
+                if not with_commit:
+                    raise
+                # A job changed the same invoices meanwhile: the run is dropped with its cursor,
+                # so the next run reads these changes again.
+                self.env.cr.rollback()
+                _logger.info(
+                    "ERP sync: refresh of integration %s postponed: concurrent update", integration.id
+                )
 
     @api.model
     def _refresh_integration(self, integration, with_commit=False):

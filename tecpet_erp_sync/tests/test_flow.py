@@ -73,7 +73,7 @@ class TestInvoiceFlow(CronMixinCase, ErpSyncCommon):
         doc = move.erp_document_ids
         self.assertEqual(doc.error_kind, "data")
         self.assertIn("123.456.789-00", doc.error_message)
-        self.assertIn("Reprocess", doc.error_message)
+        self.assertTrue(doc.error_message.endswith("Fix the customer and Reprocess the invoice."))
         self.assertEqual(self.sandbox.requests_log(), [], "an invalid customer must not reach the ERP")
         self.assertEqual(len(move.message_ids.filtered(lambda m: "failed" in (m.body or ""))), 1)
 
@@ -89,6 +89,18 @@ class TestInvoiceFlow(CronMixinCase, ErpSyncCommon):
         self._run_push()
         self.assertServiceOrderState(move, "open")
         self.assertEqual(len([d for d in live_docs(self.sandbox) if d["marker"] == doc.marker]), 1)
+
+    def test_invalid_invoice_asks_to_correct_the_invoice_not_to_reprocess(self):
+        # A line with a negative quantity (the total stays positive): Reprocess would send the same.
+        move = self._invoice(lines=[(self.service, 2, 80.0), (self.service, -1, 10.0)])
+        self._run_push()
+        doc = move.erp_document_ids
+        self.assertEqual((doc.state, doc.error_kind), ("error", "data"))
+        self.assertIn("quantity -1", doc.error_message)
+        self.assertTrue(
+            doc.error_message.endswith("Reset the invoice to draft, correct it and confirm it again.")
+        )
+        self.assertEqual(self.sandbox.requests_log(), [])
 
     def test_excluded_journal_and_non_customer_moves_stay_outside(self):
         other_journal = self.company_data["default_journal_sale"].copy({"name": "Other sales", "code": "OTH"})
