@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 RUN=tools/run.sh
 declare -A result
-order=(static python odoo soak)
+order=(static python odoo soak bad-input)
 
 "$RUN" tools/lint.sh; result[static]=$?
 # pytest exits 5 when it collected nothing: that is a failure here too.
@@ -13,6 +13,8 @@ order=(static python odoo soak)
 "$RUN" python tools/run_odoo_tests.py; result[odoo]=$?
 # A short randomized fault campaign (bench/soak.py; `make soak` runs the long one).
 "$RUN" python bench/soak.py --short; result[soak]=$?
+# Generated bad partners and invoices: each gets a clear message and no ERP call (bench/bad_input.py).
+"$RUN" python bench/bad_input.py; result[bad-input]=$?
 
 echo
 echo "== make test summary =="
