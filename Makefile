@@ -10,7 +10,7 @@ DEMO_DB ?= tecpet_demo
 DEMO_PORT ?= 8069
 SANDBOX_PORT ?= 8070
 
-.PHONY: help setup odoo venv postgres browser demo test lint test-python test-odoo wheel bench soak clean-db screenshot pot
+.PHONY: help setup odoo venv postgres browser demo test lint test-python test-odoo wheel bench soak bad-input clean-db screenshot pot
 
 help:
 	@echo "make demo  - set up and serve Odoo with the addon and demo data on http://localhost:$(DEMO_PORT)"
@@ -59,6 +59,14 @@ screenshot: setup
 	@TECPET_SCREENSHOT=$(CURDIR)/tecpet_erp_sync/static/description/invoices_list.png \
 		$(RUN) python tools/run_odoo_tests.py --tags /tecpet_erp_sync:TestInvoiceListTour --db tecpet_screenshot
 
+# Speed bars of PRODUCT.md §3 as ratios measured in one run (table + bench/results/latest.json).
+bench: setup
+	@$(RUN) python bench/run.py
+
 # Randomized fault campaign: thousands of documents, faults at every step, killed workers.
 soak: setup
 	@$(RUN) python bench/soak.py
+
+# Generated bad customers and invoices: a clear message each, no ERP call (SEED=n replays).
+bad-input: setup
+	@$(RUN) python bench/bad_input.py $(if $(SEED),--seed $(SEED))

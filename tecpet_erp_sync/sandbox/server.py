@@ -38,6 +38,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.emulators = {e.name: e for e in (self.vhsys, self.bling)}
         self.log: list[dict[str, Any]] = []
         self.connections = 0  # TCP connections accepted, to show clients reusing theirs
+        self.connect_latency = 0.0  # seconds added per new connection (a TLS handshake's round trips)
         self._log_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -65,6 +66,8 @@ class SandboxServer(ThreadingHTTPServer):
 
     def verify_request(self, request, client_address) -> bool:
         self.connections += 1
+        if self.connect_latency:
+            time.sleep(self.connect_latency)
         return True
 
     def handle_error(self, request, client_address) -> None:
@@ -81,6 +84,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.faults.clear(seed)
         self.faults.injected = 0
         self.latency = 0.0
+        self.connect_latency = 0.0
         for emulator in self.emulators.values():
             emulator.reset()
         with self._log_lock:
@@ -97,7 +101,8 @@ class SandboxServer(ThreadingHTTPServer):
             return {"ok": True}
         if action == "latency":
             self.latency = float(params.get("ms", 0)) / 1000.0
-            return {"latency_ms": self.latency * 1000}
+            self.connect_latency = float(params.get("connect_ms", 0)) / 1000.0
+            return {"latency_ms": self.latency * 1000, "connect_latency_ms": self.connect_latency * 1000}
         if action == "faults":
             spec = {
                 k: v

@@ -1,0 +1,138 @@
+"""What the benchmark and the soaks share: a fresh database with the addon, Brazilian customers,
+products and invoices, built through the real ORM.
+
+Run from scripts started with ``tools/run.sh`` (virtualenv, PostgreSQL coordinates, PYTHONPATH).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import dbtools  # noqa: E402
+
+import odoo  # noqa: E402
+from odoo import SUPERUSER_ID, Command, api, fields  # noqa: E402
+
+VALID_CPFS = ("529.982.247-25", "111.444.777-35", "390.533.447-05")
+
+
+def odoo_env(cr) -> api.Environment:
+    return api.Environment(cr, SUPERUSER_ID, {})
+
+
+def new_database(db: str, log_name: str) -> odoo.modules.registry.Registry:
+    """A fresh database (no demo data) with the addon installed; returns its registry."""
+    dbtools.fresh_db(db, demo=False)
+    log = dbtools.CACHE / "logs" / f"{log_name}.log"
+    if dbtools.odoo("-d", db, "-i", "tecpet_erp_sync", "--stop-after-init", "--without-demo=all", log=log):
+        sys.exit(f"installing the addon failed; see {log}")
+    odoo.tools.config.parse_config(
+        [
+            "-d",
+            db,
+            f"--addons-path={dbtools.ODOO_SRC / 'addons'},{ROOT}",
+            f"--db_host={os.environ['PGHOST']}",
+            f"--db_port={os.environ['PGPORT']}",
+            f"--db_user={os.environ['PGUSER']}",
+            "--log-level=critical",
+        ]
+    )
+    registry = odoo.modules.registry.Registry.new(db)
+    with registry.cursor() as cr:
+        env = odoo_env(cr)
+        # The sandbox is consistent at once: no need to wait before searching for a marker.
+        env["ir.config_parameter"].set_param("tecpet_erp_sync.consistency_wait", "0")
+        env.ref("base.BRL").active = True
+    return registry
+
+
+def database_without_addon(db: str) -> odoo.modules.registry.Registry:
+    """A fresh database with account and l10n_br only (call after ``new_database``, which
+    configures Odoo), to compare with Odoo as it is without the addon."""
+    dbtools.fresh_db(db, demo=False)
+    registry = odoo.modules.registry.Registry.new(db)
+    with registry.cursor() as cr:
+        odoo_env(cr).ref("base.BRL").active = True
+    return registry
+
+
+def vhsys_integration(env, sandbox, name: str):
+    return env["tecpet.erp.integration"].create(
+        {
+            "name": name,
+            "provider": "vhsys",
+            "company_id": env.ref("base.main_company").id,
+            "api_url": sandbox.vhsys_url,
+            "vhsys_access_token": name,
+            "vhsys_secret_token": name,
+            "default_payment_method": "PIX",
+        }
+    )
+
+
+def customers(env, count: int = len(VALID_CPFS)):
+    """Brazilian individuals with every field the ERPs need."""
+    return env["res.partner"].create(
+        [
+            {
+                "name": f"Cliente {i}",
+                "vat": VALID_CPFS[i % len(VALID_CPFS)],
+                "l10n_latam_identification_type_id": env.ref("l10n_br.cpf").id,
+                "country_id": env.ref("base.br").id,
+                "state_id": env.ref("base.state_br_sp").id,
+                "street_name": "Rua A",
+                "street_number": str(i + 1),
+                "street2": "Centro",
+                "city": "São Paulo",
+                "zip": "01001-000",
+                "phone": "+55 11 98765-4321",
+            }
+            for i in range(count)
+        ]
+    )
+
+
+def catalogue(env) -> dict[str, list]:
+    """Line sets by invoice kind: services, goods, mixed."""
+    service = env["product.product"].create({"name": "Banho", "type": "service", "default_code": "SRV"})
+    goods = env["product.product"].create(
+        [{"name": f"Ração {i}", "type": "consu", "default_code": f"RAC-{i}"} for i in range(3)]
+    )
+    return {
+        "service": [service],
+        "goods": [goods[0]],
+        "mixed": [service, goods[1]],
+        "mixed_other": [service, goods[2]],
+    }
+
+
+def new_invoices(env, partners, line_sets: list[list], count: int, rng: random.Random):
+    """``count`` draft customer invoices in BRL, cycling through ``line_sets``."""
+    return env["account.move"].create(
+        [
+            {
+                "move_type": "out_invoice",
+                "currency_id": env.ref("base.BRL").id,
+                "partner_id": rng.choice(partners).id,
+                "invoice_date": fields.Date.today(),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "quantity": rng.randint(1, 3),
+                            "price_unit": rng.randint(10, 300),
+                            "tax_ids": [],
+                        }
+                    )
+                    for product in line_sets[i % len(line_sets)]
+                ],
+            }
+            for i in range(count)
+        ]
+    )

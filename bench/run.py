@@ -1,0 +1,524 @@
+"""`make bench`: the speed bars of PRODUCT.md §3, as ratios measured in one run.
+
+    tools/run.sh python bench/run.py [--latency-ms 50] [--memory-invoices 2000]
+
+Real Odoo 18 on a fresh database, real PostgreSQL, the ERP sandbox over loopback HTTP. Prints a
+table (measurement, value, bar, verdict) and writes bench/results/<date>-<host>.json and
+bench/results/latest.json. Exits non-zero when a bar is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import requests
+from common import (
+    ROOT,
+    catalogue,
+    customers,
+    database_without_addon,
+    new_database,
+    new_invoices,
+    odoo_env,
+    vhsys_integration,
+)
+
+import odoo
+
+from tecpet_erp_sync.erp.vhsys import VhsysClient, VhsysOptions
+from tecpet_erp_sync.sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from tecpet_erp_sync.sandbox.server import SandboxServer
+from tecpet_erp_sync.sandbox.wire import Request
+
+DB = "tecpet_bench"
+RESULTS = ROOT / "bench" / "results"
+BLING_RATE = 3.0  # requests per second allowed by Bling per account
+
+
+class Bench:
+    def __init__(self, latency: float, memory_invoices: int):
+        self.latency = latency
+        self.memory_invoices = memory_invoices
+        self.rng = random.Random(0)
+        self.sandbox = SandboxServer.start()
+        self.registry = new_database(DB, "bench-install")
+        with self.registry.cursor() as cr:
+            env = odoo_env(cr)
+            self.integration_id = vhsys_integration(env, self.sandbox, "bench").id
+            self.partner_ids = customers(env).ids
+            self.line_sets = {k: [p.id for p in v] for k, v in catalogue(env).items()}
+        # The same company, customers and products in a database without the addon at all.
+        self.plain = database_without_addon(DB + "_without_addon")
+        with self.plain.cursor() as cr:
+            env = odoo_env(cr)
+            self.plain_partner_ids = customers(env).ids
+            self.plain_line_sets = {k: [p.id for p in v] for k, v in catalogue(env).items()}
+        self.rows: list[dict] = []
+        self.details: dict[str, object] = {}
+
+    # -- helpers -----------------------------------------------------------------------------
+    def row(self, measurement: str, value: str, bar: str, ok: bool) -> None:
+        self.rows.append({"measurement": measurement, "value": value, "bar": bar, "ok": bool(ok)})
+
+    def invoices(self, env, count: int, kinds=("service",)):
+        plain = env.cr.dbname != DB
+        partners = env["res.partner"].browse(self.plain_partner_ids if plain else self.partner_ids)
+        line_sets = [
+            env["product.product"].browse((self.plain_line_sets if plain else self.line_sets)[k])
+            for k in kinds
+        ]
+        return new_invoices(env, partners, line_sets, count, self.rng)
+
+    def vhsys_calls(self) -> int:
+        return len(self.sandbox.requests_log("vhsys"))
+
+    # -- 1. posting ----------------------------------------------------------------------------
+    def posting_overhead(self) -> None:
+        """500 invoices posted with the addon and an active integration vs. Odoo without the addon."""
+        seconds = {True: 0.0, False: 0.0}
+        documents = 0
+        with HttpCounter() as http:
+            for batch in range(10):  # interleaved, so that noise hits both sides alike
+                for with_addon in (True, False) if batch % 2 else (False, True):
+                    elapsed, queued = self._time_posting(self.registry if with_addon else self.plain, 50)
+                    seconds[with_addon] += elapsed
+                    documents += queued
+        ratio = seconds[True] / seconds[False]
+        self.details["posting_seconds"] = {"with_addon": seconds[True], "without_addon": seconds[False]}
+        self.row("posting 500 invoices, with the addon / without it", f"{ratio:.3f}", "≤ 1.10", ratio <= 1.10)
+        self.row(
+            "HTTP requests while posting (documents queued)",
+            f"{http.count} ({documents} queued)",
+            "0",
+            http.count == 0 and documents == 500,
+        )
+
+    def _time_posting(self, registry, count: int) -> tuple[float, int]:
+        """Seconds to post ``count`` new invoices (flushed), and the ERP documents queued; rolled back."""
+        with registry.cursor() as cr:
+            env = odoo_env(cr)
+            moves = self.invoices(env, count)
+            env.flush_all()
+            start = time.perf_counter()
+            moves.action_post()
+            env.flush_all()
+            elapsed = time.perf_counter() - start
+            queued = len(moves.erp_document_ids) if "erp_document_ids" in moves._fields else 0
+            cr.rollback()
+        return elapsed, queued
+
+    # -- 2. list -------------------------------------------------------------------------------
+    def list_queries(self) -> None:
+        """SQL queries of the Invoices list (web_search_read as the web client calls it) by rows."""
+        counts = {}
+        with self.registry.cursor() as cr:
+            env = odoo_env(cr)
+            self.invoices(env, 500).action_post()
+            view = env["account.move"].get_views([(env.ref("account.view_out_invoice_tree").id, "list")])
+            fields_ = view["models"]["account.move"]["fields"]
+            spec = {name: {} for name in fields_}
+            domain = [("move_type", "=", "out_invoice")]
+            context = {"default_move_type": "out_invoice"}
+            for rows in (10, 80, 500):
+                env.invalidate_all()
+                before = cr.sql_log_count
+                env["account.move"].with_context(**context).web_search_read(domain, spec, limit=rows)
+                counts[rows] = cr.sql_log_count - before
+            cr.rollback()
+        flat = len(set(counts.values())) == 1 and "service_order_state" in fields_
+        self.row(
+            "Invoices list SQL queries, 10/80/500 rows", "/".join(map(str, counts.values())), "flat", flat
+        )
+
+    # -- 3. push -------------------------------------------------------------------------------
+    def push_vhsys(self, count: int = 60) -> None:
+        """Invoices per second of one job run vs. what calls × latency allow."""
+        with self.registry.cursor() as cr:
+            env = odoo_env(cr)
+            moves = self.invoices(env, count, kinds=("service", "goods", "mixed"))
+            moves.action_post()
+            cr.commit()
+            rate, calls = self._timed_push(env, moves)
+            opened = all(m.service_order_state == "open" for m in moves)
+            by_type = Counter(d.doc_type for d in moves.erp_document_ids)
+        bound = count / (calls * self.latency)
+        self.details["vhsys_push"] = {"invoices": count, "documents": dict(by_type), "calls": calls}
+        self.row(
+            f"VHSYS push at {self.latency * 1000:.0f} ms/call, inv/s vs calls×latency",
+            f"{rate:.2f} / {bound:.2f} = {rate / bound:.2f}",
+            "≥ 0.80",
+            rate / bound >= 0.80 and opened,
+        )
+        self.row(
+            "VHSYS calls per invoice (⅓ services, ⅓ goods, ⅓ mixed)", f"{calls / count:.2f}", "-", opened
+        )
+
+    def push_bling(self, count: int = 12) -> None:
+        """The same through Bling, where the account's 3 requests/s bound the rate."""
+        with self.registry.cursor() as cr:
+            env = odoo_env(cr)
+            env["tecpet.erp.integration"].browse(self.integration_id).active = False
+            tokens = self.sandbox.bling.control("issue_tokens", {})
+            bling = env["tecpet.erp.integration"].create(
+                {
+                    "name": "bench-bling",
+                    "provider": "bling",
+                    "company_id": env.ref("base.main_company").id,
+                    "api_url": self.sandbox.bling_url,
+                    "bling_client_id": DEFAULT_CLIENT_ID,
+                    "bling_client_secret": DEFAULT_CLIENT_SECRET,
+                    "bling_access_token": tokens["access_token"],
+                    "bling_refresh_token": tokens["refresh_token"],
+                    "bling_token_expires_at": odoo.fields.Datetime.now() + dt.timedelta(hours=6),
+                }
+            )
+            moves = self.invoices(env, count, kinds=("service", "goods", "mixed"))
+            moves.action_post()
+            cr.commit()
+            before = len(self.sandbox.requests_log("bling"))
+            start = time.perf_counter()
+            env["tecpet.erp.document"]._push_batch(batch_size=500, time_budget=3600, with_commit=True)
+            elapsed = time.perf_counter() - start
+            calls = len(self.sandbox.requests_log("bling")) - before
+            opened = all(m.service_order_state == "open" for m in moves)
+            rejected = self.sandbox.bling.snapshot()["rate_limit"]["rejected"]
+            bling.active = False
+            env["tecpet.erp.integration"].browse(self.integration_id).active = True
+            cr.commit()
+        rate = count / elapsed
+        bound = min(count / (calls * self.latency), BLING_RATE * count / calls)
+        self.row(
+            "Bling push, inv/s vs the 3 requests/s limit",
+            f"{rate:.2f} / {bound:.2f} = {rate / bound:.2f}",
+            "≥ 0.80",
+            rate / bound >= 0.80 and opened,
+        )
+        self.row(
+            "Bling calls per invoice (429 answers received)", f"{calls / count:.2f} ({rejected})", "-", opened
+        )
+
+    def _timed_push(self, env, moves) -> tuple[float, int]:
+        self.sandbox.latency = self.latency
+        before = self.vhsys_calls()
+        start = time.perf_counter()
+        env["tecpet.erp.document"]._push_batch(batch_size=1000, time_budget=3600, with_commit=True)
+        elapsed = time.perf_counter() - start
+        self.sandbox.latency = 0
+        return len(moves) / elapsed, self.vhsys_calls() - before
+
+    def connection_reuse(self, count: int = 20) -> None:
+        """The VHSYS client pushing the same orders on one kept-alive connection vs. a new one per call."""
+        with self.registry.cursor() as cr:
+            env = odoo_env(cr)
+            moves = self.invoices(env, count, kinds=("service",))
+            moves.action_post()
+            orders = [m._erp_order_request(d) for m in moves for d in m.erp_document_ids]
+            cr.rollback()
+        results = {}
+        self.sandbox.latency = self.latency
+        self.sandbox.connect_latency = self.latency  # TCP + TLS 1.3: about one more round trip
+        for mode in ("keep-alive", "close"):
+            client = VhsysClient(
+                self.sandbox.vhsys_url, "bench", "bench", options=VhsysOptions(consistency_wait=0)
+            )
+            if mode == "close":
+                client.http.session.headers["Connection"] = "close"
+            connections = self.sandbox.connections
+            start = time.perf_counter()
+            for order in orders:
+                client.push(dataclasses.replace(order, marker=f"{order.marker}:{mode}"))
+            elapsed = time.perf_counter() - start
+            opened = self.sandbox.connections - connections
+            results[mode] = (elapsed, opened, client.calls)
+            client.close()
+        self.sandbox.latency = self.sandbox.connect_latency = 0
+        (kept, kept_conn, _), (closed, closed_conn, closed_calls) = results["keep-alive"], results["close"]
+        self.row(
+            "TCP connections per invoice, kept alive vs. one per call",
+            f"{kept_conn / count:.2f} vs {closed_conn / count:.2f}",
+            "-",
+            kept_conn == 1 and closed_conn == closed_calls,
+        )
+        self.row(
+            f"push time, a new connection per call / kept alive ({self.latency * 1000:.0f} ms to connect)",
+            f"{closed / kept:.2f}",
+            "> 1 (reuse pays)",
+            closed > kept,
+        )
+
+    # -- 4. refresh ----------------------------------------------------------------------------
+    def refresh_cost(self, synced: int = 10_000, changes=(0, 10, 1000)) -> None:
+        """One refresh run with ``synced`` open service orders of which k changed in the ERP."""
+        vhsys = self.sandbox.vhsys
+        order_ids = self._seed_vhsys_orders(synced)
+        with self.registry.cursor() as cr:
+            env = odoo_env(cr)
+            moves = env["account.move"].search([("erp_document_ids", "!=", False)])
+            doc = moves.erp_document_ids[:1]
+            cr.execute(
+                """
+                INSERT INTO tecpet_erp_document (move_id, integration_id, company_id, doc_type, state, active,
+                                                 external_id, marker, attempts)
+                SELECT (%(moves)s)[1 + g %% cardinality(%(moves)s)], %(integration)s, %(company)s,
+                       'service_order', 'open', true, (%(ids)s)[g], 'BENCH-REFRESH-' || g, 0
+                  FROM generate_series(1, cardinality(%(ids)s)) g
+                """,
+                {
+                    "moves": moves.ids,
+                    "integration": self.integration_id,
+                    "company": doc.company_id.id,
+                    "ids": [str(i) for i in order_ids],
+                },
+            )
+            cr.execute("ANALYZE tecpet_erp_document")
+            integration = env["tecpet.erp.integration"].browse(self.integration_id)
+            figures = {}
+            for k in (0, *changes):  # the first run warms the caches and is not reported
+                # An hour later in the ERP; the cursor is that moment, so only the k payments are new.
+                cursor = vhsys.control("clock", {"advance_seconds": 3600})["now"]
+                integration.refresh_cursor = dt.datetime.fromisoformat(cursor).replace(tzinfo=BRT).isoformat()
+                for order_id in self.rng.sample(order_ids, k):
+                    vhsys.control("pay", {"doc_type": "service_order", "id": order_id})
+                    order_ids.remove(order_id)
+                env.flush_all()
+                before = self.vhsys_calls()
+                start = time.perf_counter()
+                changed = env["tecpet.erp.document"]._refresh_integration(integration)
+                env.flush_all()
+                figures[k] = (time.perf_counter() - start, self.vhsys_calls() - before, changed)
+
+            cr.rollback()
+        self.details["refresh"] = {
+            str(k): dict(zip(("seconds", "calls", "changed"), v, strict=False)) for k, v in figures.items()
+        }
+        calls = [figures[k][1] for k in changes]
+        seconds = [figures[k][0] for k in changes]
+        read_back = all(figures[k][2] == k for k in changes)
+        full_read = 2 * -(-synced // 250)  # pages of 250 rows, live and trashed lists
+        self.row(
+            f"refresh of {synced:,} synced, k = {'/'.join(map(str, changes))} changed: calls",
+            "/".join(map(str, calls)),
+            f"k=0: < {full_read} (full read)",
+            calls[0] < full_read and calls == sorted(calls) and read_back,
+        )
+        self.row(
+            "  same: seconds",
+            "/".join(f"{s:.2f}" for s in seconds),
+            "grows with k",
+            seconds[0] < seconds[-1] and read_back,
+        )
+
+    def _seed_vhsys_orders(self, count: int) -> list[int]:
+        """``count`` open service orders with one service each, written through the emulator's wire."""
+        vhsys = self.sandbox.vhsys
+        headers = {
+            "access-token": "bench",
+            "secret-access-token": "bench",
+            "content-type": "application/json",
+            "user-agent": "tecpet-bench",
+        }
+        client_id = next(iter(vhsys.clientes))
+
+        def post(path, body):
+            response = vhsys.handle(Request("POST", path, {}, headers, json.dumps(body).encode()))
+            assert response.status == 200, response.body
+            return response.body["data"]
+
+        ids = []
+        for n in range(count):
+            head = post(
+                "/ordens-servico",
+                {
+                    "id_cliente": client_id,
+                    "nome_cliente": "Cliente 0",
+                    "referencia_ordem": f"BENCH-REFRESH-{n}",
+                },
+            )
+            oid = head["id_ordem"]
+            post(
+                f"/ordens-servico/{oid}/servicos",
+                [{"desc_servico": "Banho", "horas_servico": "1", "valor_unit_servico": "50"}],
+            )
+            ids.append(oid)
+        return ids
+
+    # -- 5. job selection ----------------------------------------------------------------------
+    def job_selection(self, total: int = 100_000) -> None:
+        """Plan and time of the push job's candidate query among ``total`` documents."""
+        with self.registry.cursor() as cr:
+            env = odoo_env(cr)
+            doc = env["tecpet.erp.document"].search([("integration_id", "=", self.integration_id)], limit=1)
+            cr.execute(
+                """
+                INSERT INTO tecpet_erp_document (move_id, integration_id, company_id, doc_type, state, active,
+                                                 external_id, marker, attempts)
+                SELECT %s, %s, %s, 'service_order', 'open', true, 'x' || g, 'BENCH-SELECT-' || g, 0
+                  FROM generate_series(1, %s) g
+                """,
+                [doc.move_id.id, doc.integration_id.id, doc.company_id.id, total],
+            )
+            # A realistic queue: a few due documents among the settled ones.
+            cr.execute(
+                "UPDATE tecpet_erp_document SET pending_action = 'push', state = 'processing' "
+                "WHERE marker LIKE 'BENCH-SELECT-%' AND id % 1000 = 0"
+            )
+            cr.execute("ANALYZE tecpet_erp_document")
+            documents = env["tecpet.erp.document"]
+            query = documents._search(documents._push_domain(), order="next_attempt_at, id", limit=51)
+            cr.execute(odoo.tools.SQL("EXPLAIN (ANALYZE, FORMAT TEXT) %s", query.select()))
+            plan = "\n".join(row[0] for row in cr.fetchall())
+            start = time.perf_counter()
+            found = documents.search(documents._push_domain(), order="next_attempt_at, id", limit=51)
+            elapsed = time.perf_counter() - start
+            cr.rollback()
+        self.details["job_selection_plan"] = plan
+        self.row(
+            f"next push batch among {total:,} documents",
+            f"{elapsed * 1000:.1f} ms, {len(found)} found",
+            "index, no seq scan",
+            "Seq Scan on tecpet_erp_document" not in plan and len(found) == 51,
+        )
+
+    # -- 6. memory -----------------------------------------------------------------------------
+    def push_memory(self) -> None:
+        """Peak memory (RSS) of a job process pushing 200, then ``memory_invoices`` invoices."""
+        growth = {}
+        for count in (200, self.memory_invoices):
+            with self.registry.cursor() as cr:
+                env = odoo_env(cr)
+                env["tecpet.erp.document"].search([("pending_action", "!=", False)]).pending_action = False
+                for size in [500] * (count // 500) + [count % 500]:
+                    self.invoices(env, size).action_post()
+                    cr.commit()
+            before, peak, done = self._job_process_memory(count)
+            growth[count] = peak - before
+            self.details[f"push_memory_{count}_kib"] = {"before": before, "peak": peak, "pushed": done}
+            assert done == count, f"the job process pushed {done} of {count} documents"
+        small, large = growth[200], growth[self.memory_invoices]
+        self.row(
+            f"job process RSS growth pushing 200 / {self.memory_invoices:,} invoices",
+            f"{small / 1024:.1f} / {large / 1024:.1f} MB",
+            "< +20 MB for 10× more",
+            large - small < 20 * 1024,
+        )
+
+    @staticmethod
+    def _job_process_memory(count: int) -> tuple[int, int, int]:
+        """(RSS before, peak RSS during, documents pushed) of one job run in its own process, in KiB."""
+        # Writing 5 to clear_refs resets the peak (VmHWM): the registry load before the run is
+        # not counted. The blank line ends the function in the interactive shell.
+        script = (
+            "import re\n"
+            "def status(key):\n"
+            "    return int(re.search(key + r':\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+            "\n"
+            "before = status('VmRSS')\n"
+            "_ = open('/proc/self/clear_refs', 'w').write('5')\n"
+            f"done, left = env['tecpet.erp.document']._push_batch(batch_size={count}, time_budget=3600, "
+            "with_commit=True)\n"
+            "print('BENCH-RSS', before, status('VmHWM'), done)\n"
+        )
+        out = subprocess.run(
+            ["bash", str(ROOT / "tools" / "odoo.sh"), "shell", "-d", DB, "--no-http", "--log-level=critical"],
+            input=script,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            check=False,
+        ).stdout
+        line = next((ln for ln in out.splitlines() if "BENCH-RSS" in ln), "")
+        if not line:
+            raise RuntimeError(f"the job process printed no measurement:\n{out[-2000:]}")
+        before, peak, done = (int(x) for x in line.split("BENCH-RSS")[1].split())
+        return before, peak, done
+
+    # -- report --------------------------------------------------------------------------------
+    def report(self) -> int:
+        width = max(len(r["measurement"]) for r in self.rows)
+        print(f"\n{'measurement':{width}}  {'value':>26}  {'bar':>18}  ok")
+        for r in self.rows:
+            print(
+                f"{r['measurement']:{width}}  {r['value']:>26}  {r['bar']:>18}  {'yes' if r['ok'] else 'NO'}"
+            )
+        print("\npush job candidate query plan:\n" + str(self.details.get("job_selection_plan", "")))
+        result = {
+            "date": dt.datetime.now().isoformat(timespec="seconds"),
+            "machine": {
+                "host": socket.gethostname(),
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+            },
+            "latency_ms": self.latency * 1000,
+            "rows": self.rows,
+            "details": self.details,
+        }
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+        (RESULTS / f"{dt.date.today()}-{socket.gethostname()}.json").write_text(text)
+        (RESULTS / "latest.json").write_text(text)
+        missed = [r["measurement"] for r in self.rows if not r["ok"]]
+        print(f"\n{len(self.rows) - len(missed)} bars met, {len(missed)} missed")
+        return 1 if missed else 0
+
+
+BRT = dt.timezone(dt.timedelta(hours=-3))
+
+
+class HttpCounter:
+    """Counts requests leaving the process through ``requests``, to prove posting sends none."""
+
+    def __init__(self):
+        self.count = 0
+        self._original = requests.adapters.HTTPAdapter.send
+
+    def __enter__(self):
+        def send(adapter, request, **kwargs):
+            self.count += 1
+            return self._original(adapter, request, **kwargs)
+
+        requests.adapters.HTTPAdapter.send = send
+        return self
+
+    def __exit__(self, *exc):
+        requests.adapters.HTTPAdapter.send = self._original
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="ERP latency per call (default 50)")
+    parser.add_argument("--memory-invoices", type=int, default=2000)
+    args = parser.parse_args()
+    bench = Bench(args.latency_ms / 1000.0, args.memory_invoices)
+    steps = [
+        bench.posting_overhead,
+        bench.list_queries,
+        bench.push_vhsys,
+        bench.connection_reuse,
+        bench.push_bling,
+        bench.refresh_cost,
+        bench.job_selection,
+        bench.push_memory,
+    ]
+    for step in steps:
+        started = time.perf_counter()
+        print(f"[bench] {step.__doc__.splitlines()[0]}", flush=True)
+        step()
+        print(f"[bench]   {time.perf_counter() - started:.1f} s", flush=True)
+    bench.sandbox.stop()
+    return bench.report()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
