@@ -27,7 +27,6 @@ non-zero on any failure. The seed is printed; ``--seed S`` replays a run.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import string
 import sys
@@ -36,20 +35,15 @@ import traceback
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+from common import new_database, odoo_env, vhsys_integration
 
-import dbtools  # noqa: E402
+from odoo import Command, fields
+from odoo.exceptions import UserError, ValidationError
 
-import odoo  # noqa: E402
-from odoo import SUPERUSER_ID, Command, api, fields  # noqa: E402
-from odoo.exceptions import UserError, ValidationError  # noqa: E402
-
-from tecpet_erp_sync.erp.formatting import parse_phone_br  # noqa: E402
-from tecpet_erp_sync.sandbox.server import SandboxServer  # noqa: E402
+from tecpet_erp_sync.erp.formatting import parse_phone_br
+from tecpet_erp_sync.sandbox.server import SandboxServer
 
 DB = "tecpet_badinput"
 DEFAULT_CASES = 120
@@ -845,26 +839,11 @@ def generate(g: Generator, count: int) -> list[Case]:
 
 
 # -- Odoo ------------------------------------------------------------------------------------------
-def odoo_env(cr) -> api.Environment:
-    return api.Environment(cr, SUPERUSER_ID, {})
-
-
-def setup_database(sandbox: SandboxServer) -> None:
-    dbtools.fresh_db(DB, demo=False)
-    if dbtools.odoo(
-        "-d",
-        DB,
-        "-i",
-        "tecpet_erp_sync",
-        "--stop-after-init",
-        "--without-demo=all",
-        log=dbtools.CACHE / "logs" / "bad-input-install.log",
-    ):
-        sys.exit("installing the addon failed; see the bad-input-install log")
-    registry = odoo.modules.registry.Registry(DB)
+def setup_database(sandbox: SandboxServer):
+    """The addon's database with foreign currencies, a VHSYS integration and two products."""
+    registry = new_database(DB, "bad-input-install")
     with registry.cursor() as cr:
         env = odoo_env(cr)
-        env["ir.config_parameter"].set_param("tecpet_erp_sync.consistency_wait", "0")
         company = env.ref("base.main_company")
         for code, rate in RATES.items():
             currency = env.ref(f"base.{code}")
@@ -878,23 +857,14 @@ def setup_database(sandbox: SandboxServer) -> None:
                 }
             )
         env.ref("base.USD").active = True
-        env["tecpet.erp.integration"].create(
-            {
-                "name": "bad input",
-                "provider": "vhsys",
-                "company_id": company.id,
-                "api_url": sandbox.vhsys_url,
-                "vhsys_access_token": "bad-input",
-                "vhsys_secret_token": "bad-input",
-                "default_payment_method": "PIX",
-            }
-        )
+        vhsys_integration(env, sandbox, "bad-input")
         env["product.product"].create(
             [
                 {"name": "Banho e tosa", "type": "service", "default_code": "SRV-BANHO"},
                 {"name": "Ração Premium 10 kg", "type": "consu", "default_code": "RAC-10"},
             ]
         )
+    return registry
 
 
 def partner_values(env, spec: dict[str, Any]) -> dict[str, Any]:
@@ -1179,21 +1149,9 @@ def main() -> int:
     cases = generate(generator, args.cases)
     print(f"[bad-input] seed {seed} (replay: --seed {seed}); {len(cases)} cases", flush=True)
 
-    odoo.tools.config.parse_config(
-        [
-            "-d",
-            DB,
-            f"--addons-path={dbtools.ODOO_SRC / 'addons'},{ROOT}",
-            f"--db_host={os.environ['PGHOST']}",
-            f"--db_port={os.environ['PGPORT']}",
-            f"--db_user={os.environ['PGUSER']}",
-            "--log-level=critical",
-        ]
-    )
     sandbox = SandboxServer.start(seed=seed)
-    setup_database(sandbox)
+    registry = setup_database(sandbox)
     print(f"[bad-input] database {DB} ready in {time.monotonic() - started:.1f} s", flush=True)
-    registry = odoo.modules.registry.Registry(DB)
     results: list[Result] = []
     with registry.cursor() as cr:
         env = odoo_env(cr)
