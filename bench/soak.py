@@ -1,23 +1,35 @@
-"""Fault soak: random faults at every step, job processes killed mid-batch and run two at a
-time; at the end every invoice is settled and the ERP holds exactly one document per marker.
+"""Fault soak: random faults at every step of pushes and refreshes, job processes killed mid-batch
+and run two at a time, ERP users acting between rounds; at the end every invoice is settled, the
+ERP holds exactly one document per marker, and Odoo's state is the one the ERP implies.
 
     tools/run.sh python bench/soak.py [--short] [--invoices N] [--rounds R]   (seed: SOAK_SEED)
 
-Real Odoo (a fresh database), real PostgreSQL, the job run as `odoo-bin shell` processes over
-loopback HTTP to the ERP sandbox running in this process. A killed worker's lease would expire
-after CLAIM_LEASE in production; between rounds the soak expires it at once (next_attempt_at).
+Real Odoo (a fresh database), real PostgreSQL, the jobs run as `odoo-bin shell` processes over
+loopback HTTP to the ERP sandbox running in this process. Each process refreshes, pushes a batch,
+and refreshes again. A killed worker's lease would expire after CLAIM_LEASE in production; between
+rounds the soak expires it at once (next_attempt_at).
+
+Between rounds, through the sandbox control API, ERP users pay receivables (partly or fully), mark
+paid documents done, issue notes and cancel documents, some of them on documents whose creation
+Odoo has not recorded yet. One round revokes the credentials mid-run; the soak then checks that the
+jobs stopped calling and presses Test connection, as an administrator would.
+
 Ends with "N passed, M failed" over the invariants checked; exits non-zero on any violation.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +39,9 @@ import dbtools  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo import SUPERUSER_ID, Command, api, fields  # noqa: E402
+from odoo.exceptions import UserError  # noqa: E402
 
+from tecpet_erp_sync.erp.states import aggregate_invoice_state  # noqa: E402
 from tecpet_erp_sync.sandbox.server import SandboxServer  # noqa: E402
 
 DB = "tecpet_soak"
@@ -52,7 +66,111 @@ FAULTS = [
     "html_error",
     "outage",
 ]
-JOB_SCRIPT = "env['tecpet.erp.document']._push_batch(batch_size=40, time_budget=60, with_commit=True)\n"
+# What the refresh reads (erp/vhsys.py _Refresh): changed-document lists, NF-e and receivables
+# lists, and the header of a document whose receivable changed.
+READ_PATHS = [
+    r"^/ordens-servico$",
+    r"^/pedidos$",
+    r"^/notas-fiscais$",
+    r"^/contas-receber$",
+    r"^/ordens-servico/\d+$",
+    r"^/pedidos/\d+$",
+]
+READ_FAULTS = ["rate_limit", "server_error", "html_error", "outage", "timeout_before_write"]
+# Production re-reads 10 minutes before the cursor; the whole short soak fits in that, which would
+# hide a cursor moved past a change. One second (the ERP's stamps are to the second) makes the
+# cursor matter; a wider margin only re-reads more, so this is the stricter test.
+REFRESH_MARGIN = 1.0
+REFRESHED_STATES = ("open", "fulfilled", "awaiting_issue")  # what the refresh job reads back
+LIVE_STATES = (*REFRESHED_STATES, "issued")  # Odoo states of a document live in the ERP
+EVENT_PROBABILITY = 0.15  # per live ERP document and round: an ERP user acts on it
+EARLY_PAY_PROBABILITY = 0.5  # a complete document Odoo has not recorded yet gets paid
+WORKER = """
+Document = env["tecpet.erp.document"]
+
+
+def refresh():  # the cron's entry point; what it did is told by the integration afterwards
+    integration = env["tecpet.erp.integration"].search([("provider", "=", "vhsys")])
+    cursor, flagged = integration.refresh_cursor, integration.auth_failed
+    due = Document.search_count(
+        [
+            ("integration_id", "=", integration.id),
+            ("external_id", "!=", False),
+            ("state", "in", ("open", "fulfilled", "awaiting_issue")),
+            ("pending_action", "=", False),
+        ]
+    )
+    env.cr.commit()
+    try:
+        Document._cron_refresh_status()
+    except Exception as exc:  # the cron lets nothing but bugs escape
+        env.cr.rollback()
+        print("SOAK refresh crashed", type(exc).__name__, flush=True)
+        return
+    if flagged:
+        outcome = "skipped"
+    elif integration.refresh_cursor != cursor:
+        outcome = "read"
+    elif integration.auth_failed:
+        outcome = "auth"
+    else:
+        outcome = "postponed" if due else "idle"
+    print("SOAK refresh", outcome, flush=True)
+
+
+shrink_refresh_margin()
+refresh()
+try:
+    Document._push_batch(batch_size=BATCH_SIZE, time_budget=120, with_commit=True)
+except Exception as exc:  # the job lets nothing but bugs escape
+    print("SOAK push crashed", type(exc).__name__, flush=True)
+refresh()
+"""
+
+
+def shrink_refresh_margin() -> None:
+    """Make every VHSYS client of this process re-read only REFRESH_MARGIN before the cursor."""
+    import dataclasses  # imported here: the function is also the job processes' script
+
+    from odoo.addons.tecpet_erp_sync.models import tecpet_erp_integration
+
+    make_client = tecpet_erp_integration.make_client
+    if getattr(make_client, "soak", False):
+        return
+
+    def soak_client(settings, **kwargs):
+        client = make_client(settings, **kwargs)
+        client.options = dataclasses.replace(client.options, refresh_margin=REFRESH_MARGIN)
+        return client
+
+    soak_client.soak = True
+    tecpet_erp_integration.make_client = soak_client
+
+
+def job_script(batch_size: int) -> str:
+    """What a job process runs (``odoo-bin shell`` reads it on its standard input)."""
+    constants = f"REFRESH_MARGIN = {REFRESH_MARGIN!r}\nBATCH_SIZE = {batch_size}\n"
+    return constants + inspect.getsource(shrink_refresh_margin) + WORKER
+
+
+@dataclass
+class Tally:
+    """What happened during the campaign, for the checks and the summary line."""
+
+    script: str = ""  # the job processes' script
+    killed: int = 0
+    cancel_requested: int = 0
+    cancel_refused: int = 0
+    refreshes: Counter = field(default_factory=Counter)  # outcome -> runs
+    crashes: Counter = field(default_factory=Counter)  # "push crashed <exception>" -> job runs
+    events: Counter = field(default_factory=Counter)  # ERP-side action -> count
+    auth: Counter = field(default_factory=Counter)  # revoked rounds, calls refused, documents requeued
+    ledger: dict[str, str] = field(default_factory=dict)  # ERP id -> state it implied after our last event
+    erp_canceled: set[str] = field(default_factory=set)  # ERP ids cancelled by an ERP user
+    checks: list[tuple[str, bool]] = field(default_factory=list)
+
+    def check(self, name: str, ok: bool) -> None:
+        self.checks.append((name, bool(ok)))
 
 
 def odoo_env(cr):
@@ -138,32 +256,45 @@ def setup_database(sandbox: SandboxServer, invoices: int, rng: random.Random) ->
         moves.action_post()
 
 
+# -- job processes --------------------------------------------------------------------------------
 def job_process() -> subprocess.Popen:
     return subprocess.Popen(
         ["bash", str(ROOT / "tools" / "odoo.sh"), "shell", "-d", DB, "--no-http", "--log-level=critical"],
         stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
 
 
-def run_jobs(rng: random.Random, concurrent: int, kill_probability: float) -> int:
-    """Run job processes at once; maybe SIGKILL one mid-batch. Returns how many were killed."""
+def run_jobs(rng: random.Random, tally: Tally, concurrent: int, kill_probability: float) -> None:
+    """Run job processes at once; maybe SIGKILL one mid-batch. Counts kills and refresh runs."""
     processes = [job_process() for _ in range(concurrent)]
     for process in processes:
-        process.stdin.write(JOB_SCRIPT.encode())
+        process.stdin.write(tally.script.encode())
         process.stdin.close()
-    killed = 0
     if rng.random() < kill_probability:
         time.sleep(rng.uniform(2.5, 6.0))  # odoo-bin shell takes ~2.5 s to start
         victim = rng.choice(processes)
         if victim.poll() is None:
             os.killpg(victim.pid, signal.SIGKILL)
-            killed = 1
+            tally.killed += 1
     for process in processes:
         process.wait(timeout=600)
-    return killed
+        for line in process.stdout.read().decode(errors="replace").splitlines():
+            words = line.split()
+            if line.startswith("SOAK refresh "):
+                tally.refreshes[words[2]] += 1
+            if "crashed" in words:
+                tally.crashes[" ".join(words[1:])] += 1
+
+
+def refresh_here(env, tally: Tally, outcome: str) -> None:
+    """One refresh run in this process (the margin shrunk like the workers'), committed."""
+    for integration in env["tecpet.erp.integration"].search([("auth_failed", "=", False)]):
+        env["tecpet.erp.document"]._refresh_integration(integration, with_commit=True)
+        env.cr.commit()
+        tally.refreshes[outcome] += 1
 
 
 def expire_leases(cr) -> None:
@@ -171,6 +302,147 @@ def expire_leases(cr) -> None:
     cr.commit()
 
 
+def add_faults(sandbox: SandboxServer, rng: random.Random, revoke: bool) -> None:
+    sandbox.faults.clear()
+    for _ in range(rng.randint(2, 5)):
+        sandbox.faults.add(
+            fault=rng.choice(FAULTS),
+            provider="vhsys",
+            path=rng.choice(WRITE_PATHS),
+            count=-1,
+            probability=rng.uniform(0.05, 0.3),
+            delay=0.2,
+        )
+    for _ in range(rng.randint(1, 3)):  # the refresh's reads
+        sandbox.faults.add(
+            fault=rng.choice(READ_FAULTS),
+            provider="vhsys",
+            method="GET",
+            path=rng.choice(READ_PATHS),
+            count=-1,
+            probability=rng.uniform(0.02, 0.15),
+            delay=0.2,
+        )
+    if revoke:  # the credentials are revoked at a random request of the round
+        sandbox.faults.add(fault="revoked_token", provider="vhsys", count=1, probability=0.1)
+
+
+# -- Odoo and ERP users between rounds ------------------------------------------------------------
+def cancel_some(env, rng: random.Random, tally: Tally) -> None:
+    """Reset 15 % of the invoices in the ERP to draft; one with an issued note is refused."""
+    moves = env["account.move"].search(
+        [("service_order_state", "in", ("open", "fulfilled", "awaiting_issue", "issued"))]
+    )
+    for move in moves.filtered(lambda m: rng.random() < 0.15):
+        try:
+            with env.cr.savepoint():
+                move.button_draft()
+            tally.cancel_requested += 1
+        except UserError:
+            tally.cancel_refused += 1
+    env.cr.commit()
+
+
+def erp_state(remote: dict) -> str:
+    """The state a VHSYS document implies, with the precedence of erp/states.py ``vhsys_state``:
+    canceled > issued > awaiting_issue (paid and done) > fulfilled (paid) > open."""
+    if not remote["live"]:
+        return "canceled"
+    if remote["note"]:
+        return "issued"
+    if remote["paid"]:
+        return "awaiting_issue" if remote["status"] == "Atendido" else "fulfilled"
+    return "open"
+
+
+def complete(remote: dict) -> bool:
+    """Items and installments all there: a document an ERP user would take as real."""
+    return remote["items"] > 0 and remote["installments_total"] == remote["items_total"]
+
+
+def erp_events(sandbox: SandboxServer, registry, rng: random.Random, tally: Tally) -> None:
+    """ERP users act on random live documents: on those Odoo reads back, and (payments only) on
+    complete ones whose creation Odoo has not recorded yet (a worker died after creating them)."""
+    with registry.cursor() as cr:
+        local = {
+            d["marker"]: d
+            for d in odoo_env(cr)["tecpet.erp.document"].search_read(
+                [], ["marker", "state", "pending_action", "external_id"]
+            )
+        }
+    for remote in sandbox.control("state", {})["vhsys"]["documents"]:
+        doc = local.get(remote["marker"])
+        if doc is None or not remote["live"] or remote["note"]:
+            continue
+        recorded = (
+            doc["external_id"] == remote["id"]
+            and doc["state"] in REFRESHED_STATES
+            and not doc["pending_action"]
+        )
+        unrecorded = not doc["external_id"] and doc["pending_action"] == "push" and complete(remote)
+        if recorded and rng.random() < EVENT_PROBABILITY:
+            choices = (
+                ["ready", "issue", "cancel"]
+                if remote["paid"]
+                else ["pay_part", "pay", "pay", "issue", "cancel"]
+            )
+            erp_event(sandbox, rng, tally, remote, rng.choice(choices))
+        elif unrecorded and rng.random() < EARLY_PAY_PROBABILITY:
+            erp_event(sandbox, rng, tally, remote, "pay_unrecorded")
+
+
+def erp_event(sandbox: SandboxServer, rng: random.Random, tally: Tally, remote: dict, event: str) -> None:
+    params = {"provider": "vhsys", "doc_type": remote["doc_type"], "id": remote["id"]}
+    if event == "pay_part":
+        params["amount"] = str(
+            (Decimal(remote["total"]) * Decimal(rng.uniform(0.2, 0.7))).quantize(Decimal("0.01"))
+        )
+    action = "pay" if event.startswith("pay") else event
+    summary = sandbox.control(action, params)
+    tally.events[event] += 1
+    tally.ledger[remote["id"]] = erp_state(summary)
+    if event == "cancel":
+        tally.erp_canceled.add(remote["id"])
+
+
+def revoked_round_aftermath(sandbox: SandboxServer, registry, tally: Tally) -> None:
+    """The credentials were revoked during the round: the integration must be flagged and the jobs
+    must stop calling; then the credentials come back and Test connection resumes the work."""
+    log = sandbox.requests_log("vhsys")
+    revoked_at = next((n for n, r in enumerate(log) if r["fault"] == "revoked_token"), len(log))
+    if not sandbox.vhsys.revoked:  # the rule did not fire: revoke now, the next run meets it
+        sandbox.control("revoke_credentials", {"provider": "vhsys"})
+    with registry.cursor() as cr:
+        env = odoo_env(cr)
+        integration = env["tecpet.erp.integration"].search([("provider", "=", "vhsys")])
+        if not integration.auth_failed:  # no worker met the refusal: the next call does
+            refresh_here(env, tally, "auth")
+        if not integration.auth_failed:  # nothing to read back yet: a push meets it
+            expire_leases(cr)
+            env["tecpet.erp.document"]._push_batch(batch_size=1, with_commit=True)
+        integration.invalidate_recordset()
+        tally.check("auth: the integration is flagged once the ERP refuses it", integration.auth_failed)
+        expire_leases(cr)
+        calls = len(sandbox.requests_log("vhsys"))
+        env["tecpet.erp.document"]._push_batch(batch_size=40, time_budget=60, with_commit=True)
+        env["tecpet.erp.document"]._cron_refresh_status()
+        refused = len(sandbox.requests_log("vhsys")) - revoked_at
+        tally.check("auth: the jobs make no call while flagged", len(sandbox.requests_log("vhsys")) == calls)
+        # Each worker may meet the refusal once in its batch and once in its refresh, no more.
+        tally.check(f"auth: {refused} calls refused, at most 2 per worker", refused <= 4)
+        sandbox.control("restore_credentials", {"provider": "vhsys"})
+        failed = env["tecpet.erp.document"].search_count(
+            [("state", "=", "error"), ("error_kind", "=", "connection")]
+        )
+        integration.action_test_connection()
+        cr.commit()
+        tally.check("auth: Test connection clears the flag", not integration.auth_failed)
+        tally.auth["revoked"] += 1
+        tally.auth["requeued"] += failed
+        tally.auth["refused"] += refused
+
+
+# -- campaign ---------------------------------------------------------------------------------
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--short", action="store_true", help="the quick campaign run by make test")
@@ -194,52 +466,39 @@ def main() -> int:
             "--log-level=critical",
         ]
     )
+    started = time.monotonic()
     sandbox = SandboxServer.start(seed=seed)
     sandbox.latency = 0.002
     setup_database(sandbox, invoices, rng)
     registry = odoo.modules.registry.Registry(DB)
-    killed = 0
-    cancel_requested = 0
+    shrink_refresh_margin()
+    # 40 a run in the short campaign. Two processes share one batch (each skips what the other
+    # claimed), so the long one takes a quarter of the invoices a round: most documents are then
+    # sent under faults, not in the calm phase.
+    tally = Tally(script=job_script(max(40, invoices // 4)))
+    print(f"[soak] database ready in {time.monotonic() - started:.0f} s", flush=True)
+    revoke_round = rng.randrange(max(1, rounds // 2))  # early: while the push still has work
 
     for round_no in range(rounds):
+        add_faults(sandbox, rng, revoke=round_no == revoke_round)
+        run_jobs(rng, tally, concurrent=2, kill_probability=0.6)
         sandbox.faults.clear()
-        for _ in range(rng.randint(2, 5)):
-            sandbox.faults.add(
-                fault=rng.choice(FAULTS),
-                provider="vhsys",
-                path=rng.choice(WRITE_PATHS),
-                count=-1,
-                probability=rng.uniform(0.05, 0.3),
-                delay=0.2,
-            )
-        if rng.random() < 0.5:
-            sandbox.faults.add(
-                fault=rng.choice(["server_error", "html_error", "outage"]),
-                provider="vhsys",
-                method="GET",
-                count=-1,
-                probability=0.05,
-                delay=0.2,
-            )
-        killed += run_jobs(rng, concurrent=2, kill_probability=0.6)
+        if round_no == revoke_round:
+            revoked_round_aftermath(sandbox, registry, tally)
+        erp_events(sandbox, registry, rng, tally)
         with registry.cursor() as cr:
-            env = odoo_env(cr)
             if round_no == rounds // 2:  # cancel some invoices mid-campaign: resets push cancellations
-                opened = env["account.move"].search([("service_order_state", "=", "open")])
-                chosen = opened.filtered(lambda m: rng.random() < 0.15)
-                chosen.button_draft()
-                cancel_requested += len(chosen)
-            cr.commit()
+                cancel_some(odoo_env(cr), rng, tally)
             expire_leases(cr)
         print(
             f"[soak] round {round_no + 1}/{rounds}: faults injected {sandbox.faults.injected}, "
-            f"killed {killed}",
+            f"killed {tally.killed}, ERP events {sum(tally.events.values())}, "
+            f"refresh runs {dict(tally.refreshes)}; {time.monotonic() - started:.0f} s",
             flush=True,
         )
 
     # Calm: no more faults; let the jobs finish and reprocess what gave up on the connection.
-    sandbox.faults.clear()
-    for _ in range(10):
+    for calm_run in range(1, 11):
         with registry.cursor() as cr:
             env = odoo_env(cr)
             env["tecpet.erp.document"].search(
@@ -247,64 +506,118 @@ def main() -> int:
             )._requeue()
             cr.commit()
             expire_leases(cr)
-            pending = env["tecpet.erp.document"].search_count([("pending_action", "!=", False)])
+            pending = env["tecpet.erp.document"].search_count(
+                [("pending_action", "!=", False), ("state", "!=", "error")]  # data errors wait for people
+            )
         if not pending:
             break
-        run_jobs(rng, concurrent=1, kill_probability=0)
-    return verify(registry, sandbox, seed, killed, cancel_requested)
-
-
-def verify(registry, sandbox, seed, killed, cancel_requested) -> int:
-    remote = {}
-    for doc in sandbox.control("state", {})["vhsys"]["documents"]:
-        remote.setdefault(doc["marker"], []).append(doc)
-    checks: list[tuple[str, bool]] = []
-    with registry.cursor() as cr:
-        docs = odoo_env(cr)["tecpet.erp.document"].with_context(active_test=False).search([])
-        states = {}
-        for doc in docs:
-            states[doc.state] = states.get(doc.state, 0) + 1
-            live = [r for r in remote.get(doc.marker, []) if r["live"]]
-            if doc.state == "open":
-                checks.append((f"{doc.marker} open: one live ERP document", len(live) == 1))
-                if len(live) == 1:
-                    one = live[0]
-                    checks.append((f"{doc.marker}: Odoo points at it", one["id"] == doc.external_id))
-                    complete = one["items"] > 0 and one["installments_total"] == one["items_total"]
-                    checks.append((f"{doc.marker}: complete (items, installments)", complete))
-                    if doc.doc_type == "sales_order":
-                        ok = one["stock_exits"] == 1 and one["stock_reversals"] == 0
-                        checks.append((f"{doc.marker}: one stock exit", ok))
-            elif doc.state == "canceled":
-                checks.append((f"{doc.marker} canceled: nothing live in the ERP", not live))
-            else:
-                checks.append((f"{doc.marker}: settled (state {doc.state}: {doc.error_message})", False))
-            for dead in [
-                r for r in remote.get(doc.marker, []) if not r["live"] and r["doc_type"] == "sales_order"
-            ]:
-                checks.append(
-                    (
-                        f"{doc.marker}: stock of a dropped PV reversed",
-                        dead["stock_exits"] == dead["stock_reversals"],
-                    )
-                )
-        markers = set(docs.mapped("marker"))
-        total_docs = len(docs)
-        lost = sum(
-            1 for d in docs if d.state == "open" and not any(r["live"] for r in remote.get(d.marker, []))
+        print(f"[soak] calm run {calm_run}: {pending} documents pending", flush=True)
+        run_jobs(rng, tally, concurrent=1, kill_probability=0)
+    with registry.cursor() as cr:  # the final read-back: every ERP change must now be in Odoo
+        margin = odoo_env(cr)["tecpet.erp.integration"].search([])._erp_client().options.refresh_margin
+        tally.check(
+            f"the refresh re-reads {margin} s before its cursor, not 10 minutes", margin == REFRESH_MARGIN
         )
+        refresh_here(odoo_env(cr), tally, "final")
+    print(f"[soak] calm phase done; {time.monotonic() - started:.0f} s", flush=True)
+    return verify(registry, sandbox, seed, tally)
+
+
+# -- verification -----------------------------------------------------------------------------
+def check_document(doc, rows: list[dict], tally: Tally) -> None:
+    """One Odoo document against the ERP documents carrying its marker."""
+    live = [r for r in rows if r["live"]]
+    if doc.state in LIVE_STATES:
+        tally.check(f"{doc.marker} {doc.state}: one live ERP document", len(live) == 1)
+        if len(live) == 1:
+            one = live[0]
+            tally.check(f"{doc.marker}: Odoo points at it", one["id"] == doc.external_id)
+            complete_ok = one["items"] > 0 and one["installments_total"] == one["items_total"]
+            tally.check(f"{doc.marker}: complete (items, installments)", complete_ok)
+            if doc.doc_type == "sales_order":
+                ok = one["stock_exits"] == 1 and one["stock_reversals"] == 0
+                tally.check(f"{doc.marker}: one stock exit", ok)
+            tally.check(
+                f"{doc.marker}: Odoo {doc.state}, the ERP says {erp_state(one)}", erp_state(one) == doc.state
+            )
+    elif doc.state == "canceled":
+        tally.check(f"{doc.marker} canceled: nothing live in the ERP", not live)
+    elif doc.state == "error" and doc.pending_action == "cancel" and doc.error_kind == "data":
+        # Reset to draft after an ERP user issued the note: refused with a clear message (2.2).
+        noted = [r for r in live if r["id"] == doc.external_id and r["note"]]
+        tally.check(f"{doc.marker}: cancel refused because the note is issued", bool(noted))
+        tally.check(f"{doc.marker}: the refusal says why", "already issued" in (doc.error_message or ""))
+    else:
+        tally.check(f"{doc.marker}: settled (state {doc.state}: {doc.error_message})", False)
+    for dead in [r for r in rows if not r["live"] and r["doc_type"] == "sales_order"]:
+        if dead["id"] in tally.erp_canceled:
+            continue  # an ERP user cancelled it: what happens to its stock is the ERP's business
+        tally.check(
+            f"{doc.marker}: stock of a dropped PV reversed", dead["stock_exits"] == dead["stock_reversals"]
+        )
+
+
+def check_ledger(docs, by_id: dict[str, dict], tally: Tally) -> None:
+    """The ERP still says what it said after our last event on each document, unless Odoo then
+    cancelled it; and Odoo agrees (the same check as above, from the events' side)."""
+    odoo_of = {d.external_id: d for d in docs if d.external_id}
+    for erp_id, said in tally.ledger.items():
+        final = erp_state(by_id[erp_id])
+        doc = odoo_of.get(erp_id)
+        if doc is not None and doc.state == "canceled" and final == "canceled":
+            continue  # Odoo cancelled it afterwards
+        tally.check(f"ERP {erp_id}: still {said} after our last event (now {final})", final == said)
+        if doc is not None and doc.state in LIVE_STATES:
+            tally.check(
+                f"{doc.marker}: Odoo {doc.state}, our last ERP event left it {said}", doc.state == said
+            )
+
+
+def verify(registry, sandbox, seed, tally: Tally) -> int:
+    remote: dict[str, list[dict]] = {}
+    for row in sandbox.control("state", {})["vhsys"]["documents"]:
+        remote.setdefault(row["marker"], []).append(row)
+    with registry.cursor() as cr:
+        env = odoo_env(cr)
+        docs = env["tecpet.erp.document"].with_context(active_test=False).search([])
+        states = Counter(docs.mapped("state"))
+        for doc in docs:
+            check_document(doc, remote.get(doc.marker, []), tally)
+        markers = set(docs.mapped("marker"))
+        lost = sum(
+            1 for d in docs if d.state in LIVE_STATES and not any(r["live"] for r in remote.get(d.marker, []))
+        )
+        mismatched = sum(
+            1
+            for d in docs
+            for r in remote.get(d.marker, [])
+            if r["live"] and r["id"] == d.external_id and d.state in LIVE_STATES and erp_state(r) != d.state
+        )
+        check_ledger(docs, {r["id"]: r for rows in remote.values() for r in rows}, tally)
+        for move in docs.move_id:
+            want = aggregate_invoice_state(move.erp_document_ids.mapped("state"))
+            got = move.service_order_state
+            tally.check(
+                f"{move.name}: invoice state {got}, its documents {want}", got == (want and want.value)
+            )
     stray = [m for m, rows in remote.items() if m not in markers and any(r["live"] for r in rows)]
-    checks.append(("no live ERP document without an Odoo document", not stray))
+    tally.check("no live ERP document without an Odoo document", not stray)
+    tally.check(f"no job run crashed {dict(tally.crashes)}", not tally.crashes)
     duplicates = sum(1 for m in markers if sum(r["live"] for r in remote.get(m, [])) > 1)
-    failed = [name for name, ok in checks if not ok]
+    failed = [name for name, ok in tally.checks if not ok]
     for name in failed[:30]:
         print(f"[soak] FAILED: {name}")
+    events = dict(tally.events)
     print(
-        f"[soak] documents {total_docs} {states}; ERP documents {sum(len(v) for v in remote.values())}; "
-        f"faults injected {sandbox.faults.injected}; workers killed {killed}; cancels {cancel_requested}; "
-        f"duplicates {duplicates}; lost {lost}; seed {seed}"
+        f"[soak] documents {len(docs)} {dict(states)}; ERP documents {sum(len(v) for v in remote.values())}; "
+        f"faults injected {sandbox.faults.injected}; workers killed {tally.killed}; "
+        f"cancels {tally.cancel_requested} (refused {tally.cancel_refused}); "
+        f"ERP events {sum(events.values())} {events}; credentials revoked {tally.auth['revoked']} "
+        f"({tally.auth['refused']} calls refused, {tally.auth['requeued']} documents requeued); "
+        f"refresh runs {sum(tally.refreshes.values())} {dict(tally.refreshes)}; "
+        f"states unlike the ERP {mismatched}; duplicates {duplicates}; lost {lost + mismatched}; seed {seed}"
     )
-    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    print(f"{len(tally.checks) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 
 

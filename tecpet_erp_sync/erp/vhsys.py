@@ -859,7 +859,17 @@ class VhsysClient:
             )
             self._rollback(plan, doc_id, None)
             return None
-        return PushResult(doc_id, self._number(plan, doc_id, chosen), DocState.OPEN, adopted=True)
+        return PushResult(
+            doc_id, self._number(plan, doc_id, chosen), self._adopted_state(plan, doc_id), adopted=True
+        )
+
+    def _adopted_state(self, plan: _Plan, doc_id: str) -> DocState:
+        """What the ERP says of an adopted document. Its ERP users may have paid or issued it while
+        Odoo did not know it existed; the refresh cursor has moved past those changes since, so
+        reporting it as open would keep it open for good (as Bling's adoption, read it back)."""
+        ref = DocRef(plan.doc_type, doc_id, plan.marker)
+        status = _Refresh(self, [ref], None)._status(plan.doc_type, doc_id)
+        return status.state if status is not None else DocState.OPEN
 
     def _rollback(self, plan: _Plan, doc_id: str, posted_stock: list[int] | None) -> None:
         """Move a half-built document to the trash and reverse its stock exit, if any."""

@@ -15,6 +15,7 @@ ERROR_KINDS = [("data", "Data"), ("connection", "Connection"), ("internal", "Int
 PENDING_ACTIONS = [("push", "Send"), ("cancel", "Cancel"), ("issue", "Issue note")]
 # States read back from the ERP until they cannot change any more.
 REFRESHABLE_STATES = ("open", "fulfilled", "awaiting_issue")
+TOUCHED_MOVES = "tecpet_erp_sync.touched_moves"  # key of the invoices to rewrite at commit
 
 
 class TecpetErpDocument(models.Model):
@@ -96,6 +97,38 @@ class TecpetErpDocument(models.Model):
         for doc in docs.filtered(lambda d: not d.marker):
             doc.marker = f"ODOO-{db_key}-{doc.id}"
         return docs
+
+    def write(self, vals):
+        if "state" in vals or "active" in vals:
+            self._touch_invoices_at_commit()
+        return super().write(vals)
+
+    def _touch_invoices_at_commit(self):
+        """Rewrite the invoices' rows at commit, even when their aggregate state does not change.
+
+        ``account.move.service_order_state`` aggregates the invoice's documents as this
+        transaction sees them. Two workers finishing the OS and the PV of one invoice at once each
+        see the other document still processing: both keep the invoice processing, neither writes
+        its row, and it stays processing for good (a write skew, found by bench/soak.py). Writing
+        the row makes PostgreSQL refuse the later transaction (serialization failure): the jobs
+        redo the document, Odoo retries HTTP requests.
+        """
+        data = self.env.cr.precommit.data
+        if TOUCHED_MOVES not in data:
+            data[TOUCHED_MOVES] = set()
+            self.env.cr.precommit.add(self._touch_invoices)
+        data[TOUCHED_MOVES].update(self.move_id.ids)
+
+    def _touch_invoices(self):
+        move_ids = self.env.cr.precommit.data.get(TOUCHED_MOVES)
+        if move_ids:
+            # A new row version that changes nothing the invoice says. A refusal is expected and
+            # handled by the caller: not worth an error line in the log.
+            self.env.cr.execute(
+                "UPDATE account_move SET write_date = write_date WHERE id IN %s",
+                [tuple(sorted(move_ids))],
+                log_exceptions=False,
+            )
 
     def _requeue_connection_errors(self):
         """After the connection works again, resend what failed only because of it."""

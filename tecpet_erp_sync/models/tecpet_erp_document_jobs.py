@@ -90,17 +90,24 @@ class TecpetErpDocument(models.Model):
     def _claim(self, with_commit):
         """Lock the document if no one else has it; return whether an earlier send may have arrived.
 
-        Returns None when another worker holds it or it is no longer due.
+        Returns None when another worker holds it, it is no longer due, or its integration was
+        refused since the batch was picked: the ERP said no to the credentials for an earlier
+        document of this batch or of another worker's, and the jobs stop calling it at once.
         """
         self.ensure_one()
+        # An earlier document of this run may have flagged the integration (without commit in tests).
+        self.env["tecpet.erp.integration"].flush_model(["active", "auth_failed"])
         try:
             with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(
                     """
-                    SELECT maybe_sent FROM tecpet_erp_document
-                     WHERE id = %s AND pending_action IS NOT NULL AND state != 'error'
-                       AND (next_attempt_at IS NULL OR next_attempt_at <= (now() AT TIME ZONE 'UTC'))
-                       FOR NO KEY UPDATE SKIP LOCKED
+                    SELECT doc.maybe_sent
+                      FROM tecpet_erp_document doc
+                      JOIN tecpet_erp_integration integration ON integration.id = doc.integration_id
+                     WHERE doc.id = %s AND doc.pending_action IS NOT NULL AND doc.state != 'error'
+                       AND (doc.next_attempt_at IS NULL OR doc.next_attempt_at <= (now() AT TIME ZONE 'UTC'))
+                       AND integration.active IS TRUE AND integration.auth_failed IS NOT TRUE
+                       FOR NO KEY UPDATE OF doc SKIP LOCKED
                     """,
                     [self.id],
                 )
@@ -134,7 +141,7 @@ class TecpetErpDocument(models.Model):
         """
         try:
             self.env.cr.commit()  # pylint: disable=invalid-commit
-        except psycopg2.errors.TransactionRollback:
+        except psycopg2.extensions.TransactionRollbackError:  # serialization failure, deadlock
             self.env.cr.rollback()
             # Not the document's fault: no attempt spent.
             self.write({"attempts": max(0, self.attempts - 1), "next_attempt_at": False})
@@ -313,7 +320,7 @@ class TecpetErpDocument(models.Model):
                 self._refresh_integration(integration, with_commit=with_commit)
                 if with_commit:
                     self.env.cr.commit()  # pylint: disable=invalid-commit
-            except psycopg2.errors.TransactionRollback:
+            except psycopg2.extensions.TransactionRollbackError:  # serialization failure, deadlock
                 if not with_commit:
                     raise
                 # A job changed the same invoices meanwhile: the run is dropped with its cursor,

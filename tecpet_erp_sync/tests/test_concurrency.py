@@ -11,6 +11,7 @@ import odoo
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tools import mute_logger
 
 from ..sandbox.server import SandboxServer
 from .common import VALID_CPF, customer_values
@@ -131,3 +132,49 @@ class TestConcurrentJobRuns(BaseCase):
             if r["method"] == "POST" and r["path"] == "/ordens-servico"
         ]
         self.assertEqual(len(creates), INVOICES, "no document was sent twice")
+
+    def test_two_workers_finishing_one_invoice_leave_it_consistent(self):
+        """The OS and the PV of one invoice finished by two workers at once: each transaction sees
+        the other document still processing, so each keeps the invoice processing and neither
+        writes it; without a conflict the invoice stayed processing for good (found by
+        bench/soak.py). The later commit is refused and its document given back, then redone."""
+        with self._env() as env:
+            setup_invoice = env["tecpet.erp.document"].browse(self.doc_ids[0]).move_id
+            service = setup_invoice.invoice_line_ids.product_id
+            goods = env["product.product"].create({"name": "Ração", "type": "consu"})
+            move = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "currency_id": env.ref("base.BRL").id,
+                    "partner_id": setup_invoice.partner_id.id,
+                    "invoice_date": fields.Date.today(),
+                    "invoice_line_ids": [
+                        Command.create({"product_id": p.id, "price_unit": 10.0, "tax_ids": []})
+                        for p in (service, goods)
+                    ],
+                }
+            )
+            move.action_post()
+            move_id = move.id
+            by_type = {d.doc_type: d.id for d in move.erp_document_ids}
+            os_id, pv_id = by_type["service_order"], by_type["sales_order"]
+        self.doc_ids += [os_id, pv_id]
+        crs = [db_connect(self.db).cursor() for _ in range(2)]
+        for cr in crs:
+            self.addCleanup(cr.close)
+        first, second = (api.Environment(cr, SUPERUSER_ID, {})["tecpet.erp.document"] for cr in crs)
+        # Both transactions read before either writes: each sees both documents processing.
+        self.assertEqual({first.browse(os_id).state, second.browse(pv_id).state}, {"processing"})
+        first.browse(os_id)._erp_set_done("open", external_id="1")
+        self.assertTrue(first.browse(os_id)._commit_or_give_back())
+        second.browse(pv_id)._erp_set_done("open", external_id="2")
+        with mute_logger("odoo.sql_db"):
+            self.assertFalse(second.browse(pv_id)._commit_or_give_back(), "the later commit is refused")
+        with self._env() as env:
+            pv = env["tecpet.erp.document"].browse(pv_id)
+            self.assertEqual((pv.state, pv.next_attempt_at), ("processing", False), "given back, due at once")
+            self.assertEqual(env["account.move"].browse(move_id).service_order_state, "processing")
+        second.browse(pv_id)._erp_set_done("open", external_id="2")  # the next run redoes it
+        self.assertTrue(second.browse(pv_id)._commit_or_give_back())
+        with self._env() as env:
+            self.assertEqual(env["account.move"].browse(move_id).service_order_state, "open")

@@ -78,6 +78,19 @@ class TestFaultsThroughTheJob(ErpSyncCommon):
         self.assertServiceOrderState(first, "open")
         self.assertServiceOrderState(second, "open")
 
+    def test_the_first_refusal_stops_the_rest_of_the_batch(self):
+        """Once the ERP refuses the credentials, the documents left in the batch are not sent: each
+        would be refused too, put in error and post the same message (found by bench/soak.py)."""
+        self.sandbox.control("faults", {"fault": "revoked_token", "provider": "vhsys"})
+        moves = self._invoice() + self._invoice() + self._invoice()
+        self._run_push()
+        refused = [r for r in self.sandbox.requests_log("vhsys") if r["status"] == 403]
+        self.assertEqual(len(refused), 1, "one refused call, then no more")
+        self.assertEqual(moves.mapped("service_order_state").count("error"), 1)
+        self.assertEqual(moves.mapped("service_order_state").count("processing"), 2)
+        told = self.integration.message_ids.filtered(lambda m: "rejected the credentials" in (m.body or ""))
+        self.assertEqual(len(told), 1)
+
     def test_a_crash_after_the_erp_created_the_document_is_adopted_not_resent(self):
         """The claim (maybe_sent) is committed before the call: a worker killed during the call
         leaves a document that the next run finds by its marker instead of creating again."""
