@@ -112,8 +112,9 @@ def catalogue(env) -> dict[str, list]:
     }
 
 
-def new_invoices(env, partners, line_sets: list[list], count: int, rng: random.Random):
-    """``count`` draft customer invoices in BRL, cycling through ``line_sets``."""
+def new_invoices(env, partners, line_sets: list[list], count: int, rng: random.Random, *, shuffle=False):
+    """``count`` draft customer invoices in BRL, cycling through ``line_sets`` (or drawing from
+    them at random with ``shuffle``)."""
     return env["account.move"].create(
         [
             {
@@ -130,7 +131,7 @@ def new_invoices(env, partners, line_sets: list[list], count: int, rng: random.R
                             "tax_ids": [],
                         }
                     )
-                    for product in line_sets[i % len(line_sets)]
+                    for product in (rng.choice(line_sets) if shuffle else line_sets[i % len(line_sets)])
                 ],
             }
             for i in range(count)

@@ -30,19 +30,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+from common import ROOT, catalogue, customers, new_database, new_invoices, odoo_env, vhsys_integration
 
-import dbtools  # noqa: E402
+from odoo.exceptions import UserError
 
-import odoo  # noqa: E402
-from odoo import SUPERUSER_ID, Command, api, fields  # noqa: E402
-from odoo.exceptions import UserError  # noqa: E402
-
-from tecpet_erp_sync.erp.states import aggregate_invoice_state  # noqa: E402
-from tecpet_erp_sync.sandbox.server import SandboxServer  # noqa: E402
+from tecpet_erp_sync.erp.states import aggregate_invoice_state
+from tecpet_erp_sync.sandbox.server import SandboxServer
 
 DB = "tecpet_soak"
 WRITE_PATHS = [
@@ -173,87 +167,17 @@ class Tally:
         self.checks.append((name, bool(ok)))
 
 
-def odoo_env(cr):
-    return api.Environment(cr, SUPERUSER_ID, {})
-
-
-def setup_database(sandbox: SandboxServer, invoices: int, rng: random.Random) -> None:
-    dbtools.fresh_db(DB, demo=False)
-    if dbtools.odoo(
-        "-d",
-        DB,
-        "-i",
-        "tecpet_erp_sync",
-        "--stop-after-init",
-        "--without-demo=all",
-        log=dbtools.CACHE / "logs" / "soak-install.log",
-    ):
-        sys.exit("installing the addon failed; see the soak-install log")
-    registry = odoo.modules.registry.Registry.new(DB)
+def setup_database(sandbox: SandboxServer, invoices: int, rng: random.Random):
+    """The addon's database, a VHSYS integration on the sandbox and ``invoices`` posted invoices
+    of random kinds (services, goods, mixed)."""
+    registry = new_database(DB, "soak-install")
     with registry.cursor() as cr:
         env = odoo_env(cr)
-        env["ir.config_parameter"].set_param("tecpet_erp_sync.consistency_wait", "0")
-        company = env.ref("base.main_company")
-        env.ref("base.BRL").active = True
-        env["tecpet.erp.integration"].create(
-            {
-                "name": "soak",
-                "provider": "vhsys",
-                "company_id": company.id,
-                "api_url": sandbox.vhsys_url,
-                "vhsys_access_token": "soak",
-                "vhsys_secret_token": "soak",
-                "default_payment_method": "PIX",
-            }
-        )
-        partners = env["res.partner"].create(
-            [
-                {
-                    "name": f"Cliente {i}",
-                    "vat": cpf,
-                    "l10n_latam_identification_type_id": env.ref("l10n_br.cpf").id,
-                    "country_id": env.ref("base.br").id,
-                    "state_id": env.ref("base.state_br_sp").id,
-                    "street_name": "Rua A",
-                    "street_number": str(i + 1),
-                    "street2": "Centro",
-                    "city": "São Paulo",
-                    "zip": "01001-000",
-                    "phone": "+55 11 98765-4321",
-                }
-                for i, cpf in enumerate(["529.982.247-25", "111.444.777-35", "390.533.447-05"])
-            ]
-        )
-        service = env["product.product"].create({"name": "Banho", "type": "service", "default_code": "SRV"})
-        goods = [
-            env["product.product"].create({"name": f"Ração {i}", "type": "consu", "default_code": f"RAC-{i}"})
-            for i in range(3)
-        ]
-        kinds = [[service], goods[:1], [service, goods[1]], [service, goods[2]]]
-        moves = env["account.move"].create(
-            [
-                {
-                    "move_type": "out_invoice",
-                    "company_id": company.id,
-                    "currency_id": env.ref("base.BRL").id,
-                    "partner_id": rng.choice(partners).id,
-                    "invoice_date": fields.Date.today(),
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": p.id,
-                                "quantity": rng.randint(1, 3),
-                                "price_unit": rng.randint(10, 300),
-                                "tax_ids": [],
-                            }
-                        )
-                        for p in rng.choice(kinds)
-                    ],
-                }
-                for _ in range(invoices)
-            ]
-        )
-        moves.action_post()
+        vhsys_integration(env, sandbox, "soak")
+        sets = catalogue(env)
+        kinds = [sets["service"], sets["goods"], sets["mixed"], sets["mixed_other"]]
+        new_invoices(env, customers(env), kinds, invoices, rng, shuffle=True).action_post()
+    return registry
 
 
 # -- job processes --------------------------------------------------------------------------------
@@ -455,22 +379,10 @@ def main() -> int:
     rng = random.Random(seed)
     print(f"[soak] seed {seed} (replay: SOAK_SEED={seed}); {invoices} invoices, {rounds} rounds", flush=True)
 
-    odoo.tools.config.parse_config(
-        [
-            "-d",
-            DB,
-            f"--addons-path={dbtools.ODOO_SRC / 'addons'},{ROOT}",
-            f"--db_host={os.environ['PGHOST']}",
-            f"--db_port={os.environ['PGPORT']}",
-            f"--db_user={os.environ['PGUSER']}",
-            "--log-level=critical",
-        ]
-    )
     started = time.monotonic()
     sandbox = SandboxServer.start(seed=seed)
     sandbox.latency = 0.002
-    setup_database(sandbox, invoices, rng)
-    registry = odoo.modules.registry.Registry(DB)
+    registry = setup_database(sandbox, invoices, rng)
     shrink_refresh_margin()
     # 40 a run in the short campaign. Two processes share one batch (each skips what the other
     # claimed), so the long one takes a quarter of the invoices a round: most documents are then
