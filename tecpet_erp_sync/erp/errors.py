@@ -31,6 +31,12 @@ class AuthError(ErpError):
     kind = "connection"
 
 
+class NotSupported(ErpError):
+    """The ERP's API cannot do this; a person does it in the ERP and the result is read back."""
+
+    kind = "data"
+
+
 class TransientError(ErpError):
     """Timeout, 5xx, HTML error page, VHSYS outage body: nothing was applied, retry later."""
 

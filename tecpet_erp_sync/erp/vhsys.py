@@ -40,7 +40,15 @@ from .contract import (
     PushResult,
     RemoteStatus,
 )
-from .errors import AuthError, DataError, ErpError, RateLimited, TransientError, UnknownOutcome
+from .errors import (
+    AuthError,
+    DataError,
+    ErpError,
+    NotSupported,
+    RateLimited,
+    TransientError,
+    UnknownOutcome,
+)
 from .formatting import digits, format_cep_vhsys, format_document, money, quantity
 from .http import DEFAULT_TIMEOUT, HttpTransport
 from .ratelimit import RateLimiter
@@ -102,12 +110,6 @@ FIELD_LABELS = {
     "desc_servicos": "service description of the NFS-e",
     "valor_total_servicos": "services total",
 }
-
-
-class NotSupported(ErpError):
-    """The VHSYS API cannot do this; a person does it in VHSYS and the result is read back."""
-
-    kind = "data"
 
 
 class _NotFound(DataError):

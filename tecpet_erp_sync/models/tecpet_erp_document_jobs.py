@@ -17,7 +17,7 @@ import psycopg2
 from odoo import api, fields, models
 
 from ..erp.contract import DocRef, DocType
-from ..erp.errors import AuthError, DataError, ErpError, RateLimited, UnknownOutcome
+from ..erp.errors import AuthError, DataError, ErpError, NotSupported, RateLimited, UnknownOutcome
 
 _logger = logging.getLogger(__name__)
 
@@ -177,6 +177,8 @@ class TecpetErpDocument(models.Model):
                     "next_attempt_at": fields.Datetime.now() + timedelta(seconds=exc.retry_after),
                 }
             )
+        except NotSupported as exc:
+            self._hand_over_to_erp_users(exc.message)
         except ErpError as exc:
             self._on_transient_error(exc)
         except Exception:
@@ -227,6 +229,21 @@ class TecpetErpDocument(models.Model):
                 **extra,
             }
         )
+
+    def _hand_over_to_erp_users(self, message):
+        """The ERP's API cannot do what was asked (VHSYS cannot issue a sales order's NF-e): stop
+        asking, say once on the invoice what to do in the ERP, keep reading the state back."""
+        self.write(
+            {
+                "pending_action": False,
+                "maybe_sent": False,
+                "error_message": False,
+                "error_kind": False,
+                "attempts": 0,
+                "next_attempt_at": False,
+            }
+        )
+        self.move_id.sudo().message_post(body=message)
 
     def _data_error_text(self, exc):
         field = f" ({exc.field})" if getattr(exc, "field", "") else ""
