@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -84,19 +85,32 @@ class Bench:
         return len(self.sandbox.requests_log("vhsys"))
 
     # -- 1. posting ----------------------------------------------------------------------------
-    def posting_overhead(self) -> None:
+    def posting_overhead(self, repeats: int = 3) -> None:
         """500 invoices posted with the addon and an active integration vs. Odoo without the addon."""
+        for registry in (self.registry, self.plain):  # warm caches: the first post of a registry is slower
+            self._time_posting(registry, 10)
         seconds = {True: 0.0, False: 0.0}
         documents = 0
         with HttpCounter() as http:
-            for batch in range(10):  # interleaved, so that noise hits both sides alike
-                for with_addon in (True, False) if batch % 2 else (False, True):
-                    elapsed, queued = self._time_posting(self.registry if with_addon else self.plain, 50)
-                    seconds[with_addon] += elapsed
-                    documents += queued
+            # 20 slots of 25 invoices a side, interleaved so that drift hits both sides alike; each
+            # slot is the best of ``repeats`` posts (as timeit does): this VM's stalls of a few
+            # hundred ms would otherwise decide the ratio.
+            for slot in range(20):
+                for with_addon in (True, False) if slot % 2 else (False, True):
+                    runs = [
+                        self._time_posting(self.registry if with_addon else self.plain, 25)
+                        for _ in range(repeats)
+                    ]
+                    seconds[with_addon] += min(elapsed for elapsed, _ in runs)
+                    documents += runs[0][1]
         ratio = seconds[True] / seconds[False]
         self.details["posting_seconds"] = {"with_addon": seconds[True], "without_addon": seconds[False]}
-        self.row("posting 500 invoices, with the addon / without it", f"{ratio:.3f}", "≤ 1.10", ratio <= 1.10)
+        self.row(
+            f"posting 500 invoices, with the addon / without it (best of {repeats})",
+            f"{ratio:.3f}",
+            "≤ 1.10",
+            ratio <= 1.10,
+        )
         self.row(
             "HTTP requests while posting (documents queued)",
             f"{http.count} ({documents} queued)",
@@ -110,10 +124,13 @@ class Bench:
             env = odoo_env(cr)
             moves = self.invoices(env, count)
             env.flush_all()
+            gc.collect()  # a collection inside one side's timing would be noise
+            gc.disable()
             start = time.perf_counter()
             moves.action_post()
             env.flush_all()
             elapsed = time.perf_counter() - start
+            gc.enable()
             queued = len(moves.erp_document_ids) if "erp_document_ids" in moves._fields else 0
             cr.rollback()
         return elapsed, queued
