@@ -39,6 +39,7 @@ import odoo
 
 from tecpet_erp_sync.erp.vhsys import VhsysClient, VhsysOptions
 from tecpet_erp_sync.sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from tecpet_erp_sync.sandbox.clock import BRT
 from tecpet_erp_sync.sandbox.server import SandboxServer
 from tecpet_erp_sync.sandbox.wire import Request
 
@@ -488,9 +489,6 @@ class Bench:
         missed = [r["measurement"] for r in self.rows if not r["ok"]]
         print(f"\n{len(self.rows) - len(missed)} bars met, {len(missed)} missed")
         return 1 if missed else 0
-
-
-BRT = dt.timezone(dt.timedelta(hours=-3))
 
 
 class HttpCounter:

@@ -47,6 +47,23 @@ def clean_text(value: str) -> str:
     return " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Cf").split())
 
 
+QUOTE_MAX = 60  # characters of a value quoted back in a message
+
+
+def control_character(text: str) -> str:
+    """First control character of ``text`` (NUL, ESC, DEL, C1 codes, lone surrogates), '' if none.
+
+    ``clean_text`` keeps them on purpose: they are refused with a message, not silently dropped.
+    """
+    return next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cs")), "")
+
+
+def quoted(text: str) -> str:
+    """A value quoted in a message: printable (U+FFFD for control characters), short enough to read."""
+    text = "".join("\ufffd" if control_character(ch) else ch for ch in text)
+    return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
+
+
 def clean_lines(value: str) -> str:
     """``clean_text`` line by line, keeping one line break between the lines that have text.
 

@@ -10,16 +10,14 @@ values; everything that decides what the ERP receives is here and tested without
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from .contract import Customer, DocType, Installment, Line, LineKind, OrderRequest
-from .formatting import clean_lines
+from .formatting import clean_lines, control_character, quoted
 from .messages import Problem, _
 
 CENT = Decimal("0.01")
-_SHOWN_MAX = 60  # characters of a line label quoted back in a message
 
 
 @dataclass(frozen=True)
@@ -52,11 +50,11 @@ def check_invoice(currency: str, lines: list[InvoiceLine], amount_total: Decimal
         problems.append(Problem("amount_total", message, {"total": f"{amount_total:.2f}"}))
     for line in lines:
         label = clean_lines(line.description)
-        name = _shown(label)
+        name = quoted(label.replace("\n", " "))  # one line in the message
         if not label:
             message = _("A line has no description: describe every invoice line.")
             problems.append(Problem("invoice_line_ids", message))
-        bad = _control_character(label)
+        bad = control_character(label.replace("\n", ""))  # its line breaks are kept
         if bad:
             message = _(
                 'Line "%(line)s" contains an invisible control character (%(char)s): '
@@ -70,17 +68,6 @@ def check_invoice(currency: str, lines: list[InvoiceLine], amount_total: Decimal
             message = _('Line "%(line)s" has a negative amount: use a discount instead.')
             problems.append(Problem("invoice_line_ids", message, {"line": name}))
     return problems
-
-
-def _control_character(label: str) -> str:
-    """First control character of a cleaned label other than its line breaks ('' if none)."""
-    return next((ch for ch in label if ch != "\n" and unicodedata.category(ch) in ("Cc", "Cs")), "")
-
-
-def _shown(label: str) -> str:
-    """A label quoted in a message: one line, printable, short enough to read."""
-    text = "".join("\ufffd" if _control_character(ch) else ch for ch in label.replace("\n", " "))
-    return text if len(text) <= _SHOWN_MAX else text[: _SHOWN_MAX - 1] + "…"
 
 
 def order_lines(lines: list[InvoiceLine], doc_type: DocType) -> tuple[Line, ...]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from validate_docbr import CNPJ, CPF
 
-from .formatting import clean_text, digits, format_document, parse_phone_br
+from .formatting import clean_text, control_character, digits, format_document, parse_phone_br, quoted
 from .messages import Problem, _
 
 PROVIDER_NAMES = {"vhsys": "VHSYS", "bling": "Bling"}
@@ -67,7 +67,6 @@ _DOMAIN_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 # the fiscal note schemas take. "Ana <ana@x.com>" and IDN addresses are refused on purpose.
 _EMAIL = re.compile(rf"{_EMAIL_ATOM}(?:\.{_EMAIL_ATOM})*@(?:{_DOMAIN_LABEL}\.)+[A-Za-z]{{2,63}}")
 _EMAIL_SEPARATORS = re.compile(r"[,;\s]+")
-_SHOWN_MAX = 60  # characters of a value quoted back in a message
 
 
 @dataclass(frozen=True)
@@ -202,27 +201,16 @@ def validate_customer(raw: RawCustomer, provider: str) -> list[Problem]:
     return problems
 
 
-def _unprintable(text: str) -> str:
-    """First control character left after clean_text (NUL, ESC, DEL, C1 codes, lone surrogates)."""
-    return next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cs")), "")
-
-
-def _shown(text: str) -> str:
-    """A value quoted in a message: printable, and short enough to read."""
-    text = "".join("\ufffd" if _unprintable(ch) else ch for ch in text)
-    return text if len(text) <= _SHOWN_MAX else text[: _SHOWN_MAX - 1] + "…"
-
-
 def shown_name(name: str) -> str:
     """A customer's name as a message quotes it: cleaned, printable, and short ('' when empty)."""
-    return _shown(clean_text(name))
+    return quoted(clean_text(name))
 
 
 def _too_long(spec: _Text, value: str, erp: str, limits: dict[str, int]) -> list[Problem]:
     limit = limits.get(spec.attr)
     if limit is None or len(value) <= limit:
         return []
-    return [Problem(spec.odoo_field, spec.too_long, {"value": _shown(value), "erp": erp, "max": limit})]
+    return [Problem(spec.odoo_field, spec.too_long, {"value": quoted(value), "erp": erp, "max": limit})]
 
 
 def _check_text(raw: RawCustomer, spec: _Text, erp: str, limits: dict[str, int]) -> list[Problem]:
@@ -230,7 +218,7 @@ def _check_text(raw: RawCustomer, spec: _Text, erp: str, limits: dict[str, int])
     if not value:
         return [Problem(spec.odoo_field, spec.missing)] if spec.missing else []
     problems = []
-    bad = _unprintable(value)
+    bad = control_character(value)
     if bad:
         problems.append(Problem(spec.odoo_field, spec.unprintable, {"char": f"U+{ord(bad):04X}"}))
     return problems + _too_long(spec, value, erp, limits)
@@ -252,7 +240,7 @@ def _check_document(raw: RawCustomer) -> list[Problem]:
                         "CNPJ %(vat)s is alphanumeric, which the ERP integration does not support yet: "
                         "contact support."
                     ),
-                    {"vat": _shown(vat)},
+                    {"vat": quoted(vat)},
                 )
             ]
         return [
@@ -262,7 +250,7 @@ def _check_document(raw: RawCustomer) -> list[Problem]:
                     'Tax ID "%(vat)s" contains characters other than digits: type the 11 digits of the CPF '
                     "or the 14 of the CNPJ (dots, dashes and slash are fine)."
                 ),
-                {"vat": _shown(vat)},
+                {"vat": quoted(vat)},
             )
         ]
     number = digits(vat)
@@ -274,7 +262,7 @@ def _check_document(raw: RawCustomer) -> list[Problem]:
                     'Tax ID "%(vat)s" has %(count)s digits: a CPF has 11 and a CNPJ 14. '
                     "Fix the customer's Tax ID."
                 ),
-                {"vat": _shown(vat), "count": len(number)},
+                {"vat": quoted(vat), "count": len(number)},
             )
         ]
     is_cnpj = len(number) == 14
@@ -359,7 +347,7 @@ def _check_state(state_code: str, state_country_code: str = "") -> list[Problem]
             Problem(
                 "state_id",
                 _('State "%(value)s" is not a Brazilian state: pick the customer\'s state (UF, e.g. SP).'),
-                {"value": _shown(f"{code} ({country})" if country not in ("", "BR") else code)},
+                {"value": quoted(f"{code} ({country})" if country not in ("", "BR") else code)},
             )
         ]
     return []
@@ -379,7 +367,7 @@ def _check_zip(zip_code: str) -> list[Problem]:
                     'ZIP "%(value)s" is not a valid CEP: a CEP has 8 digits, e.g. 01310-100. '
                     "Fix the customer's ZIP."
                 ),
-                {"value": _shown(value)},
+                {"value": quoted(value)},
             )
         ]
     return []
@@ -395,7 +383,7 @@ def _check_country(country_code: str) -> list[Problem]:
                     'Country "%(value)s" is not Brazil: the ERP integration only sends Brazilian customers. '
                     "Set the customer's country to Brazil."
                 ),
-                {"value": _shown(code)},
+                {"value": quoted(code)},
             )
         ]
     return []
@@ -415,7 +403,7 @@ def _check_phones(phone: str, mobile: str) -> list[Problem]:
                     'Phone "%(value)s" is not a Brazilian landline or mobile number: '
                     "type it with the area code (DDD), e.g. (11) 3333-4444."
                 ),
-                {"value": _shown(phone)},
+                {"value": quoted(phone)},
             )
         )
     if mobile and parse_phone_br(mobile) is None:
@@ -426,7 +414,7 @@ def _check_phones(phone: str, mobile: str) -> list[Problem]:
                     'Mobile "%(value)s" is not a Brazilian landline or mobile number: '
                     "type it with the area code (DDD), e.g. (11) 99999-9999."
                 ),
-                {"value": _shown(mobile)},
+                {"value": quoted(mobile)},
             )
         )
     return problems
@@ -446,7 +434,7 @@ def _check_email(email: str, erp: str, limits: dict[str, int]) -> list[Problem]:
                     'E-mail "%(value)s" holds %(count)s addresses, but only one e-mail is allowed: '
                     "keep a single address in the customer's e-mail."
                 ),
-                {"value": _shown(value), "count": count},
+                {"value": quoted(value), "count": count},
             )
         ]
     if not _EMAIL.fullmatch(value):
@@ -454,7 +442,7 @@ def _check_email(email: str, erp: str, limits: dict[str, int]) -> list[Problem]:
             Problem(
                 "email",
                 _('E-mail "%(value)s" is not a valid address: fix the customer\'s e-mail.'),
-                {"value": _shown(value)},
+                {"value": quoted(value)},
             )
         ]
     return _too_long(_EMAIL_TEXT, value, erp, limits)

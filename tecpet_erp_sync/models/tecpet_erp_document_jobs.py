@@ -27,6 +27,16 @@ BACKOFF_CAP = 3600
 CLAIM_LEASE = timedelta(minutes=10)  # a claimed document is not picked again before this
 TIME_BUDGET = 240  # seconds of one push run before it hands over to a new run
 
+# A document with nothing left to do and nothing to report: after a success, or handed over.
+NOTHING_PENDING = {
+    "pending_action": False,
+    "maybe_sent": False,
+    "error_message": False,
+    "error_kind": False,
+    "attempts": 0,
+    "next_attempt_at": False,
+}
+
 
 def backoff_delay(attempts):
     """Exponential backoff with full jitter over [delay/2, delay] (avoids thundering herds)."""
@@ -216,33 +226,12 @@ class TecpetErpDocument(models.Model):
         self._erp_set_done(status.state.value, note_number=status.note_number)
 
     def _erp_set_done(self, state, **extra):
-        self.write(
-            {
-                "state": state,
-                "pending_action": False,
-                "maybe_sent": False,
-                "error_message": False,
-                "error_kind": False,
-                "attempts": 0,
-                "next_attempt_at": False,
-                "last_sync_at": fields.Datetime.now(),
-                **extra,
-            }
-        )
+        self.write({**NOTHING_PENDING, "state": state, "last_sync_at": fields.Datetime.now(), **extra})
 
     def _hand_over_to_erp_users(self, message):
         """The ERP's API cannot do what was asked (VHSYS cannot issue a sales order's NF-e): stop
         asking, say once on the invoice what to do in the ERP, keep reading the state back."""
-        self.write(
-            {
-                "pending_action": False,
-                "maybe_sent": False,
-                "error_message": False,
-                "error_kind": False,
-                "attempts": 0,
-                "next_attempt_at": False,
-            }
-        )
+        self.write(NOTHING_PENDING)
         self.move_id.sudo().message_post(body=message)
 
     def _data_error_text(self, exc):

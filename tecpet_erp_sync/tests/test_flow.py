@@ -158,16 +158,22 @@ class TestInvoiceFlow(CronMixinCase, ErpSyncCommon):
         self._run_refresh()
         self.assertServiceOrderState(move, "canceled")
 
-    def test_note_the_erp_api_cannot_issue_is_left_to_erp_users(self):
-        # VHSYS's API cannot issue a sales order's NF-e: no retries, no error, a word on the
-        # invoice, and the note issued in VHSYS is read back.
+    def _paid_with_note_to_issue(self, lines=None):
+        """With "Issue fiscal notes" on: an invoice sent, paid in the ERP and read back, whose one
+        document now asks the push job to issue its note."""
         self.integration.issue_fiscal_notes = True
-        move = self._invoice(lines=[(self.goods, 1, 50.0)])
+        move = self._invoice(lines=lines)
         self._run_push()
         doc = move.erp_document_ids
         self._erp_act(doc, "pay")
         self._run_refresh()
         self.assertEqual(doc.pending_action, "issue")
+        return move, doc
+
+    def test_note_the_erp_api_cannot_issue_is_left_to_erp_users(self):
+        # VHSYS's API cannot issue a sales order's NF-e: no retries, no error, a word on the
+        # invoice, and the note issued in VHSYS is read back.
+        move, doc = self._paid_with_note_to_issue(lines=[(self.goods, 1, 50.0)])
         self._run_push()
         self.assertEqual((doc.state, doc.pending_action, doc.error_kind), ("fulfilled", False, False))
         self.assertTrue(move.message_ids.filtered(lambda m: "Gerar NF-e" in (m.body or "")))
@@ -176,13 +182,7 @@ class TestInvoiceFlow(CronMixinCase, ErpSyncCommon):
         self.assertServiceOrderState(move, "issued")
 
     def test_issue_notes_option_asks_the_erp_to_issue(self):
-        self.integration.issue_fiscal_notes = True
-        move = self._invoice()
-        self._run_push()
-        doc = move.erp_document_ids
-        self._erp_act(doc, "pay")
-        self._run_refresh()
-        self.assertEqual(doc.pending_action, "issue")
+        move, doc = self._paid_with_note_to_issue()
         self._run_push()
         self.assertServiceOrderState(move, "issued")
         self.assertTrue(doc.note_number)
