@@ -104,12 +104,31 @@ class PushResult:
 
 
 @dataclass(frozen=True)
+class FiscalNote:
+    """The fiscal note (NF-e or NFS-e) of a document, as far as the ERP tells it."""
+
+    number: str = ""
+    series: str = ""
+    access_key: str = ""  # NF-e chave (44 digits) or NFS-e verification code
+    issued_on: dt.date | None = None
+    pdf_url: str = ""  # DANFE / NFS-e PDF, where the ERP gives a link
+    xml_url: str = ""
+
+
+@dataclass(frozen=True)
 class RemoteStatus:
     doc_type: DocType
     external_id: str
     state: DocState
     external_number: str = ""
     note_number: str = ""  # number of the fiscal note once issued
+    # The document no longer exists in the ERP (Bling answers 404, VHSYS moved it to the trash):
+    # ``state`` is then CANCELED and the invoice's chatter says it was deleted in the ERP.
+    deleted: bool = False
+    # The ERP's reason when the fiscal note was rejected or denied (SEFAZ, city hall): ``state`` is
+    # then ERROR and the reason is kept on the document.
+    note_rejection: str = ""
+    note: FiscalNote | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +138,15 @@ class ChangeSet:
     statuses: tuple[RemoteStatus, ...]
     cursor: str  # opaque; pass it back as ``since`` next time
     calls: int = 0  # HTTP calls spent, for benchmarks
+    # Documents whose state could not be read this time (garbage answer, unexpected error): the
+    # read-back of the others went on; these are reported and tried again next run.
+    unreadable: tuple[Unreadable, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    ref: DocRef
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -150,7 +178,12 @@ class ErpProvider(Protocol):
         ...
 
     def fetch_changes(self, refs: list[DocRef], since: str | None) -> ChangeSet:
-        """States of the given documents that changed since the cursor (None: read all given)."""
+        """States of the given documents that changed since the cursor (None: read all given).
+
+        ``refs`` holds every document that is not final yet, issued ones included (a note cancelled
+        in the ERP takes the document back). A document deleted in the ERP comes back CANCELED with
+        ``deleted``; one that cannot be read goes to ``ChangeSet.unreadable``, never stops the run.
+        """
         ...
 
     def issue_note(self, ref: DocRef) -> RemoteStatus:
