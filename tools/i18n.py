@@ -13,6 +13,7 @@ A .po whose translations are incomplete is reported (the completeness test fails
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import polib
 from dbtools import CACHE, drop_db, fresh_db, odoo
 
-DB = "tecpet_i18n"
+DB = os.environ.get("TECPET_I18N_DB", "tecpet_i18n")  # one per parallel checkout
 MODULE = "tecpet_erp_sync"
 ROOT = Path(__file__).resolve().parent.parent
 I18N = ROOT / MODULE / "i18n"
