@@ -290,7 +290,40 @@ def test_fetch_changes_reads_each_ref_when_no_cursor_and_deleted_orders(sandbox,
     sandbox.bling.meta[int(result.external_id)]["contas_lancadas"] = False
     sandbox.bling.contas.clear()
     assert api(sandbox, "DELETE", f"/pedidos/vendas/{result.external_id}").status_code == 204
-    assert [s.state for s in client.fetch_changes([ref], None).statuses] == [DocState.CANCELED]
+    [status] = client.fetch_changes([ref], None).statuses
+    assert (status.state, status.deleted) == (DocState.CANCELED, True)
+
+
+def test_one_unreadable_order_does_not_stop_the_others(sandbox, make_bling, bling_order):
+    client = make_bling()
+    good, bad = (DocRef(SO, client.push(bling_order(SO)).external_id) for _ in range(2))
+    sandbox.faults.add(
+        fault="garbage", provider="bling", method="GET", path=rf"^/pedidos/vendas/{bad.external_id}$"
+    )
+    changes = client.fetch_changes([good, bad], None)
+    assert [s.external_id for s in changes.statuses] == [good.external_id]
+    assert [u.ref.external_id for u in changes.unreadable] == [bad.external_id]
+
+
+@pytest.mark.parametrize("doc_type", [SO, PV])
+def test_a_note_cancelled_in_bling_takes_the_order_back(sandbox, make_bling, bling_order, doc_type):
+    client = make_bling()
+    ref = DocRef(doc_type, client.push(bling_order(doc_type)).external_id)
+    issued = client.issue_note(ref)
+    assert issued.state is DocState.ISSUED and issued.note and issued.note.number == issued.note_number
+    sandbox.bling.control("cancel_note", {"id": ref.external_id})
+    [status] = client.fetch_changes([ref], None).statuses
+    assert status.state is DocState.OPEN and not status.note_number
+    client.cancel(ref)  # no longer refused
+
+
+@pytest.mark.parametrize(("situacao", "word"), [(4, "Rejeitada"), (9, "Denegada")])
+def test_a_rejected_nfe_is_reported(sandbox, make_bling, bling_order, situacao, word):
+    client = make_bling()
+    ref = DocRef(PV, client.push(bling_order(PV)).external_id)
+    sandbox.bling.control("reject_note", {"id": ref.external_id, "situacao": situacao})
+    [status] = client.fetch_changes([ref], None).statuses
+    assert word in status.note_rejection
 
 
 def test_cancel(sandbox, make_bling, bling_order):

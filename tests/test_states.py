@@ -70,7 +70,7 @@ def test_vhsys_agreed_status_names():
         (11, [2], None, None, DocState.AWAITING_ISSUE),  # Verificado and paid
         (1, [1], None, None, DocState.OPEN),  # ready but not paid
         (0, [2], 1, "nfe", DocState.AWAITING_ISSUE),  # NF-e pending
-        (0, [2], 4, "nfe", DocState.AWAITING_ISSUE),  # NF-e rejected
+        (0, [2], 4, "nfe", DocState.FULFILLED),  # NF-e rejected: the client reports the rejection
         (0, [2], 8, "nfe", DocState.AWAITING_ISSUE),  # NF-e awaiting protocol
         (0, [2], 0, "nfse", DocState.AWAITING_ISSUE),  # NFS-e pending
         (0, [1], 1, "nfe", DocState.OPEN),  # a note pending is not payment

@@ -30,6 +30,8 @@ OS, PV = DocType.SERVICE_ORDER, DocType.SALES_ORDER
 CPF = "52998224725"
 CNPJ = "11222333000181"
 
+LONG_AGO = "2020-01-01T00:00:00-03:00"  # a cursor before every document of the tests
+
 
 def customer(document=CPF, *, number="123", district="Centro", name="Maria da Silva"):
     address = Address("Rua das Flores", number, district, "São Paulo", "SP", "01001000", "Apto 4")
@@ -562,13 +564,60 @@ def test_refresh_falls_back_to_a_date_only_filter(sandbox, make_vhsys):
 def test_paging_dedupes_repeated_rows(sandbox, make_vhsys):
     refs = [seed(sandbox, OS, f"ODOO:t:8{n:03d}", parts=False) for n in range(260)]
     client = make_vhsys()
-    changes = client.fetch_changes(refs, None)
+    changes = client.fetch_changes(refs, LONG_AGO)  # a cursor: the lists are read, page by page
     assert sorted(s.external_id for s in changes.statuses) == sorted(r.external_id for r in refs)
     pages = [
         r for r in sandbox.requests_log("vhsys") if r["path"] == "/ordens-servico" and r["status"] == 200
     ]
     assert len(pages) == 2  # 260 rows: two pages of at most 250, each repeating one row
     assert client.push(order(OS, "ODOO:t:8259"), maybe_exists=True).adopted  # found on the search pages
+
+
+def test_refresh_without_cursor_reads_only_the_given_documents(sandbox, make_vhsys):
+    """A first read-back never lists the whole account (it may hold years of documents)."""
+    refs = [seed(sandbox, OS, "ODOO:t:860"), seed(sandbox, PV, "ODOO:t:861")]
+    seed(sandbox, OS, "ODOO:t:862")  # not ours to read
+    before = len(sandbox.requests_log("vhsys"))
+    changes = make_vhsys().fetch_changes(refs, None)
+    assert sorted(s.external_id for s in changes.statuses) == sorted(r.external_id for r in refs)
+    lists = [
+        r for r in sandbox.requests_log("vhsys")[before:] if r["path"] in ("/ordens-servico", "/pedidos")
+    ]
+    assert lists == []
+    nfe = [r for r in sandbox.requests_log("vhsys")[before:] if r["path"] == "/notas-fiscais"]
+    assert all(r["query"].get("id_pedido_ref") for r in nfe)  # the given pedido's notes only
+
+
+def test_refresh_reports_deletions_and_unreadable_documents(sandbox, make_vhsys):
+    gone, kept, broken = (seed(sandbox, OS, f"ODOO:t:87{n}") for n in range(3))
+    act(sandbox, "delete", OS, gone.external_id)
+    sandbox.faults.add(
+        fault="garbage", provider="vhsys", method="GET", path=rf"^/ordens-servico/{broken.external_id}$"
+    )
+    changes = make_vhsys().fetch_changes([gone, kept, broken], None)
+    by_id = {s.external_id: s for s in changes.statuses}
+    assert by_id[gone.external_id].deleted and by_id[gone.external_id].state is DocState.CANCELED
+    assert by_id[kept.external_id].state is DocState.OPEN and not by_id[kept.external_id].deleted
+    assert [u.ref.external_id for u in changes.unreadable] == [broken.external_id]
+
+
+def test_a_cancelled_note_takes_the_document_back(sandbox, make_vhsys):
+    client = make_vhsys()
+    ref = DocRef(OS, client.push(order(OS, "ODOO:t:880")).external_id)
+    act(sandbox, "pay", OS, ref.external_id)
+    assert client.issue_note(ref).state is DocState.ISSUED
+    assert client.fetch_changes([ref], None).statuses[0].state is DocState.ISSUED
+    act(sandbox, "cancel_note", OS, ref.external_id)
+    assert client.fetch_changes([ref], None).statuses[0].state is DocState.FULFILLED
+    client.cancel(ref)  # no longer refused: the note is cancelled
+
+
+def test_a_denied_nfe_is_reported(sandbox, make_vhsys):
+    client = make_vhsys()
+    ref = DocRef(PV, client.push(order(PV, "ODOO:t:881")).external_id)
+    act(sandbox, "reject_note", PV, ref.external_id)
+    status = client.fetch_changes([ref], None).statuses[0]
+    assert "denegada" in status.note_rejection
 
 
 # -- fiscal notes ------------------------------------------------------------------------------

@@ -148,7 +148,7 @@ def test_refresh_faults_are_transient(sandbox, make_vhsys):
     for fault in ("outage", "html_error", "server_error", "rate_limit"):
         sandbox.faults.add(fault=fault, provider="vhsys", method="GET", path=r"^/ordens-servico$")
         with pytest.raises(TransientError) as info:
-            client.fetch_changes(refs, None)
+            client.fetch_changes(refs, "2020-01-01T00:00:00-03:00")  # a cursor: the lists are read
         assert not isinstance(info.value, UnknownOutcome)
     sandbox.faults.add(fault="revoked_token", provider="vhsys", method="GET")
     with pytest.raises(AuthError):

@@ -33,7 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from .bling_oauth import BlingTokenManager
-from .common import check_amounts, customer_phone, customer_value, parse_cursor
+from .common import check_amounts, customer_phone, customer_value, parse_cursor, read_each
 from .contract import (
     ChangeSet,
     ConnectionInfo,
@@ -41,6 +41,7 @@ from .contract import (
     DocRef,
     DocState,
     DocType,
+    FiscalNote,
     OrderRequest,
     PushResult,
     RemoteStatus,
@@ -51,6 +52,7 @@ from .http import DEFAULT_TIMEOUT, HttpResponse, HttpTransport
 from .ratelimit import RateLimiter
 from .states import (
     BLING_NFE_ISSUED,
+    BLING_NFE_REJECTED,
     BLING_NFSE_ISSUED,
     BLING_ORDER_CANCELLED,
     BLING_READY_VALORES,
@@ -239,10 +241,13 @@ class BlingClient:
         else:
             start = max(start - dt.timedelta(seconds=self.options.change_margin_seconds), now - MAX_RANGE)
             candidates = self._changed_candidates(by_id, start, now, caches)
-        statuses = []
-        for external_id in sorted(candidates):
-            statuses.append(self._status(by_id[external_id], None, caches))
-        return ChangeSet(tuple(statuses), cursor=now.isoformat(), calls=self.http.calls - calls_before)
+        statuses, unreadable = read_each(
+            (by_id[external_id] for external_id in sorted(candidates)),
+            lambda ref: self._status(ref, None, caches),
+        )
+        return ChangeSet(
+            statuses, cursor=now.isoformat(), calls=self.http.calls - calls_before, unreadable=unreadable
+        )
 
     def issue_note(self, ref: DocRef) -> RemoteStatus:
         oid = _ref_id(ref)
@@ -498,14 +503,21 @@ class BlingClient:
 
     # == states =============================================================================
     def _get_order(self, oid: int) -> dict[str, Any] | None:
-        detail = self._get(f"/pedidos/vendas/{oid}", what="order")
-        return detail if isinstance(detail, dict) else None
+        """The order, or None when Bling answers 404 (deleted)."""
+        resp = self._call("GET", f"/pedidos/vendas/{oid}", what="order", allow_404=True)
+        if resp is None:
+            return None
+        detail = _data(resp)
+        if not isinstance(detail, dict) or _int(detail.get("id")) != oid:
+            # An answer we cannot read must never pass for a deleted order.
+            raise ErpError(f"Bling answered the order {oid} in an unexpected shape.")
+        return detail
 
     def _status(self, ref: DocRef, detail: dict[str, Any] | None, caches: _Caches) -> RemoteStatus:
         if detail is None:
             detail = self._get_order(_ref_id(ref))
             if detail is None:  # deleted in Bling
-                return RemoteStatus(ref.doc_type, ref.external_id, DocState.CANCELED)
+                return RemoteStatus(ref.doc_type, ref.external_id, DocState.CANCELED, deleted=True)
         kind, note = self._note_of(ref.doc_type, detail, caches)
         return self._remote_status(ref, detail, self._receivables(detail, caches), kind, note)
 
@@ -530,12 +542,20 @@ class BlingClient:
             ready_valores=self.options.awaiting_issue_valores,
             ready=custom_ready,
         )
+        rejected = note is not None and kind == "nfe" and _int(note.get("situacao")) in BLING_NFE_REJECTED
         return RemoteStatus(
             ref.doc_type,
             ref.external_id,
             state,
             external_number=str(detail.get("numero") or ""),
             note_number=str(note.get("numero") or "") if note and state is DocState.ISSUED else "",
+            note_rejection=(
+                f"NF-e {note.get('numero') or ''} {BLING_NFE_REJECTED[_int(note.get('situacao'))]} "
+                "in Bling (open it in Bling for the SEFAZ's reason)"
+                if rejected
+                else ""
+            ),
+            note=_fiscal_note(kind, note) if note and state is DocState.ISSUED else None,
         )
 
     def _note_of(
@@ -908,6 +928,22 @@ def _created_note_id(body: Any) -> int:
         return 0
     inner = body.get("data") if isinstance(body.get("data"), dict) else body
     return _int(inner.get("idNotaFiscal") or inner.get("id"))
+
+
+def _fiscal_note(kind: NoteKind, note: dict[str, Any]) -> FiscalNote:
+    """What Bling tells of an issued note (GET /nfe/{id}, GET /nfse/{id})."""
+    try:
+        issued_on = dt.date.fromisoformat(str(note.get("dataEmissao") or "")[:10])
+    except ValueError:
+        issued_on = None
+    return FiscalNote(
+        number=str(note.get("numero") or ""),
+        series=str(note.get("serie") or ""),
+        access_key=str(note.get("chaveAcesso" if kind == "nfe" else "codigoVerificacao") or ""),
+        issued_on=issued_on,
+        pdf_url=str(note.get("linkDanfe" if kind == "nfe" else "link") or note.get("linkPDF") or ""),
+        xml_url=str(note.get("xml") or "") if kind == "nfe" else "",
+    )
 
 
 def _origin_order(row: dict[str, Any]) -> int:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from .contract import OrderRequest
-from .errors import DataError
+from .contract import DocRef, OrderRequest, RemoteStatus, Unreadable
+from .errors import AuthError, DataError, ErpError, TransientError
 from .formatting import format_phone_br, parse_phone_br
 
 _logger = logging.getLogger(__name__)
@@ -79,3 +79,27 @@ def check_amounts(order: OrderRequest) -> None:
     for n, inst in enumerate(order.installments, 1):
         if not Decimal(inst.amount).is_finite():
             raise DataError(f"Installment {n} has an amount that is not a number.")
+
+
+def read_each(
+    refs: Iterable[DocRef], read: Callable[[DocRef], RemoteStatus | None]
+) -> tuple[tuple[RemoteStatus, ...], tuple[Unreadable, ...]]:
+    """Read the state of each document; one that cannot be read never stops the others.
+
+    Credentials refused or the ERP unreachable stop the whole read-back (the next run does it
+    again); anything else (an answer we cannot parse, a bug) marks that one document unreadable.
+    """
+    statuses, unreadable = [], []
+    for ref in refs:
+        try:
+            status = read(ref)
+        except (AuthError, TransientError):
+            raise
+        except Exception as exc:  # pylint: disable=broad-except
+            _logger.warning("Read-back of %s %s failed", ref.doc_type.value, ref.external_id, exc_info=True)
+            reason = exc.message if isinstance(exc, ErpError) else f"unexpected answer ({type(exc).__name__})"
+            unreadable.append(Unreadable(ref, reason))
+            continue
+        if status is not None:
+            statuses.append(status)
+    return tuple(statuses), tuple(unreadable)

@@ -65,7 +65,9 @@ BLING_ORDER_CANCELLED = 2  # "Cancelado"
 BLING_ORDER_VERIFIED = 11  # "Verificado"
 BLING_READY_VALORES = (BLING_ORDER_DONE, BLING_ORDER_VERIFIED)  # default "ready for the note"
 BLING_NFE_ISSUED = (5, 6)  # Autorizada, Emitida DANFE
-BLING_NFE_PENDING = (1, 4, 8)  # Pendente, Rejeitada, Aguardando protocolo: exists, not transmitted
+BLING_NFE_PENDING = (1, 8)  # Pendente, Aguardando protocolo: exists, not transmitted yet
+# Refused by the SEFAZ: the document is in error until the ERP's users correct and resend the note.
+BLING_NFE_REJECTED = {4: "Rejeitada", 9: "Denegada"}
 BLING_NFSE_ISSUED = (1, 2)  # Emitida, Disponível para consulta
 BLING_NFSE_PENDING = (0,)  # Pendente
 BLING_RECEIVABLE_PAID = (2, 7)  # Pago/Recebido, Confirmado

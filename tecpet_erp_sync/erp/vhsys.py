@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from .common import BRT, check_amounts, customer_phone, customer_value, parse_cursor
+from .common import BRT, check_amounts, customer_phone, customer_value, parse_cursor, read_each
 from .contract import (
     ChangeSet,
     ConnectionInfo,
@@ -34,6 +34,7 @@ from .contract import (
     DocRef,
     DocState,
     DocType,
+    FiscalNote,
     Line,
     LineKind,
     OrderRequest,
@@ -279,6 +280,17 @@ def _moved(moves: list[dict], kind: str, identificacao: str) -> Decimal:
     )
 
 
+def _nfe_details(note: dict) -> FiscalNote:
+    """What a VHSYS NF-e row tells (no PDF link: VHSYS gives none through the API)."""
+    stamp = _parse_stamp(note.get("nota_data_autorizacao"))
+    return FiscalNote(
+        number=str(note.get("id_pedido") or ""),
+        series=str(note.get("serie_nota") or note.get("nota_serie") or ""),
+        access_key=str(note.get("nota_chave") or ""),
+        issued_on=stamp.date() if stamp else None,
+    )
+
+
 def _has_marker(text: Any, marker: str) -> bool:
     return bool(marker) and re.search(rf"(?<![\w:]){re.escape(marker)}(?![\w:])", str(text or "")) is not None
 
@@ -422,8 +434,14 @@ class VhsysClient:
         envelope = self._call("GET", path, params=params, what=what, missing_ok=True)
         if envelope is None:
             return None
-        rows = _rows(envelope.get("data"))
-        return rows[0] if rows else None
+        data = envelope.get("data")
+        rows = _rows(data)
+        if rows:
+            return rows[0]
+        if data in (None, "", [], {}):
+            return None
+        # Not "not found": an answer we cannot read must never pass for a deleted record.
+        raise ErpError(f"VHSYS answered the {what} in an unexpected shape.", erp_message=_text(data)[:300])
 
     def _list(
         self,
@@ -554,8 +572,8 @@ class VhsysClient:
         if draft_id:
             existing = self._get(f"/notas-servico/{draft_id}", what="NFS-e")
             note = self._nfse_number(existing) if existing else ""
-            if existing is None or existing.get("lixeira") == "Sim":
-                draft_id = ""
+            if existing is None or not self._nfse_live(existing):
+                draft_id = note = ""
         if not draft_id:
             draft_id = self._create_nfse_draft(ref.external_id, head)
             obs = self._tag_os(path, obs, f"[NFS-e rascunho {draft_id}]")
@@ -1030,8 +1048,17 @@ class VhsysClient:
     # fiscal notes
     # ------------------------------------------------------------------------------------------
     def _os_note(self, head: dict) -> tuple[bool, str]:
-        tag = _NFSE_TAG_RE.search(str(head.get("obs_interno_pedido") or ""))
-        if tag:
+        """Whether the OS's NFS-e is issued (and not cancelled since), and its number."""
+        obs = str(head.get("obs_interno_pedido") or "")
+        tag = _NFSE_TAG_RE.search(obs)
+        draft = _NFSE_DRAFT_RE.search(obs)
+        if draft:  # a note this addon created: its own record says whether it still stands
+            note = self._get(f"/notas-servico/{draft.group(1)}", what="NFS-e")
+            if note is not None and self._nfse_live(note) and _truthy(note.get("nota_emitida")):
+                return True, (tag.group(1) if tag else "") or self._nfse_number(note)
+            if note is None or not self._nfse_live(note):
+                return False, ""
+        elif tag:
             return True, tag.group(1)
         value = head.get("nota_servico_emitida")
         if _truthy(value):
@@ -1051,6 +1078,15 @@ class VhsysClient:
             and _parse_stamp(note.get("nota_data_cancelamento")) is None
             and note.get("status_pedido") != "Cancelado"
             and note.get("lixeira", "Nao") != "Sim"
+        )
+
+    def _nfse_live(self, note: dict) -> bool:
+        """An NFS-e record neither trashed nor cancelled (read as the NF-e's fields are)."""
+        return (
+            note.get("lixeira", "Nao") != "Sim"
+            and str(note.get("status_pedido") or "").strip().casefold()
+            != self.options.status_canceled.casefold()
+            and _parse_stamp(note.get("nota_data_cancelamento")) is None
         )
 
     @staticmethod
@@ -1145,18 +1181,31 @@ class _Refresh:
     def run(self) -> ChangeSet:
         started = dt.datetime.now(BRT).replace(microsecond=0)
         calls = self.client.calls
-        if self.os_refs:
-            self._scan_documents(DocType.SERVICE_ORDER, OS_PATH, "id_ordem", self.os_refs)
-        if self.pv_refs:
-            self._scan_documents(DocType.SALES_ORDER, PV_PATH, "id_ped", self.pv_refs)
-            self._scan_nfe()
-        if self.os_refs or self.pv_refs:
-            self._scan_receivables()
-        statuses = [self._status(doc_type, doc_id) for doc_type, doc_id in sorted(self.changed)]
+        if self.lower is None:
+            # No cursor: read the given documents one by one, never the whole account's lists
+            # (a first read of a large account would not end within a cron run).
+            self.changed = {(DocType.SERVICE_ORDER, i) for i in self.os_refs} | {
+                (DocType.SALES_ORDER, i) for i in self.pv_refs
+            }
+        else:
+            if self.os_refs:
+                self._scan_documents(DocType.SERVICE_ORDER, OS_PATH, "id_ordem", self.os_refs)
+            if self.pv_refs:
+                self._scan_documents(DocType.SALES_ORDER, PV_PATH, "id_ped", self.pv_refs)
+                self._scan_nfe()
+            if self.os_refs or self.pv_refs:
+                self._scan_receivables()
+        refs = {**{(r.doc_type, i): r for i, r in self.os_refs.items()}}
+        refs.update({(r.doc_type, i): r for i, r in self.pv_refs.items()})
+        statuses, unreadable = read_each(
+            (refs[key] for key in sorted(self.changed)),
+            lambda ref: self._status(ref.doc_type, ref.external_id),
+        )
         return ChangeSet(
-            statuses=tuple(s for s in statuses if s is not None),
+            statuses=statuses,
             cursor=started.isoformat(),
             calls=self.client.calls - calls,
+            unreadable=unreadable,
         )
 
     def _scan_documents(self, doc_type: DocType, path: str, pk: str, refs: dict[str, DocRef]) -> None:
@@ -1176,8 +1225,6 @@ class _Refresh:
                 self.nfe.setdefault(ped, []).append(row)
                 if self._recent(row, "data_mod_pedido"):
                     self.changed.add((DocType.SALES_ORDER, ped))
-        if self.lower is None:
-            self.nfe_complete.update(self.pv_refs)
 
     def _doc_of_receivable(self, row: dict) -> tuple[DocType, str] | None:
         ident = str(row.get("identificacao") or "")
@@ -1223,15 +1270,17 @@ class _Refresh:
 
     def _status(self, doc_type: DocType, doc_id: str) -> RemoteStatus | None:
         head = self._head(doc_type, doc_id)
-        if head is None:
-            _logger.info("VHSYS: document %s %s not found during refresh", doc_type.value, doc_id)
-            return None
+        if head is None:  # deleted for good (not even in the trash)
+            return RemoteStatus(doc_type, doc_id, DocState.CANCELED, deleted=True)
         is_os = doc_type is DocType.SERVICE_ORDER
         status = str(head.get("status_pedido") or "")
         in_trash = head.get("lixeira") == "Sim"
         idents = {f"OS_{doc_id}"} if is_os else {f"Ped_{doc_id}"}
+        rejection = ""
+        fiscal_note = None
         if is_os:
             note_issued, note = self.client._os_note(head)
+            fiscal_note = FiscalNote(number=note) if note_issued else None
             total = _dec(head.get("valor_total_os"))
         else:
             if doc_id not in self.nfe_complete:
@@ -1240,6 +1289,12 @@ class _Refresh:
             notes = self.nfe.get(doc_id, [])
             issued = [n for n in notes if self.client._nfe_issued(n)]
             note_issued, note = bool(issued), str(issued[-1].get("id_pedido") or "") if issued else ""
+            fiscal_note = _nfe_details(issued[-1]) if issued else None
+            denied = [
+                n for n in notes if _truthy(n.get("nota_denegada")) and n.get("lixeira", "Nao") != "Sim"
+            ]
+            if denied and not issued:
+                rejection = f"NF-e {denied[-1].get('id_pedido') or ''} denegada in VHSYS"
             idents |= {f"NFe_{n.get('id_venda')}" for n in notes}
             total = _dec(head.get("valor_total_nota"))
         receivables: list[tuple[bool, Decimal, Decimal]] = []
@@ -1277,4 +1332,7 @@ class _Refresh:
             state,
             external_number=str(head.get("id_pedido") or ""),
             note_number=note if note_issued else "",
+            deleted=in_trash,
+            note_rejection=rejection,
+            note=fiscal_note,
         )

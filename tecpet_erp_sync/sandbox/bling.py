@@ -17,7 +17,9 @@ included, so that a client which works here has a fair chance with the real ERP:
 
 Control actions (``/_control/<action>?provider=bling``): ``register_app``, ``issue_tokens``,
 ``token_ttl``, ``expire_tokens``, ``rate_limit``, ``add_situacao``, and the document actions
-``pay``, ``ready``, ``issue``, ``cancel`` (``id`` = pedido id, ``doc_type``).
+``pay``, ``ready``, ``issue``, ``cancel``, ``delete`` (the order is gone: GET answers 404),
+``cancel_note`` and ``reject_note`` (the NF-e Rejeitada, or ``situacao=9`` Denegada)
+(``id`` = pedido id, ``doc_type``).
 """
 
 from __future__ import annotations
@@ -1772,7 +1774,7 @@ class BlingEmulator(Emulator):
                     "modulo": VENDAS_MODULE,
                 }
                 return {"id": sid}
-            if action in ("pay", "ready", "issue", "cancel"):
+            if action in ("pay", "ready", "issue", "cancel", "delete", "cancel_note", "reject_note"):
                 return self._document_action(action, params)
         raise ValueError(f"unknown bling action {action!r}")
 
@@ -1799,6 +1801,8 @@ class BlingEmulator(Emulator):
             if order["situacao"]["id"] != SIT_CANCELED:
                 order["situacao"] = {"id": SIT_CANCELED, "valor": 2}
                 self._touch(oid)
+        elif action in ("delete", "cancel_note", "reject_note"):
+            self._user_action(action, oid, params)
         elif action == "issue":
             doc_type = params.get("doc_type") or self._doc_type(oid)
             note_id = order["notaFiscal"]["id"]
@@ -1817,6 +1821,26 @@ class BlingEmulator(Emulator):
                 self._emit_nfse(note_id)
             return {"ok": True, "note": self.nfses[note_id]["numero"], "note_id": note_id}
         return {"ok": True}
+
+    def _user_action(self, action: str, oid: int, params: dict[str, Any]) -> None:
+        """What a Bling user does in the UI: delete the order, cancel or have its note rejected."""
+        order = self.orders[oid]
+        if action == "delete":  # as a Bling user deleting the order in the UI
+            del self.orders[oid]
+            self.meta.pop(oid, None)
+        elif action == "cancel_note":
+            note_id = order["notaFiscal"]["id"]
+            if note_id in self.nfes:
+                self.nfes[note_id]["situacao"] = 2
+            elif note_id in self.nfses:
+                self.nfses[note_id]["situacao"] = 3
+            else:
+                raise ValueError(f"pedido {oid} has no note")
+        elif action == "reject_note":
+            note_id = order["notaFiscal"]["id"]
+            if note_id not in self.nfes:
+                note_id = self._create_nfe(oid)
+            self.nfes[note_id]["situacao"] = int(params.get("situacao") or 4)
 
     # -- inspection --------------------------------------------------------------------------
     def _doc_type(self, oid: int) -> str:

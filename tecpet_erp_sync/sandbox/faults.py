@@ -16,6 +16,7 @@ FAULTS = {
     "server_error_after_write": "apply the request, then answer HTTP 500",
     "html_error": "answer an HTML error page instead of JSON; nothing is applied",
     "outage": "VHSYS: HTTP 200 with {code: 404, 'Erro ao comunicar com a API'}; Bling: HTTP 503",
+    "garbage": "answer HTTP 200 with a well-formed envelope around data of the wrong shape",
     "revoked_token": "revoke the account's credentials until reset (VHSYS 403, Bling 401 invalid_token)",
 }
 APPLIES_WRITE = {"timeout_after_write", "server_error_after_write"}

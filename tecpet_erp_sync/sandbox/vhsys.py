@@ -22,8 +22,9 @@ What it reproduces, because the client must cope with it:
   ``launch_receivables``), with ``identificacao`` ``OS_<id_ordem>`` / ``Ped_<id_ped>``.
 
 State is kept in plain dicts guarded by ``self.lock``. Control actions (``control``): ``pay``,
-``ready``, ``issue``, ``cancel``, ``launch_receivables`` on one document (``doc_type`` and ``id``,
-the primary key), plus ``restore_credentials``, ``revoke_credentials``, ``clock``
+``ready``, ``issue``, ``cancel``, ``launch_receivables``, ``delete`` (to the trash), ``cancel_note``,
+``reject_note`` (NF-e denegada) on one document (``doc_type`` and ``id``, the primary key), plus
+``restore_credentials``, ``revoke_credentials``, ``clock``
 (``offset_seconds`` or ``advance_seconds``), ``nfse_reject`` (``message``; empty clears) and
 ``configure`` (``duplicate_rows``, ``empty_pedido_number``, ``date_only_filter``).
 """
@@ -1571,6 +1572,15 @@ class VhsysEmulator(Emulator):
                 self._status_entry(doc, self._doc_id(doc_type, doc), "Cancelado", "Cancelado (sandbox)")
             elif action == "issue":
                 self._issue(doc_type, doc)
+            elif action == "delete":  # as a VHSYS user deleting it in the UI: to the trash
+                doc["row"]["lixeira"] = "Sim"
+                self._touch(doc)
+            elif action == "cancel_note":
+                self._cancel_note(doc_type, doc)
+            elif action == "reject_note":  # the SEFAZ denied the NF-e
+                self._issue(doc_type, doc)
+                note = self._notes_of(doc)[-1]
+                note.update(nota_emitida=0, nota_denegada=1, status_pedido="Em Aberto")
             else:
                 raise ValueError(f"unknown vhsys action {action!r}")
             return self._summary(doc_type, doc)
@@ -1712,6 +1722,33 @@ class VhsysEmulator(Emulator):
             "data_mod_pedido": now,
             "lixeira": "Nao",
         }  # the pedido itself is not touched: read-back must look at /notas-fiscais
+
+    def _notes_of(self, doc: dict) -> list[dict]:
+        return [n for n in self.notas_fiscais.values() if n["id_pedido_ref"] == doc["row"]["id_ped"]]
+
+    def _cancel_note(self, doc_type: str, doc: dict) -> None:
+        """As a VHSYS user cancelling the note in the UI (the OS's NFS-e, the pedido's NF-e)."""
+        now = self._stamp()
+        row = doc["row"]
+        if doc_type == "service_order":
+            numbers = {doc.get("nfse")} | set(
+                re.findall(r"\[NFS-e (\d+)\]", str(row.get("obs_interno_pedido")))
+            )
+            drafts = set(re.findall(r"\[NFS-e rascunho (\d+)\]", str(row.get("obs_interno_pedido"))))
+            for nid, note in self.notas_servico.items():
+                if str(nid) in drafts or note["NumeroNFS"] in numbers:
+                    note.update(status_pedido="Cancelado", nota_data_cancelamento=now, data_mod_pedido=now)
+            row["nota_servico_emitida"] = 0
+            self._touch(doc)
+            return
+        for note in self._notes_of(doc):
+            if note["nota_emitida"] and not note["nota_data_cancelamento"]:
+                note.update(
+                    nota_data_cancelamento=now,
+                    nota_motivo_cancelamento="Cancelada (sandbox)",
+                    status_pedido="Cancelado",
+                    data_mod_pedido=now,
+                )
 
     # -- snapshot --------------------------------------------------------------------------
     def _note_number(self, doc_type: str, doc: dict) -> str:
