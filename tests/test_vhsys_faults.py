@@ -185,6 +185,28 @@ def test_issue_note_after_an_unknown_outcome_issues_once(sandbox, make_vhsys):
     assert len(notes) == 1 and notes[0]["NumeroNFS"] == status.note_number
 
 
+@pytest.mark.parametrize("path", [r"^/notas-servico$", r"^/ordens-servico/\d+$"])
+def test_a_lost_draft_create_or_tag_never_makes_a_second_nfse(sandbox, make_vhsys, path):
+    """The draft create's answer lost, or the PUT tagging the OS with its id: the retry finds the
+    draft by the write-ahead tag instead of creating a second one (defect A4)."""
+    client = make_vhsys()
+    ref = DocRef(OS, client.push(order(OS, "ODOO:fault:n2")).external_id)
+    tags_done = 1 if "ordens" in path else 0  # let the write-ahead PUT through, lose the next one
+    sandbox.faults.add(
+        fault="timeout_after_write",
+        provider="vhsys",
+        method="POST" if tags_done == 0 else "PUT",
+        path=path,
+        delay=DELAY,
+        skip=tags_done,
+    )
+    with pytest.raises(UnknownOutcome):
+        client.issue_note(ref)
+    status = make_vhsys().issue_note(ref)
+    notes = sandbox.vhsys.snapshot()["service_notes"]
+    assert len(notes) == 1 and notes[0]["NumeroNFS"] == status.note_number
+
+
 def test_randomized_faults_never_duplicate_or_lose(sandbox):
     from tecpet_erp_sync.erp.vhsys import VhsysClient, VhsysOptions
 

@@ -777,19 +777,31 @@ class BlingClient:
     def _tag_rps(self, detail: dict[str, Any], rps: str, serie: str) -> None:
         """Write ahead, on the order, the RPS number about to be used (see ``_find_tagged_nfse``)."""
         notes = f"{detail.get('observacoesInternas') or ''} [NFS-e RPS {rps}/{serie}]".strip()
-        self._put_order(detail, {"observacoesInternas": notes}, what="RPS note")
+        # Mandatory: without it, a retry after a lost answer could not find the note and would
+        # create a second NFS-e (defect A4). A refusal stops the issue here, before POST /nfse.
+        self._put_order(detail, {"observacoesInternas": notes}, what="RPS note", required=True)
 
     def _link_note(self, detail: dict[str, Any], note_id: int) -> None:
         """Record the NFS-e on the order (``notaFiscal``) so read-back finds it."""
         if self.options.link_nfse_on_order and _int((detail.get("notaFiscal") or {}).get("id")) != note_id:
             self._put_order(detail, {"notaFiscal": {"id": note_id}}, what="NFS-e link")
 
-    def _put_order(self, detail: dict[str, Any], changes: dict[str, Any], *, what: str) -> None:
-        """Best effort: PUT the full order read before with ``changes`` (``detail`` is updated)."""
+    def _put_order(
+        self, detail: dict[str, Any], changes: dict[str, Any], *, what: str, required: bool = False
+    ) -> None:
+        """PUT the full order read before with ``changes`` (``detail`` is updated); a refusal is
+        logged and passed over unless ``required``."""
         oid = _int(detail.get("id"))
         try:
             self._call("PUT", f"/pedidos/vendas/{oid}", json={**detail, **changes}, what="order")
         except DataError as exc:
+            if required:
+                raise DataError(
+                    f"Bling refused to record the {what} on the order before issuing its note: "
+                    f"{exc.erp_message or exc.message}",
+                    field=exc.field,
+                    erp_message=exc.erp_message,
+                ) from exc
             _logger.warning("Bling: could not write the %s on pedido %s: %s", what, oid, exc.message)
             return
         detail.update(changes)

@@ -59,6 +59,7 @@ _logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.vhsys.com/v2"
 CENT = Decimal("0.01")
+CLOCK_SKEW = dt.timedelta(minutes=15)
 TOLERANCE = Decimal("0.01")  # rounding allowed when comparing what an earlier attempt left (resume)
 OS_PATH = "/ordens-servico"
 PV_PATH = "/pedidos"
@@ -77,6 +78,7 @@ _FIELD_RE = re.compile(
 )
 _NFSE_TAG_RE = re.compile(r"\[NFS-e (\w+)\]")
 _NFSE_DRAFT_RE = re.compile(r"\[NFS-e rascunho (\d+)\]")
+_NFSE_CREATING_RE = re.compile(r"\[NFS-e criando ([\d: -]+)\]")  # written ahead of a draft create
 
 # How a VHSYS field is called in messages shown to users.
 FIELD_LABELS = {
@@ -289,6 +291,12 @@ def _nfe_details(note: dict) -> FiscalNote:
         access_key=str(note.get("nota_chave") or ""),
         issued_on=stamp.date() if stamp else None,
     )
+
+
+def _last(pattern: re.Pattern, text: str) -> str:
+    """The last value a tag took in the OS notes (a note cancelled and issued again adds tags)."""
+    found = pattern.findall(text)
+    return found[-1] if found else ""
 
 
 def _has_marker(text: Any, marker: str) -> bool:
@@ -567,15 +575,21 @@ class VhsysClient:
         if issued:
             return RemoteStatus(ref.doc_type, ref.external_id, DocState.ISSUED, number, note)
         obs = str(head.get("obs_interno_pedido") or "")
-        draft = _NFSE_DRAFT_RE.search(obs)
-        draft_id = draft.group(1) if draft else ""
+        draft_id = _last(_NFSE_DRAFT_RE, obs)
         if draft_id:
             existing = self._get(f"/notas-servico/{draft_id}", what="NFS-e")
             note = self._nfse_number(existing) if existing else ""
             if existing is None or not self._nfse_live(existing):
                 draft_id = note = ""
         if not draft_id:
+            # A draft create whose answer was lost left its write-ahead tag: find that draft
+            # instead of creating a second one (a duplicate municipal note, defect A4).
+            creating = _last(_NFSE_CREATING_RE, obs)
+            draft_id = self._orphan_draft(head, creating) if creating else ""
+        if not draft_id:
+            obs = self._tag_os(path, obs, f"[NFS-e criando {dt.datetime.now(BRT):%Y-%m-%d %H:%M:%S}]")
             draft_id = self._create_nfse_draft(ref.external_id, head)
+        if f"[NFS-e rascunho {draft_id}]" not in obs:
             obs = self._tag_os(path, obs, f"[NFS-e rascunho {draft_id}]")
         if not note:
             try:
@@ -1050,16 +1064,16 @@ class VhsysClient:
     def _os_note(self, head: dict) -> tuple[bool, str]:
         """Whether the OS's NFS-e is issued (and not cancelled since), and its number."""
         obs = str(head.get("obs_interno_pedido") or "")
-        tag = _NFSE_TAG_RE.search(obs)
-        draft = _NFSE_DRAFT_RE.search(obs)
+        tag = _last(_NFSE_TAG_RE, obs)
+        draft = _last(_NFSE_DRAFT_RE, obs)
         if draft:  # a note this addon created: its own record says whether it still stands
-            note = self._get(f"/notas-servico/{draft.group(1)}", what="NFS-e")
+            note = self._get(f"/notas-servico/{draft}", what="NFS-e")
             if note is not None and self._nfse_live(note) and _truthy(note.get("nota_emitida")):
-                return True, (tag.group(1) if tag else "") or self._nfse_number(note)
+                return True, self._nfse_number(note) or tag
             if note is None or not self._nfse_live(note):
                 return False, ""
         elif tag:
-            return True, tag.group(1)
+            return True, tag
         value = head.get("nota_servico_emitida")
         if _truthy(value):
             text = str(value).strip()
@@ -1097,6 +1111,28 @@ class VhsysClient:
             if str(row.get(key) or "").strip():
                 return str(row[key]).strip()
         return ""
+
+    def _orphan_draft(self, head: dict, since: str) -> str:
+        """The draft an earlier attempt created for this OS without hearing back: the customer's
+        newest live, unissued draft created since the write-ahead tag, for the OS's amount."""
+        total = _dec(head.get("valor_total_servicos")) or _dec(head.get("valor_total_os"))
+        start = _parse_stamp(since)
+        start = start - CLOCK_SKEW if start else None  # VHSYS's clock and ours may disagree a little
+        rows = self._list(
+            "/notas-servico",
+            {"id_cliente": _int(head.get("id_cliente"))},
+            pk=("id_servico",),
+            what="NFS-e list",
+        )
+        found = [
+            row
+            for row in rows
+            if self._nfse_live(row)
+            and not _truthy(row.get("nota_emitida"))
+            and abs(_dec(row.get("valor_total_servicos")) - total) <= TOLERANCE
+            and (start is None or (_parse_stamp(row.get("data_cad_pedido")) or start) >= start)
+        ]
+        return str(max((_int(row.get("id_servico")) for row in found), default="") or "")
 
     def _create_nfse_draft(self, doc_id: str, head: dict) -> str:
         base = f"{OS_PATH}/{doc_id}"

@@ -31,6 +31,7 @@ class FaultRule:
     count: int = 1  # how many requests it hits; -1 = until removed
     probability: float = 1.0
     delay: float = 2.0  # seconds a "timeout" holds the connection
+    skip: int = 0  # matching requests let through before the rule starts to hit
     hits: int = 0
     id: int = 0
 
@@ -76,6 +77,9 @@ class FaultPlan:
         with self._lock:
             for rule in self.rules:
                 if rule.matches(provider, method, path, self._rng):
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        continue
                     if rule.count > 0:
                         rule.count -= 1
                     rule.hits += 1
