@@ -216,7 +216,7 @@ def run_jobs(rng: random.Random, tally: Tally, concurrent: int, kill_probability
 def refresh_here(env, tally: Tally, outcome: str) -> None:
     """One refresh run in this process (the margin shrunk like the workers'), committed."""
     for integration in env["tecpet.erp.integration"].search([("auth_failed", "=", False)]):
-        env["tecpet.erp.document"]._refresh_integration(integration, with_commit=True)
+        env["tecpet.erp.document"]._refresh_integration(integration)
         env.cr.commit()
         tally.refreshes[outcome] += 1
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..erp import mapping
+from ..erp import lifecycle, mapping
 from ..erp.contract import DocType
 from ..erp.formatting import customer_from_raw
 from ..erp.states import aggregate_invoice_state
@@ -58,6 +58,8 @@ class AccountMove(models.Model):
         integration = by_company.get(self.company_id.id, self.env["tecpet.erp.integration"])
         if self.move_type != "out_invoice" or self.state != "posted":
             return self.env["tecpet.erp.integration"]
+        if self.currency_id.is_zero(self.amount_total):
+            return self.env["tecpet.erp.integration"]  # free or warranty work: nothing to bill in the ERP
         if integration.journal_ids and self.journal_id not in integration.journal_ids:
             return self.env["tecpet.erp.integration"]
         return integration
@@ -74,7 +76,11 @@ class AccountMove(models.Model):
         return sorted(types) or ["service_order"]
 
     def _erp_create_documents(self):
-        """Queue the ERP documents of freshly posted invoices and wake the push job."""
+        """Queue the ERP documents of freshly posted invoices and wake the push job.
+
+        On a re-posting, each document still attached decides by ``lifecycle.on_post`` whether it
+        still stands for the invoice; a new document is queued for every type that has none.
+        """
         invoices = self.filtered(lambda m: m.move_type == "out_invoice")
         if not invoices:
             return  # vendor bills, entries, refunds: no query at all
@@ -84,12 +90,16 @@ class AccountMove(models.Model):
             integration = move._erp_integration(by_company)
             if not integration:
                 continue
-            move.erp_document_ids.filtered(lambda d: d.state == "canceled").active = False
-            existing = set(move.erp_document_ids.mapped("doc_type"))
+            standing = set()
+            for doc in move.erp_document_ids.sudo():
+                change = lifecycle.on_post(doc._erp_view())
+                doc._erp_apply(change)
+                if not change.replaced:
+                    standing.add(doc.doc_type)
             vals_list += [
                 {"move_id": move.id, "integration_id": integration.id, "doc_type": doc_type}
                 for doc_type in move._erp_document_types()
-                if doc_type not in existing
+                if doc_type not in standing
             ]
         if vals_list:
             self.env["tecpet.erp.document"].sudo().create(vals_list)
@@ -98,38 +108,23 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         posted._erp_create_documents()
+        posted._erp_apply_reversals()
         return posted
 
     def _erp_request_cancellation(self):
         """Reset to draft / cancel: refuse when a note is issued, else queue the ERP cancellation."""
         docs = self.erp_document_ids.sudo()
-        issued = docs.filtered(lambda d: d.state == "issued")
-        if issued:
+        changes = {doc: lifecycle.on_reset(doc._erp_view()) for doc in docs}
+        refused = docs.filtered(lambda d: isinstance(changes[d], lifecycle.Refusal))
+        if refused:
+            refused._erp_recheck_now()
             raise UserError(
-                self.env._(
-                    "The fiscal note of %(invoices)s is already issued in the ERP. "
-                    "Cancel the note in the ERP "
-                    "first, then reset the invoice to draft or cancel it here.",
-                    invoices=", ".join(issued.move_id.mapped("name")),
+                self.env._(  # pylint: disable=translation-not-lazy
+                    changes[refused[0]].message, invoices=", ".join(refused.move_id.mapped("name"))
                 )
             )
-        never_sent = docs.filtered(lambda d: not d.external_id and not d.maybe_sent and d.state != "canceled")
-        never_sent.write(
-            {"state": "canceled", "pending_action": False, "error_message": False, "error_kind": False}
-        )
-        to_cancel = docs - never_sent - docs.filtered(lambda d: d.state == "canceled")
-        if to_cancel:
-            to_cancel.write(
-                {
-                    "state": "processing",
-                    "pending_action": "cancel",
-                    "error_message": False,
-                    "error_kind": False,
-                    "attempts": 0,
-                    "next_attempt_at": False,
-                }
-            )
-            self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
+        for doc, change in changes.items():
+            doc._erp_apply(change)
 
     def button_draft(self):
         self._erp_request_cancellation()
@@ -138,6 +133,43 @@ class AccountMove(models.Model):
     def button_cancel(self):
         self._erp_request_cancellation()
         return super().button_cancel()
+
+    @api.ondelete(at_uninstall=False)
+    def _erp_unlink_except_live_documents(self):
+        """Deleting an invoice would leave its ERP order live with nothing in Odoo pointing to it."""
+        docs = self.with_context(active_test=False).erp_document_ids.sudo()
+        live = docs.filtered(lambda d: not lifecycle.can_delete(d._erp_view()))
+        if live:
+            raise UserError(
+                self.env._(  # pylint: disable=translation-not-lazy
+                    lifecycle.DELETE_REFUSAL, invoices=", ".join(live.move_id.mapped("name"))
+                )
+            )
+
+    # ------------------------------------------------------------------------------------------
+    # Credit notes: a full reversal cancels the ERP documents, a partial one is only reported.
+    # ------------------------------------------------------------------------------------------
+    def _erp_apply_reversals(self):
+        refunds = self.filtered(lambda m: m.move_type == "out_refund" and m.reversed_entry_id)
+        for original in refunds.reversed_entry_id:
+            docs = original.erp_document_ids.sudo()
+            if not docs:
+                continue
+            reversed_total = sum(
+                original.reversal_move_ids.filtered(lambda r: r.state == "posted").mapped("amount_total")
+            )
+            if original.currency_id.compare_amounts(reversed_total, original.amount_total) >= 0:
+                for doc in docs:
+                    doc._erp_apply(lifecycle.on_full_reversal(doc._erp_view()))
+            else:
+                credited = sum((refunds & original.reversal_move_ids).mapped("amount_total"))
+                original.message_post(
+                    body=self.env._(
+                        "A credit note of %(amount)s was posted for this invoice: its ERP documents "
+                        "are not changed. Adjust them in the ERP if needed.",
+                        amount=original.currency_id.format(credited),
+                    )
+                )
 
     # ------------------------------------------------------------------------------------------
     # What the ERP receives: plain data built here, decided in erp/mapping.py.

@@ -1,6 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+from ..erp import lifecycle
+from ..erp.contract import DocState
+
 DOCUMENT_STATES = [
     ("processing", "Processing"),
     ("open", "Open"),
@@ -13,8 +16,6 @@ DOCUMENT_STATES = [
 ERROR_KINDS = [("data", "Data"), ("connection", "Connection"), ("internal", "Internal")]
 # What the push job still has to do for a document; empty when it only waits for read-back.
 PENDING_ACTIONS = [("push", "Send"), ("cancel", "Cancel"), ("issue", "Issue note")]
-# States read back from the ERP until they cannot change any more.
-REFRESHABLE_STATES = ("open", "fulfilled", "awaiting_issue")
 TOUCHED_MOVES = "tecpet_erp_sync.touched_moves"  # key of the invoices to rewrite at commit
 
 
@@ -69,6 +70,21 @@ class TecpetErpDocument(models.Model):
     next_attempt_at = fields.Datetime(readonly=True, copy=False, index=True)
     last_sync_at = fields.Datetime(string="Last Sync", readonly=True, copy=False)
     active = fields.Boolean(default=True, help="Archived when a later posting of the invoice replaced it.")
+    note_requested = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The addon asked the ERP to issue this document's fiscal note (once per document).",
+    )
+    recheck = fields.Boolean(
+        readonly=True, copy=False, help="Read back at the next refresh, whatever changed in the ERP."
+    )
+    issued_at = fields.Datetime(string="Issued On", readonly=True, copy=False)
+    read_error = fields.Char(
+        string="Read-back Problem",
+        readonly=True,
+        copy=False,
+        help="Why the last read-back of this document failed; cleared by the next good one.",
+    )
 
     _sql_constraints = [
         ("marker_unique", "unique(marker)", "An ERP marker identifies exactly one document."),
@@ -101,6 +117,9 @@ class TecpetErpDocument(models.Model):
     def write(self, vals):
         if "state" in vals or "active" in vals:
             self._touch_invoices_at_commit()
+        if vals.get("state") == "issued":
+            # Issued documents are re-read for a while: the note can still be cancelled in the ERP.
+            self.filtered(lambda d: d.state != "issued").issued_at = fields.Datetime.now()
         return super().write(vals)
 
     def _touch_invoices_at_commit(self):
@@ -129,6 +148,47 @@ class TecpetErpDocument(models.Model):
                 [tuple(sorted(move_ids))],
                 log_exceptions=False,
             )
+
+    # ------------------------------------------------------------------------------------------
+    # Life cycle (erp/lifecycle.py decides, these apply)
+    # ------------------------------------------------------------------------------------------
+    def _erp_view(self):
+        self.ensure_one()
+        return lifecycle.DocView(
+            state=DocState(self.state),
+            pending=lifecycle.Pending(self.pending_action) if self.pending_action else None,
+            may_exist=bool(self.external_id or self.maybe_sent),
+        )
+
+    def _erp_apply(self, change):
+        """Write a ``lifecycle.Change`` on this document (translating its messages)."""
+        self.ensure_one()
+        vals = {}
+        if change.state is not None:
+            vals["state"] = change.state.value
+            if change.state is not DocState.ERROR:
+                vals.update(error_message=False, error_kind=False)
+        if change.clear_pending:
+            vals["pending_action"] = False
+        if change.pending is not None:
+            vals.update(pending_action=change.pending.value, attempts=0, next_attempt_at=False)
+            if change.pending is lifecycle.Pending.ISSUE:
+                vals["note_requested"] = True
+        if change.archive:
+            vals["active"] = False
+        if vals:
+            self.write(vals)
+        if change.error is not None:
+            message, params = change.error
+            self._erp_set_error(self.env._(message, **params), "data")  # pylint: disable=translation-not-lazy
+        if change.chatter is not None:
+            message, params = change.chatter
+            number = self.external_number or self.external_id or ""
+            self.move_id.sudo().message_post(
+                body=self.env._(message, number=number, **params)  # pylint: disable=translation-not-lazy
+            )
+        if change.pending is not None:
+            self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
 
     def _requeue_connection_errors(self):
         """After the connection works again, resend what failed only because of it."""

@@ -16,7 +16,8 @@ import psycopg2
 
 from odoo import api, fields, models
 
-from ..erp.contract import DocRef, DocType
+from ..erp import lifecycle
+from ..erp.contract import DocRef, DocState, DocType
 from ..erp.errors import AuthError, DataError, ErpError, NotSupported, RateLimited, UnknownOutcome
 
 _logger = logging.getLogger(__name__)
@@ -26,6 +27,12 @@ BACKOFF_BASE = 30  # seconds; doubled at each attempt, with jitter
 BACKOFF_CAP = 3600
 CLAIM_LEASE = timedelta(minutes=10)  # a claimed document is not picked again before this
 TIME_BUDGET = 240  # seconds of one push run before it hands over to a new run
+# Read-back tuning (system parameters): issued documents are re-read for this many days (a note
+# can be cancelled in the ERP meanwhile); the sweep re-reads documents not read for this many
+# hours, at most this many a run.
+NOTE_FINAL_DAYS_PARAM = "tecpet_erp_sync.note_final_days"
+SWEEP_AGE_PARAM = "tecpet_erp_sync.sweep_age_hours"
+SWEEP_LIMIT_PARAM = "tecpet_erp_sync.sweep_limit"
 
 # A document with nothing left to do and nothing to report: after a success, or handed over.
 NOTHING_PENDING = {
@@ -210,6 +217,18 @@ class TecpetErpDocument(models.Model):
         self._erp_set_done(
             result.state.value, external_id=result.external_id, external_number=result.external_number
         )
+        self._erp_request_note_if_ready()  # an adopted document may already be paid and done
+
+    def _erp_request_note_if_ready(self):
+        """With "issue fiscal notes" on, a document ready for its note gets it requested once,
+        whatever brought it there (push, adoption, read-back, the option switched on)."""
+        for doc in self:
+            if lifecycle.wants_note(
+                DocState(doc.state),
+                issue_notes=doc.integration_id.issue_fiscal_notes,
+                note_requested=doc.note_requested,
+            ):
+                doc._erp_apply(lifecycle.Change(pending=lifecycle.Pending.ISSUE))
 
     def _do_cancel(self, maybe_sent):
         client = self._client()
@@ -323,9 +342,12 @@ class TecpetErpDocument(models.Model):
         )
         for integration in integrations:
             try:
-                self._refresh_integration(integration, with_commit=with_commit)
                 if with_commit:
+                    self._refresh_integration(integration)
                     self.env.cr.commit()  # pylint: disable=invalid-commit
+                else:
+                    with self.env.cr.savepoint():
+                        self._refresh_integration(integration)
             except psycopg2.extensions.TransactionRollbackError:  # serialization failure, deadlock
                 if not with_commit:
                     raise
@@ -335,24 +357,41 @@ class TecpetErpDocument(models.Model):
                 _logger.info(
                     "ERP sync: refresh of integration %s postponed: concurrent update", integration.id
                 )
+            except Exception:
+                # One integration's failure (a bug, an answer we cannot parse) never stops the others.
+                if with_commit:
+                    self.env.cr.rollback()
+                _logger.exception("ERP sync: refresh of integration %s failed", integration.id)
+
+    def _read_back_domain(self, integration):
+        """Documents that are not final yet: live ones, issued ones whose note may still be
+        cancelled, and error documents that exist in the ERP without anything left to send."""
+        final_days = int(self.env["ir.config_parameter"].sudo().get_param(NOTE_FINAL_DAYS_PARAM, 30))
+        return [
+            ("integration_id", "=", integration.id),
+            ("external_id", "!=", False),
+            ("pending_action", "=", False),
+            ("state", "in", [state.value for state in lifecycle.READ_BACK_STATES]),
+            "|",
+            ("state", "!=", "issued"),
+            ("issued_at", ">=", fields.Datetime.now() - timedelta(days=final_days)),
+        ]
 
     @api.model
-    def _refresh_integration(self, integration, with_commit=False):
-        """Read back the states that changed since the last run, with list calls (PRODUCT 2.6)."""
-        docs = self.search(
-            [
-                ("integration_id", "=", integration.id),
-                ("external_id", "!=", False),
-                ("state", "in", ("open", "fulfilled", "awaiting_issue")),
-                ("pending_action", "=", False),
-            ]
-        )
+    def _refresh_integration(self, integration):
+        """Read back what changed since the last run (list calls, PRODUCT 2.6), then a bounded
+        sweep of documents not read for a while or flagged for a recheck: what no list shows
+        (an order deleted in Bling, a note cancelled in the ERP) is found there."""
+        docs = self.search(self._read_back_domain(integration))
         if not docs:
             return 0
-        by_key = {(d.doc_type, d.external_id): d for d in docs}
-        refs = [DocRef(DocType(d.doc_type), d.external_id, d.marker) for d in docs]
+        client = integration._erp_client()
         try:
-            changes = integration._erp_client().fetch_changes(refs, integration.refresh_cursor or None)
+            changes = client.fetch_changes(docs._erp_refs(), integration.refresh_cursor or None)
+            changed = docs._erp_apply_read_back(changes)
+            sweep = docs._erp_sweep_candidates() - changed
+            if sweep:
+                docs._erp_apply_read_back(client.fetch_changes(sweep._erp_refs(), None), swept=sweep)
         except AuthError as exc:
             integration.sudo().write(
                 {"auth_failed": True, "last_check_ok": False, "last_check_message": exc.message}
@@ -361,18 +400,70 @@ class TecpetErpDocument(models.Model):
         except ErpError as exc:
             _logger.info("ERP sync: refresh of integration %s postponed: %s", integration.id, exc.message)
             return 0
+        integration.sudo().refresh_cursor = changes.cursor
+        return len(changed)
+
+    def _erp_refs(self):
+        return [DocRef(DocType(d.doc_type), d.external_id, d.marker) for d in self]
+
+    def _erp_sweep_candidates(self):
+        params = self.env["ir.config_parameter"].sudo()
+        age = timedelta(hours=float(params.get_param(SWEEP_AGE_PARAM, 6)))
+        limit = int(params.get_param(SWEEP_LIMIT_PARAM, 100))
+        stale = fields.Datetime.now() - age
+        due = self.filtered(lambda d: d.recheck or not d.last_sync_at or d.last_sync_at <= stale)
+        return due.sorted(lambda d: (not d.recheck, d.last_sync_at or fields.Datetime.now()))[:limit]
+
+    def _erp_apply_read_back(self, changes, swept=None):
+        """Apply a read-back to these documents; return the ones it changed."""
+        by_key = {(d.doc_type, d.external_id): d for d in self}
         now = fields.Datetime.now()
-        changed = 0
+        changed = self.browse()
         for status in changes.statuses:
             doc = by_key.get((status.doc_type.value, status.external_id))
-            if not doc or doc.state == status.state.value:
+            if not doc:
                 continue
-            vals = {"state": status.state.value, "last_sync_at": now}
+            integration = doc.integration_id
+            change = lifecycle.on_observation(
+                doc._erp_view(),
+                status,
+                issue_notes=integration.issue_fiscal_notes,
+                note_requested=doc.note_requested,
+            )
+            vals = {"last_sync_at": now, "recheck": False, "read_error": False}
             if status.note_number:
                 vals["note_number"] = status.note_number
-            if status.state.value == "fulfilled" and integration.issue_fiscal_notes:
-                vals["pending_action"] = "issue"
             doc.write(vals)
-            changed += 1
-        integration.sudo().refresh_cursor = changes.cursor
+            if change != lifecycle.KEEP:
+                doc._erp_apply(change)
+                changed |= doc
+        for unreadable in changes.unreadable:
+            doc = by_key.get((unreadable.ref.doc_type.value, unreadable.ref.external_id))
+            if doc:
+                _logger.info("ERP sync: document %s could not be read back: %s", doc.id, unreadable.reason)
+                doc.write({"read_error": unreadable.reason[:500], "last_sync_at": now, "recheck": False})
+        if swept:  # read and unchanged: not due again before the sweep age
+            unchanged = (swept - changed).filtered(lambda d: not d.read_error)
+            unchanged.write({"last_sync_at": now, "recheck": False})
         return changed
+
+    def _erp_recheck_now(self):
+        """Flag these documents for the next refresh and wake it, on a cursor of its own: the
+        caller is about to refuse (UserError), which rolls its own transaction back. Plain SQL:
+        the flag and a cron trigger are all it takes, and no ORM state is shared across cursors."""
+        cron = self.env.ref("tecpet_erp_sync.ir_cron_refresh_status")
+        if not self.env["account.move"]._can_commit():  # tests: one transaction, nothing committed
+            self.write({"recheck": True})
+            cron._trigger()
+            return
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute("SET LOCAL lock_timeout = '2s'")
+                cr.execute("UPDATE tecpet_erp_document SET recheck = TRUE WHERE id IN %s", [tuple(self.ids)])
+                cr.execute(
+                    "INSERT INTO ir_cron_trigger (cron_id, call_at) VALUES (%s, now() AT TIME ZONE 'UTC')",
+                    [cron.id],
+                )
+        except psycopg2.errors.LockNotAvailable:
+            _logger.info("ERP sync: documents %s will be re-read at the next refresh", self.ids)
+        self.invalidate_recordset(["recheck"])

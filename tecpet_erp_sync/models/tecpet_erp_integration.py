@@ -178,7 +178,18 @@ class TecpetErpIntegration(models.Model):
         # New credentials deserve a fresh start: stop treating the integration as rejected.
         if any(key in vals for key in CREDENTIAL_FIELDS + ("api_url",)):
             vals.setdefault("auth_failed", False)
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.get("issue_fiscal_notes"):
+            # Documents already paid when the option is switched on get their note too.
+            ready = (
+                self.env["tecpet.erp.document"]
+                .sudo()
+                .search(
+                    [("integration_id", "in", self.ids), ("state", "in", ("fulfilled", "awaiting_issue"))]
+                )
+            )
+            ready._erp_request_note_if_ready()
+        return result
 
     # ------------------------------------------------------------------------------------------
     # Client

@@ -1,0 +1,172 @@
+"""The life of one ERP document: what each Odoo event and each ERP observation does to it.
+
+One table, written once, called by the models (``account_move.py``, the jobs) and printed in
+``docs/lifecycle.md``. A document is seen as a ``DocView`` (its state, what the push job still has
+to do, whether something may exist in the ERP); each function answers with the ``Change`` to
+apply, or a ``Refusal`` the user must read. Nothing here touches the ORM or the network.
+"""
+
+# pylint: disable=prefer-env-translation
+# (messages are marked with messages._ and translated by the Odoo side)
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .contract import DocState, RemoteStatus
+from .messages import _
+
+# States read back from the ERP: every live document, issued ones included (a note cancelled in
+# the ERP takes its document back), and error documents that exist in the ERP (a rejected note
+# corrected and sent again by the ERP's users).
+READ_BACK_STATES = (
+    DocState.OPEN,
+    DocState.FULFILLED,
+    DocState.AWAITING_ISSUE,
+    DocState.ISSUED,
+    DocState.ERROR,
+)
+LIVE_STATES = (DocState.OPEN, DocState.FULFILLED, DocState.AWAITING_ISSUE, DocState.ISSUED)
+NOTE_READY_STATES = (DocState.FULFILLED, DocState.AWAITING_ISSUE)
+
+
+class Pending(str, Enum):
+    """What the push job still has to do for a document (``tecpet.erp.document.pending_action``)."""
+
+    PUSH = "push"
+    CANCEL = "cancel"
+    ISSUE = "issue"
+
+
+class Event(str, Enum):
+    """Odoo events that reach a document through its invoice."""
+
+    POST = "post"  # posted again after a reset to draft
+    RESET = "reset"  # reset to draft, or cancel
+    DELETE = "delete"
+    FULL_REVERSAL = "full_reversal"  # a credit note reversing the whole invoice was posted
+
+
+@dataclass(frozen=True)
+class DocView:
+    state: DocState
+    pending: Pending | None = None
+    may_exist: bool = False  # an ERP id is known, or a send may have arrived (maybe_sent)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What to write on the document. ``None`` fields stay as they are."""
+
+    state: DocState | None = None
+    pending: Pending | None = None
+    clear_pending: bool = False
+    archive: bool = False  # hidden from the invoice (a canceled document its re-posting replaced)
+    replaced: bool = False  # no longer stands for the invoice: a new document of its type is queued
+    error: tuple[str, dict] | None = None  # (message, params), kind data
+    chatter: tuple[str, dict] | None = None  # a line for the invoice's chatter
+
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+    params: dict = field(default_factory=dict)
+    recheck: bool = False  # read the documents back at once: the ERP may have changed meanwhile
+
+
+KEEP = Change()
+
+NOTE_ISSUED_REFUSAL = _(
+    "The fiscal note of %(invoices)s is issued in the ERP. Cancel the note in the ERP first, "
+    "then reset the invoice to draft or cancel it here (Odoo checks the note again within minutes)."
+)
+NOTE_ISSUED_ON_REVERSAL = _(
+    "The invoice was fully reversed by a credit note, but its fiscal note is issued in the ERP: "
+    "cancel the fiscal note in the ERP, then Reprocess the invoice to cancel its ERP order."
+)
+DELETE_REFUSAL = _(
+    "%(invoices)s still has a document in the ERP (or one may have arrived there). Reset it to draft "
+    "or cancel it and wait until the Service Order column shows Canceled, then delete it."
+)
+
+
+def _cancel() -> Change:
+    return Change(state=DocState.PROCESSING, pending=Pending.CANCEL)
+
+
+def on_reset(doc: DocView) -> Change | Refusal:
+    """Reset to draft / cancel of the invoice (PRODUCT 2.9)."""
+    if doc.state is DocState.CANCELED:
+        return KEEP
+    if doc.state is DocState.ISSUED:
+        return Refusal(NOTE_ISSUED_REFUSAL, recheck=True)
+    if not doc.may_exist:  # never reached the ERP: nothing to undo there
+        return Change(state=DocState.CANCELED, clear_pending=True)
+    return _cancel()
+
+
+def on_post(doc: DocView) -> Change:
+    """The invoice is posted again while this document of its type is still attached to it.
+
+    A cancellation still queued or failed goes on: the ERP document may carry the old content.
+    A new document with the invoice's new content is queued beside it, so a posted invoice is
+    never left without its live ERP document (PRODUCT 2.9).
+    """
+    if doc.state is DocState.CANCELED:
+        return Change(archive=True, replaced=True)
+    if doc.pending is not Pending.CANCEL:
+        return KEEP  # still stands for the invoice
+    if not doc.may_exist:
+        return Change(state=DocState.CANCELED, clear_pending=True, archive=True, replaced=True)
+    return Change(replaced=True)
+
+
+def can_delete(doc: DocView) -> bool:
+    """An invoice may be deleted once none of its documents is (or may be) live in the ERP."""
+    return doc.state is DocState.CANCELED or not doc.may_exist
+
+
+def on_full_reversal(doc: DocView) -> Change:
+    """A credit note reversed the whole invoice: its ERP documents are cancelled."""
+    if doc.state is DocState.CANCELED:
+        return KEEP
+    if doc.state is DocState.ISSUED:
+        return Change(state=DocState.ERROR, pending=Pending.CANCEL, error=(NOTE_ISSUED_ON_REVERSAL, {}))
+    if not doc.may_exist:
+        return Change(state=DocState.CANCELED, clear_pending=True)
+    return _cancel()
+
+
+def on_observation(doc: DocView, status: RemoteStatus, *, issue_notes: bool, note_requested: bool) -> Change:
+    """What the ERP says of a document, read back by the refresh job."""
+    if status.deleted:
+        if doc.state is DocState.CANCELED:
+            return KEEP
+        return Change(
+            state=DocState.CANCELED,
+            chatter=(_("The ERP document %(number)s was deleted in the ERP."), {}),
+        )
+    if status.note_rejection:
+        return Change(
+            state=DocState.ERROR,
+            error=(
+                _(
+                    "The ERP could not issue the fiscal note: %(reason)s\nCorrect it in the ERP and "
+                    "transmit the note again there; Odoo reads the new state back."
+                ),
+                {"reason": status.note_rejection},
+            ),
+        )
+    state = status.state
+    pending = (
+        Pending.ISSUE if wants_note(state, issue_notes=issue_notes, note_requested=note_requested) else None
+    )
+    if state is doc.state and pending is None:
+        return KEEP
+    return Change(state=state, pending=pending)
+
+
+def wants_note(state: DocState, *, issue_notes: bool, note_requested: bool) -> bool:
+    """A document ready for its note gets it requested once, whatever path brought it there."""
+    return issue_notes and state in NOTE_READY_STATES and not note_requested

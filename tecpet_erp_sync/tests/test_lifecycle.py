@@ -1,0 +1,247 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The invoice's whole life mirrored in the ERP (PRODUCT.md 2.9, erp/lifecycle.py): re-post,
+delete, credit notes, documents deleted and notes cancelled or rejected in the ERP. Real
+database, the ERP sandbox over loopback HTTP."""
+
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from . import test_bling
+from .common import ErpSyncCommon
+
+
+def remote(sandbox, provider, marker):
+    """The ERP's copy of the document carrying ``marker`` (None when there is none)."""
+    found = [d for d in sandbox.control("state", {})[provider]["documents"] if d["marker"] == marker]
+    return found[0] if found else None
+
+
+class LifecycleCases:
+    """Rows of the life-cycle table that read the same for both ERPs."""
+
+    def _pushed(self, lines=None):
+        move = self._invoice(lines=lines)
+        self._run_push()
+        self.assertServiceOrderState(move, "open")
+        return move
+
+    def _live(self, marker):
+        doc = remote(self.sandbox, self.provider, marker)  # a deleted Bling order is not there at all
+        if doc is None:
+            return False
+        return doc["live"] if "live" in doc else doc["status"] != "Cancelado"
+
+    def _repost_with(self, move, price):
+        move.button_draft()
+        move.invoice_line_ids[0].price_unit = price
+        move.action_post()
+
+    def test_repost_before_the_cancel_ran_ends_open_with_the_new_content(self):
+        move = self._pushed()
+        old = move.erp_document_ids
+        self._repost_with(move, 95.0)  # the cancellation is still queued
+        self._run_push()
+        self.assertServiceOrderState(move, "open")
+        live = move.erp_document_ids.filtered(lambda d: d.state != "canceled")
+        self.assertEqual(len(live), 1, "one live document per type")
+        self.assertNotEqual(live, old)
+        self.assertFalse(self._live(old.marker), "the old content is cancelled in the ERP")
+        self.assertTrue(self._live(live.marker))
+        self.assertEqual(float(remote(self.sandbox, self.provider, live.marker)["total"]), 95.0)
+        # Nothing left to reprocess, nothing lost.
+        self.assertIn("Nothing to reprocess", move.action_erp_reprocess()["params"]["message"])
+
+    def test_repost_after_the_cancel_ran(self):
+        move = self._pushed()
+        move.button_draft()
+        self._run_push()
+        self.assertServiceOrderState(move, "canceled")
+        move.invoice_line_ids[0].price_unit = 70.0
+        move.action_post()
+        self._run_push()
+        self.assertServiceOrderState(move, "open")
+        self.assertEqual(len(move.erp_document_ids), 1, "the canceled document is archived")
+        self.assertEqual(
+            float(remote(self.sandbox, self.provider, move.erp_document_ids.marker)["total"]), 70.0
+        )
+
+    def test_delete_waits_for_the_cancellation(self):
+        move = self._pushed()
+        marker = move.erp_document_ids.marker
+        move.button_draft()
+        with self.assertRaisesRegex(UserError, "still has a document in the ERP"):
+            move.unlink()
+        self._run_push()
+        self.assertServiceOrderState(move, "canceled")
+        move.unlink()
+        self.assertFalse(self._live(marker))
+        never_sent = self._invoice()
+        never_sent.button_draft()
+        never_sent.unlink()  # nothing reached the ERP: nothing to wait for
+
+    def test_full_credit_note_cancels_the_erp_documents(self):
+        move = self._pushed()
+        refund = move._reverse_moves(cancel=True)
+        self.assertEqual(refund.state, "posted")
+        self.assertFalse(refund.service_order_state, "credit notes stay outside the flow")
+        self.assertServiceOrderState(move, "processing")
+        self._run_push()
+        self.assertServiceOrderState(move, "canceled")
+        self.assertFalse(self._live(move.erp_document_ids.marker))
+
+    def test_partial_credit_note_changes_nothing_and_says_so(self):
+        move = self._pushed()
+        refund = move._reverse_moves()
+        refund.invoice_line_ids[0].price_unit = 20.0
+        refund.action_post()
+        self.assertServiceOrderState(move, "open")
+        self.assertTrue(move.message_ids.filtered(lambda m: "its ERP documents are not changed" in m.body))
+        self.assertTrue(self._live(move.erp_document_ids.marker))
+
+    def test_zero_total_invoice_stays_outside_the_flow(self):
+        move = self._invoice(lines=[(self.service, 1, 0.0)])
+        self.assertFalse(move.service_order_state)
+        self.assertFalse(move.erp_document_ids)
+
+    def test_document_deleted_in_the_erp_reads_canceled_and_the_others_go_on(self):
+        gone, kept = self._pushed(), self._pushed()
+        self._run_refresh()  # cursor set: what follows is found by the sweep, not by a list
+        self.env["ir.config_parameter"].sudo().set_param("tecpet_erp_sync.sweep_age_hours", "0")
+        self._erp_act(gone.erp_document_ids, "delete")
+        self._erp_act(kept.erp_document_ids, "pay")
+        self._run_refresh()
+        self.assertServiceOrderState(gone, "canceled")
+        self.assertTrue(gone.message_ids.filtered(lambda m: "was deleted in the ERP" in m.body))
+        self.assertServiceOrderState(kept, "fulfilled")
+
+    def test_note_cancelled_in_the_erp_unblocks_the_reset(self):
+        move = self._pushed()
+        doc = move.erp_document_ids
+        self._erp_act(doc, "issue")  # unpaid: Bling refuses to reverse receivables already received
+        self._run_refresh()
+        self.assertServiceOrderState(move, "issued")
+        # Not in assertRaises: its savepoint would undo the flag (tests write it in their own
+        # transaction; production commits it on a cursor of its own).
+        try:
+            move.button_draft()
+            self.fail("reset to draft must be refused while the note is issued")
+        except UserError as refusal:
+            self.assertIn("Cancel the note in the ERP first", str(refusal))
+        self.assertTrue(doc.recheck, "the refusal asks for the note to be checked again")
+        self._erp_act(doc, "cancel_note")
+        self._run_refresh()
+        self.assertServiceOrderState(move, "open")
+        move.button_draft()
+        self._run_push()
+        self.assertServiceOrderState(move, "canceled")
+
+    def test_fully_reversed_invoice_with_an_issued_note_says_what_to_do(self):
+        move = self._pushed()
+        self._erp_act(move.erp_document_ids, "pay", "ready", "issue")
+        self._run_refresh()
+        self.assertServiceOrderState(move, "issued")
+        move._reverse_moves(cancel=True)
+        self.assertServiceOrderState(move, "error")
+        self.assertIn("cancel the fiscal note in the ERP", move.erp_document_ids.error_message)
+        self.assertTrue(self._live(move.erp_document_ids.marker), "nothing cancelled silently")
+
+    def test_notes_are_requested_whatever_path_made_the_document_ready(self):
+        move = self._pushed()
+        doc = move.erp_document_ids
+        self._erp_act(doc, "pay", "ready")  # open → awaiting issue in one read
+        self.integration.issue_fiscal_notes = True
+        self._run_refresh()
+        self.assertEqual(doc.pending_action, "issue")
+        self._run_push()
+        self.assertServiceOrderState(move, "issued")
+
+    def test_switching_the_option_on_requests_notes_of_ready_documents(self):
+        move = self._pushed()
+        doc = move.erp_document_ids
+        self._erp_act(doc, "pay")
+        self._run_refresh()
+        self.assertServiceOrderState(move, "fulfilled")
+        self.integration.issue_fiscal_notes = True
+        self.assertEqual(doc.pending_action, "issue")
+        self._run_push()
+        self.assertServiceOrderState(move, "issued")
+
+    def test_an_unreadable_document_is_marked_and_the_others_read(self):
+        bad, good = self._pushed(), self._pushed()
+        path = f"{'/ordens-servico' if self.provider == 'vhsys' else '/pedidos/vendas'}/"
+        self.sandbox.faults.add(
+            fault="garbage",
+            provider=self.provider,
+            method="GET",
+            path=f"^{path}{bad.erp_document_ids.external_id}$",
+            count=50,
+        )
+        self._erp_act(good.erp_document_ids, "pay")
+        self._erp_act(bad.erp_document_ids, "pay")
+        with mute_logger("odoo.addons.tecpet_erp_sync.erp.common"):  # the expected warning
+            self._run_refresh()
+        self.assertServiceOrderState(good, "fulfilled")
+        self.assertServiceOrderState(bad, "open")
+        self.assertTrue(bad.erp_document_ids.read_error)
+
+
+@tagged("post_install", "-at_install")
+class TestLifecycleVhsys(LifecycleCases, ErpSyncCommon):
+    provider = "vhsys"
+    allow_inherited_tests_method = True  # Odoo's loader takes only a class's own tests otherwise
+
+    def test_denied_nfe_is_an_error_with_the_reason(self):
+        move = self._pushed(lines=[(self.goods, 1, 50.0)])
+        self._erp_act(move.erp_document_ids, "reject_note")
+        self.env["ir.config_parameter"].sudo().set_param("tecpet_erp_sync.sweep_age_hours", "0")
+        self._run_refresh()
+        self.assertServiceOrderState(move, "error")
+        self.assertIn("denegada", move.erp_document_ids.error_message)
+
+    def test_one_failing_integration_does_not_stop_the_others(self):
+        other_company = self.setup_other_company()["company"]
+        other = self._create_integration(other_company, "vhsys")
+        move = self._pushed()
+        self._erp_act(move.erp_document_ids, "pay")
+        documents = self.env["tecpet.erp.document"]
+        original = type(documents)._refresh_integration
+
+        def refresh(model, integration):
+            if integration == other:
+                raise RuntimeError("a bug in one integration's read-back")
+            return original(model, integration)
+
+        with (
+            patch.object(type(documents), "_refresh_integration", refresh),
+            mute_logger("odoo.addons.tecpet_erp_sync.models.tecpet_erp_document_jobs"),
+        ):
+            documents._cron_refresh_status()
+        self.env.invalidate_all()
+        self.assertServiceOrderState(move, "fulfilled")
+
+
+@tagged("post_install", "-at_install")
+class TestLifecycleBling(LifecycleCases, ErpSyncCommon, HttpCase):
+    provider = "bling"
+    allow_inherited_tests_method = True
+
+    def setUp(self):
+        super().setUp()
+        self.integration.default_service_code = "0501"  # Bling's NFS-e needs the municipal code
+        test_bling.TestBling._connect(self)
+
+    def test_rejected_nfe_is_an_error_then_the_fixed_note_is_read_back(self):
+        move = self._pushed(lines=[(self.goods, 1, 50.0)])
+        doc = move.erp_document_ids
+        self.sandbox.control("reject_note", {"provider": "bling", "id": doc.external_id})
+        self.env["ir.config_parameter"].sudo().set_param("tecpet_erp_sync.sweep_age_hours", "0")
+        self._run_refresh()
+        self.assertServiceOrderState(move, "error")
+        self.assertIn("Rejeitada", doc.error_message)
+        self._erp_act(doc, "issue")  # corrected and transmitted again in Bling
+        self._run_refresh()
+        self.assertServiceOrderState(move, "issued")
+        self.assertFalse(doc.error_message)
