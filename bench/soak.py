@@ -10,8 +10,10 @@ and refreshes again. A killed worker's lease would expire after CLAIM_LEASE in p
 rounds the soak expires it at once (next_attempt_at).
 
 Between rounds, through the sandbox control API, ERP users pay receivables (partly or fully), mark
-paid documents done, issue notes and cancel documents, some of them on documents whose creation
-Odoo has not recorded yet. One round revokes the credentials mid-run; the soak then checks that the
+paid documents done, issue and cancel notes, cancel and delete documents, some of them on documents
+whose creation Odoo has not recorded yet. Odoo users reset invoices to draft, post some of them
+again at once (before the cancellation ran) or later, try to delete them, and reverse some with a
+full credit note (docs/lifecycle.md). One round revokes the credentials mid-run; the soak then checks that the
 jobs stopped calling and presses Test connection, as an administrator would.
 
 Ends with "N passed, M failed" over the invariants checked; exits non-zero on any violation.
@@ -155,6 +157,9 @@ class Tally:
     killed: int = 0
     cancel_requested: int = 0
     cancel_refused: int = 0
+    odoo: Counter = field(default_factory=Counter)  # re-posts, deletions (and refusals), reversals
+    reversed_moves: set[int] = field(default_factory=set)
+    reset_moves: set[int] = field(default_factory=set)  # reset to draft and not posted again
     refreshes: Counter = field(default_factory=Counter)  # outcome -> runs
     crashes: Counter = field(default_factory=Counter)  # "push crashed <exception>" -> job runs
     events: Counter = field(default_factory=Counter)  # ERP-side action -> count
@@ -253,17 +258,51 @@ def add_faults(sandbox: SandboxServer, rng: random.Random, revoke: bool) -> None
 
 # -- Odoo and ERP users between rounds ------------------------------------------------------------
 def cancel_some(env, rng: random.Random, tally: Tally) -> None:
-    """Reset 15 % of the invoices in the ERP to draft; one with an issued note is refused."""
+    """Reset 15 % of the invoices in the ERP to draft (one with an issued note is refused); post a
+    third of them again at once, before the push job ran their cancellation; reverse 5 % of the
+    others with a full credit note."""
     moves = env["account.move"].search(
         [("service_order_state", "in", ("open", "fulfilled", "awaiting_issue", "issued"))]
     )
-    for move in moves.filtered(lambda m: rng.random() < 0.15):
+    for move in moves:
+        roll = rng.random()
         try:
             with env.cr.savepoint():
-                move.button_draft()
-            tally.cancel_requested += 1
+                if roll < 0.15:
+                    move.button_draft()
+                    tally.cancel_requested += 1
+                    if rng.random() < 1 / 3:
+                        move.action_post()
+                        tally.odoo["re-posted before the cancel ran"] += 1
+                    else:
+                        tally.reset_moves.add(move.id)
+                elif roll < 0.20:
+                    move._reverse_moves(cancel=True)
+                    tally.reversed_moves.add(move.id)
+                    tally.odoo["fully reversed"] += 1
         except UserError:
             tally.cancel_refused += 1
+    env.cr.commit()
+
+
+def repost_or_delete(env, rng: random.Random, tally: Tally) -> None:
+    """Later, the invoices reset to draft: half are posted again, the others deleted (refused while
+    a document may still be live in the ERP)."""
+    for move in env["account.move"].browse(sorted(tally.reset_moves)).exists():
+        if move.state != "draft":
+            continue
+        if rng.random() < 0.5:
+            move.action_post()
+            tally.reset_moves.discard(move.id)
+            tally.odoo["re-posted after the reset"] += 1
+            continue
+        try:
+            with env.cr.savepoint():
+                move.unlink()
+            tally.reset_moves.discard(move.id)
+            tally.odoo["deleted"] += 1
+        except UserError:
+            tally.odoo["deletion refused"] += 1
     env.cr.commit()
 
 
@@ -296,7 +335,11 @@ def erp_events(sandbox: SandboxServer, registry, rng: random.Random, tally: Tall
         }
     for remote in sandbox.control("state", {})["vhsys"]["documents"]:
         doc = local.get(remote["marker"])
-        if doc is None or not remote["live"] or remote["note"]:
+        if doc is None or not remote["live"]:
+            continue
+        if remote["note"]:
+            if doc["state"] == "issued" and rng.random() < EVENT_PROBABILITY:
+                erp_event(sandbox, rng, tally, remote, "cancel_note")
             continue
         recorded = (
             doc["external_id"] == remote["id"]
@@ -306,9 +349,9 @@ def erp_events(sandbox: SandboxServer, registry, rng: random.Random, tally: Tall
         unrecorded = not doc["external_id"] and doc["pending_action"] == "push" and complete(remote)
         if recorded and rng.random() < EVENT_PROBABILITY:
             choices = (
-                ["ready", "issue", "cancel"]
+                ["ready", "issue", "cancel", "delete"]
                 if remote["paid"]
-                else ["pay_part", "pay", "pay", "issue", "cancel"]
+                else ["pay_part", "pay", "pay", "issue", "cancel", "delete"]
             )
             erp_event(sandbox, rng, tally, remote, rng.choice(choices))
         elif unrecorded and rng.random() < EARLY_PAY_PROBABILITY:
@@ -325,7 +368,7 @@ def erp_event(sandbox: SandboxServer, rng: random.Random, tally: Tally, remote: 
     summary = sandbox.control(action, params)
     tally.events[event] += 1
     tally.ledger[remote["id"]] = erp_state(summary)
-    if event == "cancel":
+    if event in ("cancel", "delete"):
         tally.erp_canceled.add(remote["id"])
 
 
@@ -401,6 +444,8 @@ def main() -> int:
         with registry.cursor() as cr:
             if round_no == rounds // 2:  # cancel some invoices mid-campaign: resets push cancellations
                 cancel_some(odoo_env(cr), rng, tally)
+            elif round_no > rounds // 2:
+                repost_or_delete(odoo_env(cr), rng, tally)
             expire_leases(cr)
         print(
             f"[soak] round {round_no + 1}/{rounds}: faults injected {sandbox.faults.injected}, "
@@ -458,7 +503,7 @@ def check_document(doc, rows: list[dict], tally: Tally) -> None:
         # Reset to draft after an ERP user issued the note: refused with a clear message (2.2).
         noted = [r for r in live if r["id"] == doc.external_id and r["note"]]
         tally.check(f"{doc.marker}: cancel refused because the note is issued", bool(noted))
-        tally.check(f"{doc.marker}: the refusal says why", "already issued" in (doc.error_message or ""))
+        tally.check(f"{doc.marker}: the refusal says why", "issued" in (doc.error_message or ""))
     else:
         tally.check(f"{doc.marker}: settled (state {doc.state}: {doc.error_message})", False)
     for dead in [r for r in rows if not r["live"] and r["doc_type"] == "sales_order"]:
@@ -483,6 +528,22 @@ def check_ledger(docs, by_id: dict[str, dict], tally: Tally) -> None:
             tally.check(
                 f"{doc.marker}: Odoo {doc.state}, our last ERP event left it {said}", doc.state == said
             )
+
+
+def check_posted_invoices(env, tally: Tally) -> None:
+    """A posted invoice is never left without its live ERP document (PRODUCT 2.9): each of its
+    document types has one that is not canceled, unless an ERP user cancelled or deleted it, or the
+    invoice was fully reversed."""
+    moves = env["account.move"].search([("move_type", "=", "out_invoice"), ("state", "=", "posted")])
+    for move in moves.filtered("erp_document_ids"):
+        if move.id in tally.reversed_moves:
+            continue
+        for doc_type, docs in move.erp_document_ids.grouped("doc_type").items():
+            if all(d.state == "canceled" for d in docs):
+                by_erp = any(d.external_id in tally.erp_canceled for d in docs)
+                tally.check(
+                    f"{move.name}: posted with its {doc_type} canceled (by the ERP: {by_erp})", by_erp
+                )
 
 
 def verify(registry, sandbox, seed, tally: Tally) -> int:
@@ -512,6 +573,7 @@ def verify(registry, sandbox, seed, tally: Tally) -> int:
             tally.check(
                 f"{move.name}: invoice state {got}, its documents {want}", got == (want and want.value)
             )
+        check_posted_invoices(env, tally)
     stray = [m for m, rows in remote.items() if m not in markers and any(r["live"] for r in rows)]
     tally.check("no live ERP document without an Odoo document", not stray)
     tally.check(f"no job run crashed {dict(tally.crashes)}", not tally.crashes)
@@ -523,7 +585,7 @@ def verify(registry, sandbox, seed, tally: Tally) -> int:
     print(
         f"[soak] documents {len(docs)} {dict(states)}; ERP documents {sum(len(v) for v in remote.values())}; "
         f"faults injected {sandbox.faults.injected}; workers killed {tally.killed}; "
-        f"cancels {tally.cancel_requested} (refused {tally.cancel_refused}); "
+        f"cancels {tally.cancel_requested} (refused {tally.cancel_refused}); Odoo events {dict(tally.odoo)}; "
         f"ERP events {sum(events.values())} {events}; credentials revoked {tally.auth['revoked']} "
         f"({tally.auth['refused']} calls refused, {tally.auth['requeued']} documents requeued); "
         f"refresh runs {sum(tally.refreshes.values())} {dict(tally.refreshes)}; "

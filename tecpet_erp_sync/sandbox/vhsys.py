@@ -1754,9 +1754,11 @@ class VhsysEmulator(Emulator):
     def _note_number(self, doc_type: str, doc: dict) -> str:
         row = doc["row"]
         if doc_type == "service_order":
-            if not row.get("nota_servico_emitida"):
-                match = re.search(r"\[NFS-e (\d+)\]", str(row.get("obs_interno_pedido") or ""))
-                return match.group(1) if match else ""
+            if not row.get("nota_servico_emitida"):  # issued through the API: its own record says
+                drafts = re.findall(r"\[NFS-e rascunho (\d+)\]", str(row.get("obs_interno_pedido") or ""))
+                note = self.notas_servico.get(int(drafts[-1])) if drafts else None
+                live = note and note["nota_emitida"] and note["status_pedido"] != "Cancelado"
+                return note["NumeroNFS"] if live else ""
             return doc.get("nfse") or "1"
         for note in self.notas_fiscais.values():
             if (
