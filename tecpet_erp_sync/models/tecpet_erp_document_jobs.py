@@ -185,7 +185,7 @@ class TecpetErpDocument(models.Model):
         except AuthError as exc:
             self._on_auth_error(exc)
         except DataError as exc:
-            self._erp_set_error(self._data_error_text(exc), "data")
+            self._erp_set_error(self._data_error_text(exc, action), "data")
         except RateLimited as exc:
             # The limit is not the document's fault: try again soon without spending an attempt.
             self.write(
@@ -253,9 +253,13 @@ class TecpetErpDocument(models.Model):
         self.write(NOTHING_PENDING)
         self.move_id.sudo().message_post(body=message)
 
-    def _data_error_text(self, exc):
+    def _data_error_text(self, exc, action="push"):
         field = f" ({exc.field})" if getattr(exc, "field", "") else ""
         erp = self.env._("\nThe ERP said: %(text)s", text=exc.erp_message) if exc.erp_message else ""
+        if action != "push":
+            # A refused cancel or note issue says itself what to do (e.g. cancel the note first);
+            # the customer is not what is wrong.
+            return f"{exc.message}{field}{erp}"
         return self.env._(
             "%(message)s%(field)s%(erp)s\nFix the customer (or product) and Reprocess the invoice.",
             message=exc.message,

@@ -147,6 +147,13 @@ class LifecycleCases:
         self.assertServiceOrderState(move, "error")
         self.assertIn("cancel the fiscal note in the ERP", move.erp_document_ids.error_message)
         self.assertTrue(self._live(move.erp_document_ids.marker), "nothing cancelled silently")
+        # Reprocess before the note is cancelled: the ERP refuses, and says what to do.
+        move.action_erp_reprocess()
+        self._run_push()
+        message = move.erp_document_ids.error_message
+        self.assertIn("first", message)
+        self.assertNotIn("Fix the customer", message, "the customer is not what is wrong")
+        self.assertTrue(self._live(move.erp_document_ids.marker))
 
     def test_notes_are_requested_whatever_path_made_the_document_ready(self):
         move = self._pushed()
