@@ -198,11 +198,16 @@ def test_payment_methods(sandbox, make_bling, bling_order):
     client = make_bling()
     due = dt.date.today() + dt.timedelta(days=10)
     two = (Installment(due, Decimal("45.49"), "2101002"), Installment(due, Decimal("45.49"), "2101002"))
-    result = client.push(bling_order(SO, installments=two))  # last one absorbs the cent
+    with pytest.raises(DataError) as caught:  # 90.98 for an order of 91.00: refused, not patched
+        client.push(bling_order(SO, installments=two))
+    assert caught.value.field == "parcelas" and "90.98" in caught.value.message
+    two = (Installment(due, Decimal("45.49"), "2101002"), Installment(due, Decimal("45.51"), "2101002"))
+    result = client.push(bling_order(SO, installments=two))
     parcelas = sandbox.bling.orders[int(result.external_id)]["parcelas"]
     assert [p["valor"] for p in parcelas] == [45.49, 45.51]
     unknown = client.push(bling_order(SO, installments=(Installment(due, Decimal("91"), "Vale"),)))
-    assert sandbox.bling.orders[int(unknown.external_id)]["parcelas"] == []  # no method known: none sent
+    # no method known: the account's default one (padrao 1), as Bling requires parcelas
+    assert sandbox.bling.orders[int(unknown.external_id)]["parcelas"][0]["formaPagamento"] == {"id": 2101001}
     with pytest.raises(DataError) as caught:
         client.push(bling_order(SO, installments=(Installment(due, Decimal("91"), "999"),)))
     assert caught.value.field == "parcelas"

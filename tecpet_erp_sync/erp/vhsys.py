@@ -23,7 +23,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from .common import BRT, check_amounts, customer_phone, customer_value, parse_cursor
@@ -58,6 +58,7 @@ _logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.vhsys.com/v2"
 CENT = Decimal("0.01")
+UNIT_STEP = Decimal("0.0001")  # VHSYS quantities and unit prices: 4 decimals
 TOLERANCE = Decimal("0.01")  # rounding allowed when comparing what an earlier attempt left (resume)
 OS_PATH = "/ordens-servico"
 PV_PATH = "/pedidos"
@@ -150,10 +151,11 @@ class _Item:
     description: str
     quantity: Decimal
     unit_price: Decimal
+    discount: Decimal = Decimal(0)  # desconto_produto, in reais (goods only)
 
     @property
     def total(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(CENT, ROUND_HALF_UP)
+        return (self.quantity * self.unit_price).quantize(CENT, ROUND_HALF_UP) - self.discount
 
 
 @dataclass
@@ -194,6 +196,44 @@ class _Plan:
             pid: (qty, (value / qty).quantize(CENT, ROUND_HALF_UP) if qty else Decimal(0))
             for pid, (qty, value) in result.items()
         }
+
+
+def _priced(line: Line, extra: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+    """(quantity, unit price, what the item exceeds the line by) as VHSYS holds them.
+
+    VHSYS takes quantities and unit prices to 4 decimals and makes an item worth
+    ``round(quantity × unit, 2) − desconto_produto``. The unit price is rounded up (and taken
+    before the line's discount when it has one), so the excess is never negative: it is the
+    item's discount, or the OS header's for a service (docs/money.md).
+    """
+    target = line.amount + extra
+    qty = Decimal(quantity(line.quantity))
+    gross = max(line.unit_price if line.discount_percent else Decimal(0), target / qty)
+    unit = gross.quantize(UNIT_STEP, ROUND_CEILING)
+    return qty, unit, (qty * unit).quantize(CENT, ROUND_HALF_UP) - target
+
+
+def _check_total(
+    order: OrderRequest, items: list[_Item], header: dict[str, Any], installments: list[dict[str, Any]]
+) -> None:
+    """Refuse to send a document VHSYS would total differently from the invoice."""
+    total = (
+        sum((i.total for i in items), Decimal(0))
+        + _dec(header.get("valor_total_despesas"))
+        - _dec(header.get("valor_total_desconto"))
+        - _dec(header.get("desconto_pedido"))
+    )
+    if total != order.total or total <= 0 or any(i.discount < 0 for i in items):
+        raise DataError(
+            f"The document of {order.reference} would be worth {total:.2f} in VHSYS, not "
+            f"{order.total:.2f}: its lines cannot be sent exactly. Check the invoice's lines."
+        )
+    parcels = sum((_dec(i["valor_parcela"]) for i in installments), Decimal(0))
+    if parcels != total:
+        raise DataError(
+            f"The installments of {order.reference} add up to {parcels:.2f}, the document to "
+            f"{total:.2f}: check the invoice's payment terms."
+        )
 
 
 # -- value helpers -------------------------------------------------------------------------------
@@ -605,21 +645,23 @@ class VhsysClient:
         is_os = order.doc_type is DocType.SERVICE_ORDER
         services: list[_Item] = []
         goods: list[_Item] = []
-        for line in order.lines:
+        # A PV has no field for "other expenses": what the invoice adds beyond its lines (a
+        # cash-rounding line rounding up) goes into the last line's price (docs/money.md).
+        raise_last = order.adjustment if order.adjustment > 0 and not is_os else Decimal(0)
+        for n, line in enumerate(order.lines, 1):
             as_service = is_os and line.kind is LineKind.SERVICE
             if as_service and not self.options.services_in_catalog:
                 product_id = 0
             else:
                 product_id = self._ensure_product(line, service=line.kind is LineKind.SERVICE)
-            unit = (
-                line.unit_price * (1 - line.discount_percent / 100)
-                if line.discount_percent
-                else line.unit_price
-            )
-            unit = unit.quantize(Decimal("0.0001"), ROUND_HALF_UP)
-            item = _Item(product_id, line.description.strip()[:255] or "?", line.quantity, unit)
-            (services if as_service else goods).append(item)
-        total = sum((i.total for i in services + goods), Decimal(0))
+            qty, unit, over = _priced(line, raise_last if n == len(order.lines) else Decimal(0))
+            description = line.description.strip()[:255] or "?"
+            if as_service:  # service items have no discount field: the OS header takes ``over``
+                services.append(_Item(product_id, description, qty, unit))
+            else:
+                goods.append(_Item(product_id, description, qty, unit, over))
+        total = order.total
+        remainder = total - sum((i.total for i in services + goods), Decimal(0))
         installments = [
             {
                 "data_parcela": inst.due_date.isoformat(),
@@ -648,6 +690,14 @@ class VhsysClient:
         if is_os:
             header["referencia_ordem"] = order.marker
             header["data_entrega"] = order.issue_date.isoformat()
+        if remainder:  # what the unit prices cannot say, said by the header (docs/money.md)
+            if is_os:
+                header["valor_total_desconto" if remainder < 0 else "valor_total_despesas"] = money(
+                    abs(remainder)
+                )
+            else:
+                header["desconto_pedido"] = money(-remainder)
+        _check_total(order, services + goods, header, installments)
         return _Plan(
             order.doc_type,
             order.marker,
@@ -777,12 +827,15 @@ class VhsysClient:
                 "horas_servico": quantity(item.quantity),
                 "valor_unit_servico": unit,
             }
-        return {
+        payload = {
             "id_produto": item.product_id,
             "desc_produto": item.description,
             "qtde_produto": quantity(item.quantity),
             "valor_unit_produto": unit,
         }
+        if item.discount:
+            payload["desconto_produto"] = money(item.discount)
+        return payload
 
     @staticmethod
     def _compare_items(existing: list[dict], expected: list[_Item], *, services: bool) -> str:
@@ -1066,7 +1119,11 @@ class VhsysClient:
         base = f"{OS_PATH}/{doc_id}"
         services = self._list(f"{base}/servicos", pk=("id_ordem_servico", "id_os_servico"), what="items")
         description = "; ".join(str(s.get("desc_servico") or "").strip() for s in services) or "Serviços"
-        total = _dec(head.get("valor_total_servicos")) or _dec(head.get("valor_total_os"))
+        # What the customer owes for the services: the OS total (its header discount or expenses
+        # included, docs/money.md) less any parts.
+        total = (_dec(head.get("valor_total_os")) - _dec(head.get("valor_total_pecas"))) or _dec(
+            head.get("valor_total_servicos")
+        )
         body: dict[str, Any] = {
             "ambiente": self.options.ambiente,
             "id_cliente": _int(head.get("id_cliente")),

@@ -152,6 +152,7 @@ class AccountMove(models.Model):
                 product_type=line.product_id.type or "",
                 product_code=line.product_id.default_code or "",
                 uom=(line.product_uom_id.name or "UN")[:6],
+                discount=Decimal(str(line.discount or 0)),
             )
             for line in self.invoice_line_ids.filtered(lambda ln: ln.display_type == "product")
         ]
@@ -203,6 +204,7 @@ class AccountMove(models.Model):
             issue_date=self.invoice_date or fields.Date.context_today(self),
             payment_method=doc.integration_id.default_payment_method or "",
             notes=self.env._("Odoo invoice %(name)s", name=self.name),
+            amount_total=Decimal(str(self.amount_total)),
         )
 
     # ------------------------------------------------------------------------------------------
