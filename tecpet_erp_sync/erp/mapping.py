@@ -111,7 +111,7 @@ def document_totals(lines: list[InvoiceLine], amount_total: Decimal | None) -> d
 
     What the invoice total holds beyond its lines (a cash-rounding line, taxes rounded on the
     total) goes with the OS, as lines without a product do (PRODUCT.md 2.1), or with the PV when
-    there are only goods.
+    there are only goods...
     """
     totals = {
         doc_type: order_total(order_lines(lines, doc_type))
@@ -121,8 +121,10 @@ def document_totals(lines: list[InvoiceLine], amount_total: Decimal | None) -> d
     if not totals:
         totals[DocType.SERVICE_ORDER] = Decimal("0")
     if amount_total is not None:
-        holder = DocType.SERVICE_ORDER if DocType.SERVICE_ORDER in totals else DocType.SALES_ORDER
-        totals[holder] += amount_total - sum(totals.values())
+        extra = amount_total - sum(totals.values())
+        # ... unless taking it off would leave the OS worth nothing (a few cents of services).
+        holder = next(d for d in DocType if d in totals and (totals[d] + extra > 0 or len(totals) == 1))
+        totals[holder] += extra
     return totals
 
 
@@ -178,6 +180,27 @@ def document_installments(
         for (due, amount), os_amount in zip(ordered, service, strict=True)
         if amount - os_amount > 0
     )
+
+
+def check_order(order: OrderRequest) -> list[Problem]:
+    """What makes a document unsendable although each line is fine: every problem at once."""
+    problems = []
+    total = f"{order.total:.2f}"
+    if order.total <= 0:
+        message = _(
+            "An ERP document of the invoice would be worth %(total)s: the ERP needs a positive total."
+        )
+        problems.append(Problem("amount_total", message, {"total": total}))
+    parcels = sum((i.amount for i in order.installments), Decimal("0"))
+    if order.installments and parcels != order.total:
+        message = _(
+            "The installments of an ERP document add up to %(parcels)s, the document to %(total)s: "
+            "the invoice's payment terms do not add up to its total."
+        )
+        problems.append(
+            Problem("invoice_payment_term_id", message, {"parcels": f"{parcels:.2f}", "total": total})
+        )
+    return problems
 
 
 def build_order(

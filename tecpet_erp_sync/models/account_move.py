@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 
 from ..erp import mapping
 from ..erp.contract import DocType
+from ..erp.errors import DataError
 from ..erp.formatting import customer_from_raw
 from ..erp.states import aggregate_invoice_state
 from ..erp.validation import shown_name
@@ -194,7 +195,7 @@ class AccountMove(models.Model):
             (line.date_maturity or self.invoice_date, Decimal(str(abs(line.amount_currency))))
             for line in self.line_ids.filtered(lambda ln: ln.display_type == "payment_term")
         ]
-        return mapping.build_order(
+        order = mapping.build_order(
             doc_type=DocType(doc.doc_type),
             marker=doc.marker,
             reference=self.name,
@@ -206,6 +207,12 @@ class AccountMove(models.Model):
             notes=self.env._("Odoo invoice %(name)s", name=self.name),
             amount_total=Decimal(str(self.amount_total)),
         )
+        problems = mapping.check_order(order)
+        if problems:  # the ERP would not be worth the invoice: refuse before any call
+            raise DataError(
+                "\n".join(self.env._(p.message, **p.params) for p in problems)  # pylint: disable=translation-not-lazy
+            )
+        return order
 
     # ------------------------------------------------------------------------------------------
     # Reprocess
