@@ -217,6 +217,40 @@ def test_payment_methods(sandbox, make_bling, bling_order):
     assert sandbox.bling.orders[int(result.external_id)]["parcelas"][0]["formaPagamento"] == {"id": 2101001}
 
 
+def test_parcelas_always_go_in_the_order_create(sandbox, make_bling, bling_order, monkeypatch):
+    """The OpenAPI requires ``parcelas``: one of the document's total when the invoice has none,
+    and a clear data error, before any order is created, when no payment method can be found."""
+    result = make_bling().push(bling_order(SO, installments=()))
+    [parcela] = sandbox.bling.orders[int(result.external_id)]["parcelas"]
+    assert parcela["valor"] == 91.0 and parcela["formaPagamento"] == {"id": 2101001}  # account default
+    posts = [r for r in sandbox.requests_log("bling") if r["method"] == "POST"]
+    assert not any(r["path"].startswith("/contas/receber") for r in posts)  # no receivable of our own
+    from tecpet_erp_sync.sandbox import bling as emulator
+
+    monkeypatch.setattr(emulator, "FORMAS", [{**f, "padrao": 0} for f in emulator.FORMAS])  # no default
+    with pytest.raises(DataError) as caught:
+        make_bling(payment_method_id="Vale").push(bling_order(SO, installments=()))
+    assert caught.value.field == "formaPagamento" and "Vale" in caught.value.message
+    assert len(sandbox.bling.orders) == 1
+
+
+def test_emulator_refuses_an_order_without_parcelas(sandbox):
+    contact = api(sandbox, "POST", "/contatos", json={"nome": "Ana", "tipo": "F", "situacao": "A"})
+    body = {
+        "contato": {"id": contact.json()["data"]["id"]},
+        "data": "2026-11-25",
+        "dataSaida": "2026-11-25",
+        "dataPrevista": "2026-11-25",
+        "itens": [{"descricao": "Banho", "quantidade": 1, "valor": 80}],
+    }
+    refused = api(sandbox, "POST", "/pedidos/vendas", json=body)
+    assert refused.status_code == 400
+    assert [f["element"] for f in refused.json()["error"]["fields"]] == ["parcelas"]
+    forma = {"id": 2101001}
+    body["parcelas"] = [{"dataVencimento": "2026-12-25", "valor": 80, "formaPagamento": forma}]
+    assert api(sandbox, "POST", "/pedidos/vendas", json=body).status_code == 201
+
+
 def test_fetch_changes_follows_the_lifecycle(sandbox, make_bling, bling_order):
     client = make_bling(change_margin_seconds=0)
     pushed = {

@@ -486,10 +486,11 @@ class BlingClient:
         for inst in installments:
             method = self._payment_method_id(inst.payment_method)
             if not method:
+                configured = str(self.options.payment_method_id or "").strip() or "empty"
                 raise DataError(
-                    "Bling needs a payment method for the order's installments and the account has no "
-                    "default one: set the integration's Default Payment Method (a Bling payment method "
-                    "id or name).",
+                    "Bling needs an active payment method for the order's installments and none was "
+                    f"found (the integration's Default Payment Method is {configured}): set it to the id "
+                    "or the name of an active method of Bling's Formas de Pagamento.",
                     field="formaPagamento",
                 )
             parcelas.append(
