@@ -799,7 +799,9 @@ class BlingClient:
         """Best effort: PUT the full order read before with ``changes`` (``detail`` is updated)."""
         oid = _int(detail.get("id"))
         try:
-            self._call("PUT", f"/pedidos/vendas/{oid}", json={**detail, **changes}, what="order")
+            self._call(
+                "PUT", f"/pedidos/vendas/{oid}", json={**_writable_order(detail), **changes}, what="order"
+            )
         except DataError as exc:
             _logger.warning("Bling: could not write the %s on pedido %s: %s", what, oid, exc.message)
             return
@@ -869,6 +871,18 @@ def _check_order(order: OrderRequest) -> None:
     if not order.lines:
         raise DataError(f"The {_doc_label(order.doc_type)} {order.reference} has no lines to send.")
     check_amounts(order)
+
+
+# What GET /pedidos/vendas/{id} answers that the OpenAPI marks read-only for a PUT.
+_ORDER_READ_ONLY = ("id", "total", "totalProdutos", "situacao", "notaFiscal")
+
+
+def _writable_order(detail: dict[str, Any]) -> dict[str, Any]:
+    """The order read before, without what Bling computes or owns (the PUT body)."""
+    body = {k: v for k, v in detail.items() if k not in _ORDER_READ_ONLY}
+    body["contato"] = {"id": _int((detail.get("contato") or {}).get("id"))}
+    body["itens"] = [{k: v for k, v in i.items() if k != "id"} for i in detail.get("itens") or []]
+    return body
 
 
 def _contact_body(customer: Customer) -> dict[str, Any]:

@@ -761,7 +761,8 @@ class BlingEmulator(Emulator):
             },
             "vendedor": {"id": _id(body.get("vendedor"))},
             "dadosAdicionais": dict(
-                body.get("dadosAdicionais") or {"dataNascimento": "", "sexo": "", "naturalidade": ""}
+                body.get("dadosAdicionais")
+                or {"naturalidade": ""}  # no empty date or sexo: not in their formats
             ),
             "financeiro": dict(
                 body.get("financeiro")
@@ -1452,11 +1453,9 @@ class BlingEmulator(Emulator):
             "contato": {
                 "id": contact["id"],
                 "nome": contact["nome"],
-                "tipoPessoa": contact["tipo"],
                 "numeroDocumento": contact["numeroDocumento"],
                 "ie": contact["ie"],
                 "rg": "",
-                "contribuinte": contact["indicadorIe"],
                 "telefone": contact["telefone"],
                 "email": contact["email"],
                 "endereco": {
@@ -1465,11 +1464,10 @@ class BlingEmulator(Emulator):
                 },
             },
             "naturezaOperacao": {"id": 0},
-            "loja": {"id": order["loja"]["id"], "numero": order["numeroLoja"]},
+            "loja": {"id": order["loja"]["id"]},
             "serie": 1,
             "valorNota": order["total"],
             "valorFrete": 0,
-            "finalidade": 1,
             "xml": "",
             "linkDanfe": "",
             "linkPDF": "",
@@ -1648,7 +1646,7 @@ class BlingEmulator(Emulator):
             "numeroRPS": rps,
             "serie": serie,
             "situacao": 0,
-            "dataEmissao": stamp(now_brt()),
+            "dataEmissao": now_brt().date().isoformat(),  # a date, as the OpenAPI has it
             "valor": _float(total),
             "contato": {
                 "id": contact["id"],
