@@ -606,3 +606,24 @@ def test_sales_order_note_is_not_supported(sandbox, make_vhsys):
     with pytest.raises(NotSupported) as info:
         client.issue_note(ref(pv_doc, PV))
     assert info.value.kind == "data"
+
+
+@pytest.mark.parametrize("touch", [{"contas_pedido": "1"}, {"status_pedido": "Em Andamento"}])
+def test_adoption_never_deletes_a_document_vhsys_users_worked_on(sandbox, make_vhsys, touch):
+    """defect-review A5: the installments never arrived, and meanwhile VHSYS users launched the
+    receivables or moved the status: the document is theirs, so it is reported, never trashed."""
+    sandbox.faults.add(
+        fault="timeout_before_write", provider="vhsys", method="POST", path="/parcelas$", count=1
+    )
+    client = make_vhsys()
+    with pytest.raises(ErpError):
+        client.push(order(OS, "ODOO:t:45"))
+    [doc] = docs(sandbox, "ODOO:t:45")
+    row = sandbox.vhsys.ordens[int(doc["id"])]["row"]
+    row.update(touch)
+    sandbox.vhsys.ordens[int(doc["id"])]["parcelas"] = [
+        {"id_parcela": 1, "data_parcela": "2026-07-10", "valor_parcela": "10.00", "forma_pagamento": "PIX"}
+    ]
+    with pytest.raises(DataError, match="does not delete it"):
+        client.push(order(OS, "ODOO:t:45"), maybe_exists=True)
+    assert [d["id"] for d in docs(sandbox, "ODOO:t:45") if d["live"]] == [doc["id"]]

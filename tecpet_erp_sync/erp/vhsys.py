@@ -198,6 +198,10 @@ class _Plan:
         }
 
 
+def _doc_label(plan: _Plan) -> str:
+    return "service order" if plan.is_os else "sales order"
+
+
 def _priced(line: Line, extra: Decimal) -> tuple[Decimal, Decimal, Decimal]:
     """(quantity, unit price, what the item exceeds the line by) as VHSYS holds them.
 
@@ -897,7 +901,7 @@ class VhsysClient:
         pk = "id_ordem" if plan.is_os else "id_ped"
         chosen, extras = candidates[0], candidates[1:]
         for extra in extras:  # should never happen; keep the oldest, trash untouched duplicates
-            if _truthy(extra.get("contas_pedido")) or extra.get("status_pedido") != self.options.status_open:
+            if self._in_use(extra):
                 _logger.warning(
                     "VHSYS: duplicate %s %s for one marker left in place (already in use)",
                     plan.path,
@@ -909,6 +913,14 @@ class VhsysClient:
         try:
             self._complete(plan, doc_id, resume=True, posted_stock=[])
         except _Broken as exc:
+            if self._in_use(chosen):  # its receivables launched or its status moved: theirs now
+                number = chosen.get("id_pedido") or doc_id
+                raise DataError(
+                    f"The {_doc_label(plan)} {number} that an earlier attempt left in VHSYS differs from "
+                    f"the invoice ({exc}) and VHSYS users have already worked on it (receivables or "
+                    "status), so Odoo does not delete it: correct or delete it in VHSYS, then Reprocess "
+                    "the invoice."
+                ) from exc
             _logger.info(
                 "VHSYS %s %s cannot be completed (%s): moving it to the trash", plan.path, doc_id, exc
             )
@@ -917,6 +929,10 @@ class VhsysClient:
         return PushResult(
             doc_id, self._number(plan, doc_id, chosen), self._adopted_state(plan, doc_id), adopted=True
         )
+
+    def _in_use(self, row: dict) -> bool:
+        """VHSYS users have worked on the document: its receivables are launched or its status moved."""
+        return _truthy(row.get("contas_pedido")) or row.get("status_pedido") != self.options.status_open
 
     def _adopted_state(self, plan: _Plan, doc_id: str) -> DocState:
         """What the ERP says of an adopted document. Its ERP users may have paid or issued it while
