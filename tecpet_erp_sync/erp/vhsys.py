@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -311,6 +312,17 @@ def _parse_stamp(value: Any) -> dt.datetime | None:
     return stamp.replace(tzinfo=BRT) if stamp.tzinfo is None else stamp
 
 
+def _stock_since(day: Any) -> dt.date:
+    """The first day a document's stock moves can carry: the day it was created or dated (never
+    later than today: an invoice dated ahead still moves stock today), a day early for the clock."""
+    today = dt.datetime.now(BRT).date()
+    try:
+        first = min(dt.date.fromisoformat(str(day)[:10]), today)
+    except ValueError:
+        return dt.date.min
+    return first - dt.timedelta(days=1)
+
+
 def _moved(moves: list[dict], kind: str, identificacao: str) -> Decimal:
     """Quantity the stock moves of one kind ("Saida", "Entrada") tagged ``identificacao`` add up to."""
     return sum(
@@ -477,8 +489,10 @@ class VhsysClient:
         pk: tuple[str, ...] = (),
         max_pages: int = 0,
         what: str = "list",
+        stop: Callable[[dict], bool] | None = None,
     ) -> list[dict]:
-        """All rows of a list endpoint, paged and deduplicated by primary key."""
+        """All rows of a list endpoint, paged and deduplicated by primary key; with ``stop``, no
+        page after the first one holding a row it is true for (the rows are ordered)."""
         size = max(1, min(self.options.page_size, 250))
         seen: dict[Any, dict] = {}
         offset = pages = 0
@@ -503,6 +517,8 @@ class VhsysClient:
             if not rows or (total and offset >= total) or (not total and len(rows) < size):
                 break
             if max_pages and pages >= max_pages:
+                break
+            if stop is not None and any(stop(row) for row in rows):
                 break
         return list(seen.values())
 
@@ -570,7 +586,8 @@ class VhsysClient:
             )
             self._call("PUT", path, body={"status_pedido": self.options.status_canceled}, what="cancellation")
         if not is_os:
-            self._reverse_stock(ref.external_id, self._pv_product_ids(ref.external_id))
+            since = _stock_since(head.get("data_cad_pedido") or head.get("data_pedido"))
+            self._reverse_stock(ref.external_id, self._pv_product_ids(ref.external_id), since)
         return RemoteStatus(ref.doc_type, ref.external_id, DocState.CANCELED, external_number=number)
 
     def fetch_changes(self, refs: list[DocRef], since: str | None) -> ChangeSet:
@@ -799,7 +816,8 @@ class VhsysClient:
         for product_id, (wanted, value) in plan.stock_exits().items():
             qty = wanted
             if resume:
-                done = self._stock_sum(product_id, "Saida", f"Ped_{doc_id}")
+                since = _stock_since(plan.header.get("data_pedido"))
+                done = _moved(self._stock_moves(product_id, since), "Saida", f"Ped_{doc_id}")
                 if done >= wanted:
                     continue
                 qty = wanted - done
@@ -861,11 +879,16 @@ class VhsysClient:
             return "done"
         return "broken"
 
-    def _stock_moves(self, product_id: int) -> list[dict]:
-        return self._list(f"/produtos/{product_id}/estoque", pk=("id_estoque",), what="stock history")
-
-    def _stock_sum(self, product_id: int, kind: str, identificacao: str) -> Decimal:
-        return _moved(self._stock_moves(product_id), kind, identificacao)
+    def _stock_moves(self, product_id: int, since: dt.date) -> list[dict]:
+        """The product's stock moves since ``since``: newest first (``id_estoque`` descending, a
+        stable order; the default one is not, notes §2), no page after one reaching older moves."""
+        return self._list(
+            f"/produtos/{product_id}/estoque",
+            {"order": "id_estoque", "sort": "Desc"},
+            pk=("id_estoque",),
+            what="stock history",
+            stop=lambda row: str(row.get("data_estoque") or "9999")[:10] < since.isoformat(),
+        )
 
     def find(self, doc_type: DocType, marker: str, issue_date: dt.date) -> DocRef | None:
         """The live document carrying ``marker``, if an earlier send created it."""
@@ -952,7 +975,7 @@ class VhsysClient:
                     else (list(plan.stock_exits()) + self._pv_product_ids(doc_id))
                 )
                 if products:
-                    self._reverse_stock(doc_id, products)
+                    self._reverse_stock(doc_id, products, _stock_since(plan.header.get("data_pedido")))
             self._call("DELETE", f"{plan.path}/{doc_id}", what="rollback")
         except ErpError as exc:
             # The next attempt (maybe_exists=True) finds the document by marker and repairs it.
@@ -962,10 +985,10 @@ class VhsysClient:
         rows = self._list(f"{PV_PATH}/{doc_id}/produtos", pk=("id_ped_produto",), what="items")
         return [_int(r.get("id_produto")) for r in rows if _int(r.get("id_produto"))]
 
-    def _reverse_stock(self, doc_id: str, product_ids: list[int]) -> None:
+    def _reverse_stock(self, doc_id: str, product_ids: list[int], since: dt.date) -> None:
         """Post an Entrada for what ``Ped_<id>`` took out and was not yet returned (idempotent)."""
         for product_id in dict.fromkeys(product_ids):
-            moves = self._stock_moves(product_id)
+            moves = self._stock_moves(product_id, since)
             out = _moved(moves, "Saida", f"Ped_{doc_id}")
             back = _moved(moves, "Entrada", f"Ped_{doc_id}-estorno")
             if out > back:
