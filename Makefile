@@ -10,13 +10,13 @@ DEMO_DB ?= tecpet_demo
 DEMO_PORT ?= 8069
 SANDBOX_PORT ?= 8070
 
-.PHONY: help setup odoo venv postgres browser demo test lint test-python test-odoo wheel bench soak bad-input clean-db screenshot pot
+.PHONY: help setup odoo venv postgres browser openapi demo test lint test-python test-odoo wheel bench soak bad-input clean-db screenshot pot
 
 help:
 	@echo "make demo  - set up and serve Odoo with the addon and demo data on http://localhost:$(DEMO_PORT)"
 	@echo "make test  - static checks, pure-Python tests and Odoo tests"
 
-setup: odoo venv postgres browser
+setup: odoo venv postgres browser openapi
 
 odoo:
 	@tools/ensure_odoo.sh
@@ -30,6 +30,10 @@ postgres:
 browser:
 	@tools/ensure_browser.sh
 
+# Bling's official OpenAPI document for the contract test (pinned; kept in the cache, not committed).
+openapi:
+	@tools/ensure_openapi.sh
+
 demo: setup
 	@tools/demo.sh $(DEMO_DB) $(DEMO_PORT) $(SANDBOX_PORT)
 
@@ -39,7 +43,7 @@ test: setup
 lint: venv
 	@$(RUN) tools/lint.sh
 
-test-python: venv
+test-python: venv openapi
 	@$(RUN) python -m pytest tests -q
 
 test-odoo: setup

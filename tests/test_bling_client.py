@@ -198,11 +198,16 @@ def test_payment_methods(sandbox, make_bling, bling_order):
     client = make_bling()
     due = dt.date.today() + dt.timedelta(days=10)
     two = (Installment(due, Decimal("45.49"), "2101002"), Installment(due, Decimal("45.49"), "2101002"))
-    result = client.push(bling_order(SO, installments=two))  # last one absorbs the cent
+    with pytest.raises(DataError) as caught:  # 90.98 for an order of 91.00: refused, not patched
+        client.push(bling_order(SO, installments=two))
+    assert caught.value.field == "parcelas" and "90.98" in caught.value.message
+    two = (Installment(due, Decimal("45.49"), "2101002"), Installment(due, Decimal("45.51"), "2101002"))
+    result = client.push(bling_order(SO, installments=two))
     parcelas = sandbox.bling.orders[int(result.external_id)]["parcelas"]
     assert [p["valor"] for p in parcelas] == [45.49, 45.51]
     unknown = client.push(bling_order(SO, installments=(Installment(due, Decimal("91"), "Vale"),)))
-    assert sandbox.bling.orders[int(unknown.external_id)]["parcelas"] == []  # no method known: none sent
+    # no method known: the account's default one (padrao 1), as Bling requires parcelas
+    assert sandbox.bling.orders[int(unknown.external_id)]["parcelas"][0]["formaPagamento"] == {"id": 2101001}
     with pytest.raises(DataError) as caught:
         client.push(bling_order(SO, installments=(Installment(due, Decimal("91"), "999"),)))
     assert caught.value.field == "parcelas"
@@ -210,6 +215,40 @@ def test_payment_methods(sandbox, make_bling, bling_order):
     default = make_bling(payment_method_id=2101001)
     result = default.push(bling_order(SO, installments=(Installment(due, Decimal("91"), "Vale"),)))
     assert sandbox.bling.orders[int(result.external_id)]["parcelas"][0]["formaPagamento"] == {"id": 2101001}
+
+
+def test_parcelas_always_go_in_the_order_create(sandbox, make_bling, bling_order, monkeypatch):
+    """The OpenAPI requires ``parcelas``: one of the document's total when the invoice has none,
+    and a clear data error, before any order is created, when no payment method can be found."""
+    result = make_bling().push(bling_order(SO, installments=()))
+    [parcela] = sandbox.bling.orders[int(result.external_id)]["parcelas"]
+    assert parcela["valor"] == 91.0 and parcela["formaPagamento"] == {"id": 2101001}  # account default
+    posts = [r for r in sandbox.requests_log("bling") if r["method"] == "POST"]
+    assert not any(r["path"].startswith("/contas/receber") for r in posts)  # no receivable of our own
+    from tecpet_erp_sync.sandbox import bling as emulator
+
+    monkeypatch.setattr(emulator, "FORMAS", [{**f, "padrao": 0} for f in emulator.FORMAS])  # no default
+    with pytest.raises(DataError) as caught:
+        make_bling(payment_method_id="Vale").push(bling_order(SO, installments=()))
+    assert caught.value.field == "formaPagamento" and "Vale" in caught.value.message
+    assert len(sandbox.bling.orders) == 1
+
+
+def test_emulator_refuses_an_order_without_parcelas(sandbox):
+    contact = api(sandbox, "POST", "/contatos", json={"nome": "Ana", "tipo": "F", "situacao": "A"})
+    body = {
+        "contato": {"id": contact.json()["data"]["id"]},
+        "data": "2026-11-25",
+        "dataSaida": "2026-11-25",
+        "dataPrevista": "2026-11-25",
+        "itens": [{"descricao": "Banho", "quantidade": 1, "valor": 80}],
+    }
+    refused = api(sandbox, "POST", "/pedidos/vendas", json=body)
+    assert refused.status_code == 400
+    assert [f["element"] for f in refused.json()["error"]["fields"]] == ["parcelas"]
+    forma = {"id": 2101001}
+    body["parcelas"] = [{"dataVencimento": "2026-12-25", "valor": 80, "formaPagamento": forma}]
+    assert api(sandbox, "POST", "/pedidos/vendas", json=body).status_code == 201
 
 
 def test_fetch_changes_follows_the_lifecycle(sandbox, make_bling, bling_order):

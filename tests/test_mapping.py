@@ -76,3 +76,35 @@ def test_invoice_checks_name_every_problem_at_once():
 
 def test_a_normal_invoice_has_no_problem():
     assert mapping.check_invoice("BRL", [SERVICE, GOODS], Decimal("649.70")) == []
+
+
+def test_the_invoice_rounding_goes_with_the_os_unless_it_would_leave_it_worth_nothing():
+    tiny = mapping.InvoiceLine("Taxa", Decimal("1"), Decimal("0.02"), "service")
+    lines = [tiny, GOODS]
+    assert mapping.document_totals(lines, Decimal("569.75")) == {
+        DocType.SERVICE_ORDER: Decimal("0.05"),
+        DocType.SALES_ORDER: Decimal("569.70"),
+    }
+    assert mapping.document_totals(lines, Decimal("569.70")) == {
+        DocType.SERVICE_ORDER: Decimal("0.02"),
+        DocType.SALES_ORDER: Decimal("569.68"),
+    }
+
+
+def test_installments_that_do_not_add_up_to_the_invoice_are_a_problem():
+    receivables = [(dt.date(2026, 12, 1), Decimal("300.00")), (dt.date(2027, 1, 1), Decimal("300.00"))]
+    lines = [SERVICE, GOODS]  # 649.70, but the payment terms say 600.00
+    order = mapping.build_order(
+        doc_type=DocType.SALES_ORDER,
+        marker="m",
+        reference="INV",
+        customer=CUSTOMER,
+        lines=lines,
+        receivables=receivables,
+        issue_date=dt.date(2026, 11, 25),
+        amount_total=Decimal("649.70"),
+    )
+    assert order.total == Decimal("569.70")  # the PV takes what the OS leaves of each installment
+    [problem] = mapping.check_order(order)
+    assert problem.field == "invoice_payment_term_id" and "520.00" in problem.render()
+    assert mapping.check_order(build(DocType.SERVICE_ORDER, lines)) == []

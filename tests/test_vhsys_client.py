@@ -655,3 +655,57 @@ def test_sales_order_note_is_not_supported(sandbox, make_vhsys):
     with pytest.raises(NotSupported) as info:
         client.issue_note(ref(pv_doc, PV))
     assert info.value.kind == "data"
+
+
+@pytest.mark.parametrize("touch", [{"contas_pedido": "1"}, {"status_pedido": "Em Andamento"}])
+def test_adoption_never_deletes_a_document_vhsys_users_worked_on(sandbox, make_vhsys, touch):
+    """defect-review A5: the installments never arrived, and meanwhile VHSYS users launched the
+    receivables or moved the status: the document is theirs, so it is reported, never trashed."""
+    sandbox.faults.add(
+        fault="timeout_before_write", provider="vhsys", method="POST", path="/parcelas$", count=1
+    )
+    client = make_vhsys()
+    with pytest.raises(ErpError):
+        client.push(order(OS, "ODOO:t:45"))
+    [doc] = docs(sandbox, "ODOO:t:45")
+    row = sandbox.vhsys.ordens[int(doc["id"])]["row"]
+    row.update(touch)
+    sandbox.vhsys.ordens[int(doc["id"])]["parcelas"] = [
+        {"id_parcela": 1, "data_parcela": "2026-07-10", "valor_parcela": "10.00", "forma_pagamento": "PIX"}
+    ]
+    with pytest.raises(DataError, match="does not delete it"):
+        client.push(order(OS, "ODOO:t:45"), maybe_exists=True)
+    assert [d["id"] for d in docs(sandbox, "ODOO:t:45") if d["live"]] == [doc["id"]]
+
+
+def test_stock_history_is_read_newest_first_and_only_back_to_the_document(sandbox, make_vhsys):
+    """defect-review A6: a best-seller's years of stock moves are not read on every cancel; the
+    pages come in a stable order (id_estoque descending) and stop past the document's date."""
+    client = make_vhsys()
+    pv = client.push(order(PV, "ODOO:t:46"))
+    product = next(m["id_produto"] for m in sandbox.vhsys.estoque)
+    old = [
+        {
+            "id_estoque": n,
+            "id_produto": product,
+            "tipo_estoque": "Saida",
+            "qtde_estoque": "1.000000",
+            "valor_estoque": "0.000000",
+            "obs_estoque": "",
+            "identificacao": f"Ped_{n}",
+            "data_estoque": "2020-01-02",
+            "data_cad_estoque": "2020-01-02 10:00:00",
+        }
+        for n in range(1, 601)
+    ]
+    sandbox.vhsys.estoque[:0] = old  # three pages of history older than the document
+    before = len(sandbox.requests_log("vhsys"))
+    client.cancel(DocRef(PV, pv.external_id))
+    pages = [r for r in sandbox.requests_log("vhsys")[before:] if r["path"] == f"/produtos/{product}/estoque"]
+    reads = [r for r in pages if r["method"] == "GET"]
+    assert (
+        len(reads) == 1 and reads[0]["query"]["order"] == "id_estoque" and reads[0]["query"]["sort"] == "Desc"
+    )
+    assert [r["method"] for r in pages].count("POST") == 1  # the exit reversed once
+    [doc] = docs(sandbox, "ODOO:t:46")
+    assert all(Decimal(qty) == 0 for qty in doc["stock_net"].values())

@@ -42,6 +42,7 @@ from .contract import (
     DocState,
     DocType,
     FiscalNote,
+    Installment,
     OrderRequest,
     PushResult,
     RemoteStatus,
@@ -428,10 +429,11 @@ class BlingClient:
         items, total = [], Decimal("0")
         for line in order.lines:
             description = " ".join(line.description.split()) or line.product_code or "Item"
+            price = _cents(line.unit_price)  # Bling's valor holds cents: the remainder goes below
             item: dict[str, Any] = {
                 "descricao": description[:120],
                 "quantidade": float(line.quantity),
-                "valor": float(_cents(line.unit_price)),
+                "valor": float(price),
                 "unidade": (line.unit or "UN")[:6],
             }
             if len(description) > 120:
@@ -443,7 +445,7 @@ class BlingClient:
             if line.discount_percent:
                 item["desconto"] = float(line.discount_percent)
             items.append(item)
-            total += _cents(line.quantity * _cents(line.unit_price) * (100 - line.discount_percent) / 100)
+            total += _cents(line.quantity * price * (100 - line.discount_percent) / 100)
         day = order.issue_date.isoformat()
         body: dict[str, Any] = {
             "numeroLoja": order.marker,
@@ -455,9 +457,18 @@ class BlingClient:
             "observacoes": order.notes,
             "observacoesInternas": f"{_doc_label(order.doc_type).capitalize()} {order.reference} (Odoo)",
         }
-        parcelas = self._parcelas(order, total)
-        if parcelas:
-            body["parcelas"] = parcelas
+        # What the items cannot say to the cent, said by the order (docs/money.md).
+        remainder = order.total - total
+        if remainder < 0:
+            body["desconto"] = {"valor": float(-remainder), "unidade": "REAL"}
+        elif remainder > 0:
+            body["outrasDespesas"] = float(remainder)
+        if order.total <= 0 or -remainder >= total:
+            raise DataError(
+                f"The {_doc_label(order.doc_type)} of {order.reference} would be worth "
+                f"{total + remainder:.2f} in Bling: only documents with a positive total can be sent."
+            )
+        body["parcelas"] = self._parcelas(order)
         if self.options.store_id:
             body["loja"] = {"id": self.options.store_id}
         if self.options.seller_id:
@@ -466,25 +477,35 @@ class BlingClient:
             body["categoria"] = {"id": self.options.category_id}
         return body
 
-    def _parcelas(self, order: OrderRequest, total: Decimal) -> list[dict[str, Any]]:
-        """Installments adding up exactly to Bling's total, or none when no payment method is known."""
-        if not order.installments or total <= 0:
-            return []
-        method_ids = [self._payment_method_id(i.payment_method) for i in order.installments]
-        if not all(method_ids):
-            return []
-        amounts = [_cents(i.amount) for i in order.installments]
-        amounts[-1] += total - sum(amounts)  # Bling refuses parcelas that do not add up to the total
-        if amounts[-1] <= 0:
-            return []
-        return [
-            {
-                "dataVencimento": inst.due_date.isoformat(),
-                "valor": float(amount),
-                "formaPagamento": {"id": method},
-            }
-            for inst, amount, method in zip(order.installments, amounts, method_ids, strict=True)
-        ]
+    def _parcelas(self, order: OrderRequest) -> list[dict[str, Any]]:
+        """The invoice's installments, adding up exactly to the order's total (Bling requires them)."""
+        installments = order.installments or (Installment(order.issue_date, order.total),)
+        parcels = sum((_cents(i.amount) for i in installments), Decimal("0"))
+        if parcels != order.total:
+            raise DataError(
+                f"The installments of {order.reference} add up to {parcels:.2f}, the "
+                f"{_doc_label(order.doc_type)} to {order.total:.2f}: check the invoice's payment terms.",
+                field="parcelas",
+            )
+        parcelas = []
+        for inst in installments:
+            method = self._payment_method_id(inst.payment_method)
+            if not method:
+                configured = str(self.options.payment_method_id or "").strip() or "empty"
+                raise DataError(
+                    "Bling needs an active payment method for the order's installments and none was "
+                    f"found (the integration's Default Payment Method is {configured}): set it to the id "
+                    "or the name of an active method of Bling's Formas de Pagamento.",
+                    field="formaPagamento",
+                )
+            parcelas.append(
+                {
+                    "dataVencimento": inst.due_date.isoformat(),
+                    "valor": float(_cents(inst.amount)),
+                    "formaPagamento": {"id": method},
+                }
+            )
+        return parcelas
 
     def _payment_method_id(self, method: str, *, fallback: bool = True) -> int:
         """Bling's formaPagamento.id for an installment's method (an id or a name), else the default."""
@@ -499,7 +520,17 @@ class BlingClient:
                 if _plain(str(forma.get("descricao") or "")) == wanted and forma.get("situacao", 1) == 1:
                     return _int(forma.get("id"))
         default = str(self.options.payment_method_id or "").strip()
-        return self._payment_method_id(default, fallback=False) if fallback and default else 0
+        if fallback and default:
+            return self._payment_method_id(default, fallback=False)
+        return self._default_forma() if fallback else 0
+
+    def _default_forma(self) -> int:
+        """The account's default payment method (``padrao`` 1, "Pagamento"), or 0."""
+        if self._formas is None:
+            self._formas = list(self._pages("/formas-pagamentos", {}, what="payment methods"))
+        return next(
+            (_int(f.get("id")) for f in self._formas if f.get("padrao") == 1 and f.get("situacao", 1) == 1), 0
+        )
 
     # == states =============================================================================
     def _get_order(self, oid: int) -> dict[str, Any] | None:
@@ -793,7 +824,9 @@ class BlingClient:
         logged and passed over unless ``required``."""
         oid = _int(detail.get("id"))
         try:
-            self._call("PUT", f"/pedidos/vendas/{oid}", json={**detail, **changes}, what="order")
+            self._call(
+                "PUT", f"/pedidos/vendas/{oid}", json={**_writable_order(detail), **changes}, what="order"
+            )
         except DataError as exc:
             if required:
                 raise DataError(
@@ -870,6 +903,18 @@ def _check_order(order: OrderRequest) -> None:
     if not order.lines:
         raise DataError(f"The {_doc_label(order.doc_type)} {order.reference} has no lines to send.")
     check_amounts(order)
+
+
+# What GET /pedidos/vendas/{id} answers that the OpenAPI marks read-only for a PUT.
+_ORDER_READ_ONLY = ("id", "total", "totalProdutos", "situacao", "notaFiscal")
+
+
+def _writable_order(detail: dict[str, Any]) -> dict[str, Any]:
+    """The order read before, without what Bling computes or owns (the PUT body)."""
+    body = {k: v for k, v in detail.items() if k not in _ORDER_READ_ONLY}
+    body["contato"] = {"id": _int((detail.get("contato") or {}).get("id"))}
+    body["itens"] = [{k: v for k, v in i.items() if k != "id"} for i in detail.get("itens") or []]
+    return body
 
 
 def _contact_body(customer: Customer) -> dict[str, Any]:

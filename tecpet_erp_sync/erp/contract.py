@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Protocol
+
+CENT = Decimal("0.01")
 
 
 class DocState(str, Enum):
@@ -62,6 +64,16 @@ class Line:
     product_code: str = ""  # Odoo internal reference (default_code), used to find/create the ERP product
     unit: str = "UN"
     discount_percent: Decimal = Decimal("0")
+    # What the line is worth, to the cent (tax included, after its discount): the invoice line's
+    # own total. None: quantity × unit price less the discount, rounded to the cent.
+    total: Decimal | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        if self.total is not None:
+            return self.total
+        gross = self.quantity * self.unit_price * (100 - self.discount_percent) / 100
+        return gross.quantize(CENT, ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,14 @@ class OrderRequest:
     installments: tuple[Installment, ...]
     issue_date: dt.date
     notes: str = ""
+    # What the invoice adds (> 0) or takes off (< 0) beyond its lines, e.g. a cash-rounding line
+    # or taxes rounded on the invoice total: part of this document's total (docs/money.md).
+    adjustment: Decimal = Decimal("0")
+
+    @property
+    def total(self) -> Decimal:
+        """What the document must be worth in the ERP, to the cent: its installments add up to it."""
+        return sum((line.amount for line in self.lines), Decimal("0")) + self.adjustment
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from .common import BRT, check_amounts, customer_phone, customer_value, parse_cursor, read_each
@@ -60,6 +61,7 @@ _logger = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.vhsys.com/v2"
 CENT = Decimal("0.01")
 CLOCK_SKEW = dt.timedelta(minutes=15)
+UNIT_STEP = Decimal("0.0001")  # VHSYS quantities and unit prices: 4 decimals
 TOLERANCE = Decimal("0.01")  # rounding allowed when comparing what an earlier attempt left (resume)
 OS_PATH = "/ordens-servico"
 PV_PATH = "/pedidos"
@@ -153,10 +155,11 @@ class _Item:
     description: str
     quantity: Decimal
     unit_price: Decimal
+    discount: Decimal = Decimal(0)  # desconto_produto, in reais (goods only)
 
     @property
     def total(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(CENT, ROUND_HALF_UP)
+        return (self.quantity * self.unit_price).quantize(CENT, ROUND_HALF_UP) - self.discount
 
 
 @dataclass
@@ -197,6 +200,48 @@ class _Plan:
             pid: (qty, (value / qty).quantize(CENT, ROUND_HALF_UP) if qty else Decimal(0))
             for pid, (qty, value) in result.items()
         }
+
+
+def _doc_label(plan: _Plan) -> str:
+    return "service order" if plan.is_os else "sales order"
+
+
+def _priced(line: Line, extra: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+    """(quantity, unit price, what the item exceeds the line by) as VHSYS holds them.
+
+    VHSYS takes quantities and unit prices to 4 decimals and makes an item worth
+    ``round(quantity × unit, 2) − desconto_produto``. The unit price is rounded up (and taken
+    before the line's discount when it has one), so the excess is never negative: it is the
+    item's discount, or the OS header's for a service (docs/money.md).
+    """
+    target = line.amount + extra
+    qty = Decimal(quantity(line.quantity))
+    gross = max(line.unit_price if line.discount_percent else Decimal(0), target / qty)
+    unit = gross.quantize(UNIT_STEP, ROUND_CEILING)
+    return qty, unit, (qty * unit).quantize(CENT, ROUND_HALF_UP) - target
+
+
+def _check_total(
+    order: OrderRequest, items: list[_Item], header: dict[str, Any], installments: list[dict[str, Any]]
+) -> None:
+    """Refuse to send a document VHSYS would total differently from the invoice."""
+    total = (
+        sum((i.total for i in items), Decimal(0))
+        + _dec(header.get("valor_total_despesas"))
+        - _dec(header.get("valor_total_desconto"))
+        - _dec(header.get("desconto_pedido"))
+    )
+    if total != order.total or total <= 0 or any(i.discount < 0 for i in items):
+        raise DataError(
+            f"The document of {order.reference} would be worth {total:.2f} in VHSYS, not "
+            f"{order.total:.2f}: its lines cannot be sent exactly. Check the invoice's lines."
+        )
+    parcels = sum((_dec(i["valor_parcela"]) for i in installments), Decimal(0))
+    if parcels != total:
+        raise DataError(
+            f"The installments of {order.reference} add up to {parcels:.2f}, the document to "
+            f"{total:.2f}: check the invoice's payment terms."
+        )
 
 
 # -- value helpers -------------------------------------------------------------------------------
@@ -270,6 +315,17 @@ def _parse_stamp(value: Any) -> dt.datetime | None:
     return stamp.replace(tzinfo=BRT) if stamp.tzinfo is None else stamp
 
 
+def _stock_since(day: Any) -> dt.date:
+    """The first day a document's stock moves can carry: the day it was created or dated (never
+    later than today: an invoice dated ahead still moves stock today), a day early for the clock."""
+    today = dt.datetime.now(BRT).date()
+    try:
+        first = min(dt.date.fromisoformat(str(day)[:10]), today)
+    except ValueError:
+        return dt.date.min
+    return first - dt.timedelta(days=1)
+
+
 def _moved(moves: list[dict], kind: str, identificacao: str) -> Decimal:
     """Quantity the stock moves of one kind ("Saida", "Entrada") tagged ``identificacao`` add up to."""
     return sum(
@@ -290,6 +346,14 @@ def _nfe_details(note: dict) -> FiscalNote:
         series=str(note.get("serie_nota") or note.get("nota_serie") or ""),
         access_key=str(note.get("nota_chave") or ""),
         issued_on=stamp.date() if stamp else None,
+    )
+
+
+def _nfse_total(head: dict) -> Decimal:
+    """What the customer owes for an OS's services: its total (header discount or expenses
+    included, docs/money.md) less any parts; the NFS-e draft is worth that."""
+    return (_dec(head.get("valor_total_os")) - _dec(head.get("valor_total_pecas"))) or _dec(
+        head.get("valor_total_servicos")
     )
 
 
@@ -459,8 +523,10 @@ class VhsysClient:
         pk: tuple[str, ...] = (),
         max_pages: int = 0,
         what: str = "list",
+        stop: Callable[[dict], bool] | None = None,
     ) -> list[dict]:
-        """All rows of a list endpoint, paged and deduplicated by primary key."""
+        """All rows of a list endpoint, paged and deduplicated by primary key; with ``stop``, no
+        page after the first one holding a row it is true for (the rows are ordered)."""
         size = max(1, min(self.options.page_size, 250))
         seen: dict[Any, dict] = {}
         offset = pages = 0
@@ -485,6 +551,8 @@ class VhsysClient:
             if not rows or (total and offset >= total) or (not total and len(rows) < size):
                 break
             if max_pages and pages >= max_pages:
+                break
+            if stop is not None and any(stop(row) for row in rows):
                 break
         return list(seen.values())
 
@@ -552,7 +620,8 @@ class VhsysClient:
             )
             self._call("PUT", path, body={"status_pedido": self.options.status_canceled}, what="cancellation")
         if not is_os:
-            self._reverse_stock(ref.external_id, self._pv_product_ids(ref.external_id))
+            since = _stock_since(head.get("data_cad_pedido") or head.get("data_pedido"))
+            self._reverse_stock(ref.external_id, self._pv_product_ids(ref.external_id), since)
         return RemoteStatus(ref.doc_type, ref.external_id, DocState.CANCELED, external_number=number)
 
     def fetch_changes(self, refs: list[DocRef], since: str | None) -> ChangeSet:
@@ -637,21 +706,23 @@ class VhsysClient:
         is_os = order.doc_type is DocType.SERVICE_ORDER
         services: list[_Item] = []
         goods: list[_Item] = []
-        for line in order.lines:
+        # A PV has no field for "other expenses": what the invoice adds beyond its lines (a
+        # cash-rounding line rounding up) goes into the last line's price (docs/money.md).
+        raise_last = order.adjustment if order.adjustment > 0 and not is_os else Decimal(0)
+        for n, line in enumerate(order.lines, 1):
             as_service = is_os and line.kind is LineKind.SERVICE
             if as_service and not self.options.services_in_catalog:
                 product_id = 0
             else:
                 product_id = self._ensure_product(line, service=line.kind is LineKind.SERVICE)
-            unit = (
-                line.unit_price * (1 - line.discount_percent / 100)
-                if line.discount_percent
-                else line.unit_price
-            )
-            unit = unit.quantize(Decimal("0.0001"), ROUND_HALF_UP)
-            item = _Item(product_id, line.description.strip()[:255] or "?", line.quantity, unit)
-            (services if as_service else goods).append(item)
-        total = sum((i.total for i in services + goods), Decimal(0))
+            qty, unit, over = _priced(line, raise_last if n == len(order.lines) else Decimal(0))
+            description = line.description.strip()[:255] or "?"
+            if as_service:  # service items have no discount field: the OS header takes ``over``
+                services.append(_Item(product_id, description, qty, unit))
+            else:
+                goods.append(_Item(product_id, description, qty, unit, over))
+        total = order.total
+        remainder = total - sum((i.total for i in services + goods), Decimal(0))
         installments = [
             {
                 "data_parcela": inst.due_date.isoformat(),
@@ -680,6 +751,14 @@ class VhsysClient:
         if is_os:
             header["referencia_ordem"] = order.marker
             header["data_entrega"] = order.issue_date.isoformat()
+        if remainder:  # what the unit prices cannot say, said by the header (docs/money.md)
+            if is_os:
+                header["valor_total_desconto" if remainder < 0 else "valor_total_despesas"] = money(
+                    abs(remainder)
+                )
+            else:
+                header["desconto_pedido"] = money(-remainder)
+        _check_total(order, services + goods, header, installments)
         return _Plan(
             order.doc_type,
             order.marker,
@@ -777,7 +856,8 @@ class VhsysClient:
         for product_id, (wanted, value) in plan.stock_exits().items():
             qty = wanted
             if resume:
-                done = self._stock_sum(product_id, "Saida", f"Ped_{doc_id}")
+                since = _stock_since(plan.header.get("data_pedido"))
+                done = _moved(self._stock_moves(product_id, since), "Saida", f"Ped_{doc_id}")
                 if done >= wanted:
                     continue
                 qty = wanted - done
@@ -809,12 +889,15 @@ class VhsysClient:
                 "horas_servico": quantity(item.quantity),
                 "valor_unit_servico": unit,
             }
-        return {
+        payload = {
             "id_produto": item.product_id,
             "desc_produto": item.description,
             "qtde_produto": quantity(item.quantity),
             "valor_unit_produto": unit,
         }
+        if item.discount:
+            payload["desconto_produto"] = money(item.discount)
+        return payload
 
     @staticmethod
     def _compare_items(existing: list[dict], expected: list[_Item], *, services: bool) -> str:
@@ -836,11 +919,16 @@ class VhsysClient:
             return "done"
         return "broken"
 
-    def _stock_moves(self, product_id: int) -> list[dict]:
-        return self._list(f"/produtos/{product_id}/estoque", pk=("id_estoque",), what="stock history")
-
-    def _stock_sum(self, product_id: int, kind: str, identificacao: str) -> Decimal:
-        return _moved(self._stock_moves(product_id), kind, identificacao)
+    def _stock_moves(self, product_id: int, since: dt.date) -> list[dict]:
+        """The product's stock moves since ``since``: newest first (``id_estoque`` descending, a
+        stable order; the default one is not, notes §2), no page after one reaching older moves."""
+        return self._list(
+            f"/produtos/{product_id}/estoque",
+            {"order": "id_estoque", "sort": "Desc"},
+            pk=("id_estoque",),
+            what="stock history",
+            stop=lambda row: str(row.get("data_estoque") or "9999")[:10] < since.isoformat(),
+        )
 
     def find(self, doc_type: DocType, marker: str, issue_date: dt.date) -> DocRef | None:
         """The live document carrying ``marker``, if an earlier send created it."""
@@ -876,7 +964,7 @@ class VhsysClient:
         pk = "id_ordem" if plan.is_os else "id_ped"
         chosen, extras = candidates[0], candidates[1:]
         for extra in extras:  # should never happen; keep the oldest, trash untouched duplicates
-            if _truthy(extra.get("contas_pedido")) or extra.get("status_pedido") != self.options.status_open:
+            if self._in_use(extra):
                 _logger.warning(
                     "VHSYS: duplicate %s %s for one marker left in place (already in use)",
                     plan.path,
@@ -888,6 +976,14 @@ class VhsysClient:
         try:
             self._complete(plan, doc_id, resume=True, posted_stock=[])
         except _Broken as exc:
+            if self._in_use(chosen):  # its receivables launched or its status moved: theirs now
+                number = chosen.get("id_pedido") or doc_id
+                raise DataError(
+                    f"The {_doc_label(plan)} {number} that an earlier attempt left in VHSYS differs from "
+                    f"the invoice ({exc}) and VHSYS users have already worked on it (receivables or "
+                    "status), so Odoo does not delete it: correct or delete it in VHSYS, then Reprocess "
+                    "the invoice."
+                ) from exc
             _logger.info(
                 "VHSYS %s %s cannot be completed (%s): moving it to the trash", plan.path, doc_id, exc
             )
@@ -896,6 +992,10 @@ class VhsysClient:
         return PushResult(
             doc_id, self._number(plan, doc_id, chosen), self._adopted_state(plan, doc_id), adopted=True
         )
+
+    def _in_use(self, row: dict) -> bool:
+        """VHSYS users have worked on the document: its receivables are launched or its status moved."""
+        return _truthy(row.get("contas_pedido")) or row.get("status_pedido") != self.options.status_open
 
     def _adopted_state(self, plan: _Plan, doc_id: str) -> DocState:
         """What the ERP says of an adopted document. Its ERP users may have paid or issued it while
@@ -915,7 +1015,7 @@ class VhsysClient:
                     else (list(plan.stock_exits()) + self._pv_product_ids(doc_id))
                 )
                 if products:
-                    self._reverse_stock(doc_id, products)
+                    self._reverse_stock(doc_id, products, _stock_since(plan.header.get("data_pedido")))
             self._call("DELETE", f"{plan.path}/{doc_id}", what="rollback")
         except ErpError as exc:
             # The next attempt (maybe_exists=True) finds the document by marker and repairs it.
@@ -925,10 +1025,10 @@ class VhsysClient:
         rows = self._list(f"{PV_PATH}/{doc_id}/produtos", pk=("id_ped_produto",), what="items")
         return [_int(r.get("id_produto")) for r in rows if _int(r.get("id_produto"))]
 
-    def _reverse_stock(self, doc_id: str, product_ids: list[int]) -> None:
+    def _reverse_stock(self, doc_id: str, product_ids: list[int], since: dt.date) -> None:
         """Post an Entrada for what ``Ped_<id>`` took out and was not yet returned (idempotent)."""
         for product_id in dict.fromkeys(product_ids):
-            moves = self._stock_moves(product_id)
+            moves = self._stock_moves(product_id, since)
             out = _moved(moves, "Saida", f"Ped_{doc_id}")
             back = _moved(moves, "Entrada", f"Ped_{doc_id}-estorno")
             if out > back:
@@ -1115,7 +1215,7 @@ class VhsysClient:
     def _orphan_draft(self, head: dict, since: str) -> str:
         """The draft an earlier attempt created for this OS without hearing back: the customer's
         newest live, unissued draft created since the write-ahead tag, for the OS's amount."""
-        total = _dec(head.get("valor_total_servicos")) or _dec(head.get("valor_total_os"))
+        total = _nfse_total(head)
         start = _parse_stamp(since)
         start = start - CLOCK_SKEW if start else None  # VHSYS's clock and ours may disagree a little
         rows = self._list(
@@ -1138,7 +1238,7 @@ class VhsysClient:
         base = f"{OS_PATH}/{doc_id}"
         services = self._list(f"{base}/servicos", pk=("id_ordem_servico", "id_os_servico"), what="items")
         description = "; ".join(str(s.get("desc_servico") or "").strip() for s in services) or "Serviços"
-        total = _dec(head.get("valor_total_servicos")) or _dec(head.get("valor_total_os"))
+        total = _nfse_total(head)
         body: dict[str, Any] = {
             "ambiente": self.options.ambiente,
             "id_cliente": _int(head.get("id_cliente")),

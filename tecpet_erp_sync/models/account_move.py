@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 
 from ..erp import lifecycle, mapping
 from ..erp.contract import DocType
+from ..erp.errors import DataError
 from ..erp.formatting import customer_from_raw
 from ..erp.states import aggregate_invoice_state
 from ..erp.validation import shown_name
@@ -184,6 +185,7 @@ class AccountMove(models.Model):
                 product_type=line.product_id.type or "",
                 product_code=line.product_id.default_code or "",
                 uom=(line.product_uom_id.name or "UN")[:6],
+                discount=Decimal(str(line.discount or 0)),
             )
             for line in self.invoice_line_ids.filtered(lambda ln: ln.display_type == "product")
         ]
@@ -225,7 +227,7 @@ class AccountMove(models.Model):
             (line.date_maturity or self.invoice_date, Decimal(str(abs(line.amount_currency))))
             for line in self.line_ids.filtered(lambda ln: ln.display_type == "payment_term")
         ]
-        return mapping.build_order(
+        order = mapping.build_order(
             doc_type=DocType(doc.doc_type),
             marker=doc.marker,
             reference=self.name,
@@ -235,7 +237,14 @@ class AccountMove(models.Model):
             issue_date=self.invoice_date or fields.Date.context_today(self),
             payment_method=doc.integration_id.default_payment_method or "",
             notes=self.env._("Odoo invoice %(name)s", name=self.name),
+            amount_total=Decimal(str(self.amount_total)),
         )
+        problems = mapping.check_order(order)
+        if problems:  # the ERP would not be worth the invoice: refuse before any call
+            raise DataError(
+                "\n".join(self.env._(p.message, **p.params) for p in problems)  # pylint: disable=translation-not-lazy
+            )
+        return order
 
     # ------------------------------------------------------------------------------------------
     # Reprocess

@@ -10,7 +10,8 @@ included, so that a client which works here has a fair chance with the real ERP:
   ``{"error": {type, message, description, fields[]}}`` shape, ``pagina``/``limite`` (max 100);
 * ``GET /contatos`` defaults to ``criterio=3`` (*últimos incluídos*): a search by document without
   ``criterio=1`` only looks at the last 5 contacts created;
-* CPF/CNPJ check digits, phone and IE validation on contacts; parcelas must add up to the total;
+* CPF/CNPJ check digits, phone and IE validation on contacts; parcelas are required (as in the
+  OpenAPI) and must add up to the total;
 * ``gerar-nfe`` answers ``{"idNotaFiscal": N}`` without the data wrapper (as in the OpenAPI);
 * date filters take Brazil local time (UTC-3) and refuse ranges over one year;
 * relations without a value come back as ``{"id": 0}``.
@@ -762,7 +763,8 @@ class BlingEmulator(Emulator):
             },
             "vendedor": {"id": _id(body.get("vendedor"))},
             "dadosAdicionais": dict(
-                body.get("dadosAdicionais") or {"dataNascimento": "", "sexo": "", "naturalidade": ""}
+                body.get("dadosAdicionais")
+                or {"naturalidade": ""}  # no empty date or sexo: not in their formats
             ),
             "financeiro": dict(
                 body.get("financeiro")
@@ -946,6 +948,8 @@ class BlingEmulator(Emulator):
             errors.append(_field("desconto", "Valores da venda inválidos.", 36, "VENDAS"))
             discount_value = outras = frete = Decimal("0")
         total = total_produtos - discount_value + outras + frete
+        if "parcelas" not in body:  # required by the OpenAPI (VendasDadosDTO), on POST and PUT
+            errors.append(_field("parcelas", "As parcelas da venda devem ser informadas.", 48, "VENDAS"))
         parcelas = self._order_parcelas(body.get("parcelas") or [], total, errors)
         situacao_id = _id(body.get("situacao"))
         if situacao_id and self.situacoes.get(situacao_id, {}).get("modulo") != VENDAS_MODULE:
@@ -1451,11 +1455,9 @@ class BlingEmulator(Emulator):
             "contato": {
                 "id": contact["id"],
                 "nome": contact["nome"],
-                "tipoPessoa": contact["tipo"],
                 "numeroDocumento": contact["numeroDocumento"],
                 "ie": contact["ie"],
                 "rg": "",
-                "contribuinte": contact["indicadorIe"],
                 "telefone": contact["telefone"],
                 "email": contact["email"],
                 "endereco": {
@@ -1464,11 +1466,10 @@ class BlingEmulator(Emulator):
                 },
             },
             "naturezaOperacao": {"id": 0},
-            "loja": {"id": order["loja"]["id"], "numero": order["numeroLoja"]},
+            "loja": {"id": order["loja"]["id"]},
             "serie": 1,
             "valorNota": order["total"],
             "valorFrete": 0,
-            "finalidade": 1,
             "xml": "",
             "linkDanfe": "",
             "linkPDF": "",
@@ -1647,7 +1648,7 @@ class BlingEmulator(Emulator):
             "numeroRPS": rps,
             "serie": serie,
             "situacao": 0,
-            "dataEmissao": stamp(now_brt()),
+            "dataEmissao": now_brt().date().isoformat(),  # a date, as the OpenAPI has it
             "valor": _float(total),
             "contato": {
                 "id": contact["id"],

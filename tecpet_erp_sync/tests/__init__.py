@@ -5,6 +5,7 @@ from . import (
     test_flow,
     test_invoice_list_tour,
     test_lifecycle,
+    test_money,
     test_security,
     test_service_order_state,
     test_translations,

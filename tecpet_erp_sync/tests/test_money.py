@@ -1,0 +1,159 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Money exact to the cent through Odoo (docs/money.md): posted invoices with decimal quantities,
+4-decimal prices, discounts, taxes, global tax rounding and a cash-rounding line → what the
+sandbox ERP stores (read back over its HTTP API) adds up to the invoice's amount_total, items
+and installments alike, OS and PV together."""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from ..sandbox.readback import stored_document
+from .common import ErpSyncCommon
+
+
+@tagged("post_install", "-at_install")
+class TestMoneyExact(ErpSyncCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.ref("product.decimal_price").digits = 4  # prices such as 0.0123 and 33.333
+        cls.tax15 = cls.env["account.tax"].create(
+            {
+                "name": "Imposto 15 %",
+                "amount": 15.0,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "company_id": cls.company.id,
+            }
+        )
+        cls.terms = cls.env["account.payment.term"].create(
+            {
+                "name": "30/60",
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 30}),
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 60}),
+                ],
+            }
+        )
+
+    def _money_invoice(self, lines, taxes=None, **values):
+        """``lines``: (product, quantity, price, discount %)."""
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "company_id": self.company.id,
+                "partner_id": self.customer.id,
+                "invoice_date": fields.Date.today(),
+                "invoice_payment_term_id": self.terms.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "quantity": qty,
+                            "price_unit": price,
+                            "discount": discount,
+                            "tax_ids": [Command.set((taxes or self.env["account.tax"]).ids)],
+                        }
+                    )
+                    for product, qty, price, discount in lines
+                ],
+                **values,
+            }
+        )
+        move.action_post()
+        return move
+
+    def _issue_lines(self):
+        """Issue 10: 3 × 33.33 −10 %, 2 × 19.99, 1.5 × 7.10 −5 %."""
+        return [
+            (self.service, 3, 33.33, 10.0),
+            (self.goods, 2, 19.99, 0.0),
+            (self.service, 1.5, 7.10, 5.0),
+        ]
+
+    def assertErpHoldsTheInvoice(self, move):
+        """Every document open in the ERP; items and installments together equal amount_total."""
+        self._run_push()
+        self.assertServiceOrderState(move, "open")
+        total, by_date = Decimal(0), defaultdict(Decimal)
+        for doc in move.erp_document_ids:
+            stored = stored_document(self.sandbox, self.provider, doc.doc_type, doc.external_id)
+            self.assertEqual(stored.parts, stored.total, f"{doc.doc_type}: items and document fields")
+            self.assertEqual(sum(a for _, a in stored.installments), stored.total, doc.doc_type)
+            total += stored.total
+            for due, amount in stored.installments:
+                by_date[due] += amount
+        expected = Decimal(str(move.amount_total))
+        self.assertEqual(total, expected)
+        invoice_dates = defaultdict(Decimal)
+        for line in move.line_ids.filtered(lambda ln: ln.display_type == "payment_term"):
+            invoice_dates[line.date_maturity.isoformat()] += Decimal(str(line.amount_currency))
+        self.assertEqual(dict(by_date), dict(invoice_dates), "each due date asks what the invoice asks")
+        self.assertEqual(len(by_date), 2)
+        return total
+
+    def test_issue_example_with_tax_rounded_per_line(self):
+        self.company.tax_calculation_rounding_method = "round_per_line"
+        move = self._money_invoice(self._issue_lines(), taxes=self.tax15)
+        self.assertEqual(move.amount_total, 161.11)
+        self.assertEqual(sorted(move.erp_document_ids.mapped("doc_type")), ["sales_order", "service_order"])
+        self.assertEqual(self.assertErpHoldsTheInvoice(move), Decimal("161.11"))
+
+    def test_issue_example_with_tax_rounded_globally(self):
+        """The tax rounded on the total makes 161.10: one cent less than the lines say."""
+        self.company.tax_calculation_rounding_method = "round_globally"
+        move = self._money_invoice(self._issue_lines(), taxes=self.tax15)
+        self.assertEqual(move.amount_total, 161.10)
+        self.assertEqual(self.assertErpHoldsTheInvoice(move), Decimal("161.10"))
+
+    def test_cash_rounding_line_is_accounted_for(self):
+        account = self.company_data["default_account_revenue"]
+        rounding = self.env["account.cash.rounding"].create(
+            {
+                "name": "R$ 0,10",
+                "rounding": 0.10,
+                "strategy": "add_invoice_line",
+                "rounding_method": "HALF-UP",
+                "profit_account_id": account.id,
+                "loss_account_id": account.id,
+            }
+        )
+        self.company.tax_calculation_rounding_method = "round_per_line"
+        move = self._money_invoice(
+            self._issue_lines(), taxes=self.tax15, invoice_cash_rounding_id=rounding.id
+        )
+        self.assertTrue(move.line_ids.filtered(lambda ln: ln.display_type == "rounding"))
+        self.assertEqual(move.amount_total, 161.10)
+        self.assertEqual(self.assertErpHoldsTheInvoice(move), Decimal("161.10"))
+
+    def test_prices_with_more_than_two_decimals(self):
+        goods = self._money_invoice([(self.goods, 1000, 0.0123, 0.0)])
+        self.assertEqual(goods.amount_total, 12.30)
+        self.assertEqual(self.assertErpHoldsTheInvoice(goods), Decimal("12.30"))
+        services = self._money_invoice([(self.service, 3, 33.333, 0.0)])
+        self.assertEqual(services.amount_total, 100.00)
+        self.assertEqual(self.assertErpHoldsTheInvoice(services), Decimal("100.00"))
+
+
+@tagged("post_install", "-at_install")
+class TestMoneyExactBling(TestMoneyExact):
+    provider = "bling"
+    allow_inherited_tests_method = True  # the same invoices, through Bling
+
+    def _reset_sandbox(self):
+        """An empty Bling account, already connected (the OAuth dance is TestBling's business)."""
+        result = super()._reset_sandbox()
+        self.sandbox.bling.control("rate_limit", {"enabled": 0})  # the read-back is not the client's
+        issued = self.sandbox.bling.control("issue_tokens", {})
+        self.integration.sudo().write(
+            {
+                "bling_access_token": issued["access_token"],
+                "bling_refresh_token": issued["refresh_token"],
+                "bling_token_expires_at": fields.Datetime.now() + dt.timedelta(hours=6),
+            }
+        )
+        return result
