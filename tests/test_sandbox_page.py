@@ -2,7 +2,7 @@
 
 import requests
 
-from tecpet_erp_sync.erp.links import document_url
+from tecpet_erp_sync.erp.links import api_url_for, document_url
 
 
 def test_fault_form_sends_text_and_the_rule_works(sandbox):
@@ -60,8 +60,19 @@ def test_vhsys_sandbox_refuses_a_wrong_secret_by_default(sandbox):
     def call(secret):
         headers = {"access-token": "acct-1", "secret-access-token": secret, "User-Agent": "t"}
         # An empty list is a 403 in VHSYS too: tell the refusal by its text.
-        return "Acesso negado" not in requests.get(sandbox.vhsys_url + "/clientes", headers=headers, timeout=5).text
+        return (
+            "Acesso negado"
+            not in requests.get(sandbox.vhsys_url + "/clientes", headers=headers, timeout=5).text
+        )
 
     assert call("right-secret")
     assert not call("wrong-secret")
     assert call("right-secret")
+
+
+def test_switching_provider_switches_the_api_url():
+    assert api_url_for("bling", "https://api.vhsys.com/v2") == "https://api.bling.com.br/Api/v3"
+    assert api_url_for("vhsys", "") == "https://api.vhsys.com/v2"
+    assert api_url_for("bling", "http://127.0.0.1:8070/vhsys/v2") == "http://127.0.0.1:8070/bling/Api/v3"
+    assert api_url_for("vhsys", "http://localhost:8070/bling/Api/v3/") == "http://localhost:8070/vhsys/v2"
+    assert api_url_for("bling", "https://proxy.example.com/vhsys") == "https://proxy.example.com/vhsys"

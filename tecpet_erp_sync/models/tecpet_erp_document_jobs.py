@@ -57,6 +57,7 @@ class TecpetErpDocument(models.Model):
             batch_size=batch_size, time_budget=time_budget, with_commit=with_commit
         )
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        self.env["tecpet.erp.integration"]._erp_record_push_run()
         if remaining:
             self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
 
@@ -318,12 +319,16 @@ class TecpetErpDocument(models.Model):
     @api.model
     def _cron_refresh_status(self):
         with_commit = self.env["account.move"]._can_commit()
+        self._refresh_requested_documents(with_commit=with_commit)
         integrations = self.env["tecpet.erp.integration"].search(
             [("active", "=", True), ("auth_failed", "=", False)]
         )
         for integration in integrations:
             try:
                 self._refresh_integration(integration, with_commit=with_commit)
+                integration._erp_record_run(
+                    "refresh", integration.auth_failed and integration.last_check_message
+                )
                 if with_commit:
                     self.env.cr.commit()  # pylint: disable=invalid-commit
             except psycopg2.extensions.TransactionRollbackError:  # serialization failure, deadlock

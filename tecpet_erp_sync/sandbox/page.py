@@ -60,7 +60,8 @@ def render_page(server: SandboxServer) -> str:
         + "".join(f"<option value='{f}' title='{escape(d)}'>{f}</option>" for f, d in FAULTS.items())
         + "</select> on <select name='provider'><option>*</option>"
         "<option>vhsys</option><option>bling</option>"
-        "</select> path regex <input name='path' size='20'> count <input name='count' type='number' min='-1' value='1' size='3'> (-1: until cleared)"
+        "</select> path regex <input name='path' size='20'> count "
+        "<input name='count' type='number' min='-1' value='1' size='3'> (-1: until cleared)"
         " <button>add</button></form>",
         _fault_rules(server),
     ]

@@ -4,6 +4,8 @@ from . import (
     test_faults,
     test_flow,
     test_invoice_list_tour,
+    test_note_and_health,
+    test_policy_and_actions,
     test_security,
     test_service_order_state,
     test_translations,
