@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=consider-merging-classes-inherited
 """Around the column: the sending policy, the fiscal note, and the bulk actions on a selection."""
 
 from odoo import api, fields, models
@@ -7,6 +8,8 @@ from odoo import api, fields, models
 BACKFILL = "tecpet_erp_backfill"
 
 
+# A file of its own, beside account_move.py, so that parallel work on the invoice's life cycle
+# and on what surrounds the column merge without conflicts.
 class AccountMove(models.Model):
     _inherit = "account.move"
 

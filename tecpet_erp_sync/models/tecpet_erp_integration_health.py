@@ -52,7 +52,7 @@ class TecpetErpIntegration(models.Model):
         string="ERP Unreachable Since", readonly=True, copy=False, help="Empty while the ERP answers."
     )
     requests_day = fields.Date(readonly=True, copy=False)
-    requests_today = fields.Integer(string="Requests Today", readonly=True, copy=False)
+    requests_today = fields.Integer(readonly=True, copy=False)
     daily_quota = fields.Integer(
         compute="_compute_daily_quota", help="The provider's requests per day (0: not published)."
     )

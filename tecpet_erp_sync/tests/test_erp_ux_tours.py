@@ -54,6 +54,5 @@ class TestErpUxTours(ErpSyncCommon, HttpCase):
         self._invoice(partner=self.bad_customer)
         self.env["tecpet.erp.document"]._cron_push_documents()
         self.assertEqual(self.integration.count_open, 2)
-        self.start_tour(
-            "/odoo/action-tecpet_erp_sync.action_tecpet_erp_sync_overview", "tecpet_erp_sync_overview", login="admin"
-        )
+        url = "/odoo/action-tecpet_erp_sync.action_tecpet_erp_sync_overview"
+        self.start_tour(url, "tecpet_erp_sync_overview", login="admin")

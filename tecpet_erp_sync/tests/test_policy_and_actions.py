@@ -90,7 +90,7 @@ class TestSendingPolicy(CronMixinCase, ErpSyncCommon):
 
     def _exclude(self, moves, reason):
         action = moves.action_erp_open_exclude_wizard()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({"reason": reason})
+        wizard = self.env[action["res_model"]].with_context(**action["context"]).create({"reason": reason})
         return wizard.action_exclude()
 
     def test_exclude_takes_an_invoice_out_for_good_with_the_reason_in_the_chatter(self):

@@ -32,7 +32,7 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_error_fix_reprocess", {
         },
         {
             content: "Back to the invoice",
-            trigger: ".o_breadcrumb .breadcrumb-item a",
+            trigger: ".o_breadcrumb li.breadcrumb-item:last-of-type a",
             run: "click",
         },
         {
