@@ -327,7 +327,7 @@ class TecpetErpDocument(models.Model):
             try:
                 self._refresh_integration(integration, with_commit=with_commit)
                 integration._erp_record_run(
-                    "refresh", integration.auth_failed and integration.last_check_message
+                    "refresh", integration.last_check_message if integration.auth_failed else None
                 )
                 if with_commit:
                     self.env.cr.commit()  # pylint: disable=invalid-commit

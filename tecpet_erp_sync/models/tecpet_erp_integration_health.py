@@ -138,8 +138,9 @@ class TecpetErpIntegration(models.Model):
             integration._erp_record_run("push", problem or "")
 
     def _erp_record_run(self, kind, problem):
-        """Note a run (``kind``: push | refresh) and its problem ('' when it went well), count the
-        requests this transaction's clients made, and raise or close the alerts.
+        """Note a run (``kind``: push | refresh) and its problem ('' when it went well, None when
+        the run does not tell), count the requests this transaction's clients made, and raise or
+        close the alerts. Only a run that tells its outcome moves ``down_since``.
 
         Written in a savepoint: two runs ending at once must not fail each other over this row.
         """
@@ -150,14 +151,15 @@ class TecpetErpIntegration(models.Model):
         calls = integration._erp_uncounted_calls()
         vals = {
             f"last_{kind}_at": now,
-            f"last_{kind}_message": problem or False,
             "requests_day": today,
             "requests_today": calls
             + (integration.requests_today if integration.requests_day == today else 0),
         }
+        if problem is not None:
+            vals[f"last_{kind}_message"] = problem or False
         if problem and not integration.down_since:
             vals["down_since"] = now
-        elif not problem and integration.down_since and not integration.auth_failed:
+        elif problem == "" and integration.down_since and not integration.auth_failed:
             vals["down_since"] = False
         try:
             with self.env.cr.savepoint():

@@ -153,6 +153,9 @@ class TestSyncHealth(ErpSyncCommon):
         self.assertTrue(self.integration.down_since)
         self.assertIn("Erro ao comunicar", self.integration.last_push_message or "")
         self.assertFalse(self._alerts("activity_type_erp_connection"), "not yet: only just down")
+        down_since = self.integration.down_since
+        self.env["tecpet.erp.document"]._cron_refresh_status()
+        self.assertEqual(self.integration.down_since, down_since, "a read-back that cannot tell keeps it")
         self.integration.down_since = fields.Datetime.now() - timedelta(minutes=11)
         self.integration._erp_check_alerts()
         self.assertIn("unreachable since", self._alerts("activity_type_erp_connection").note)
