@@ -2,4 +2,4 @@
 # ``erp/`` (clients, validation, mapping) and ``sandbox/`` are plain Python: importing them from
 # scripts and tests must not require Odoo.
 if __name__.startswith("odoo.addons."):
-    from . import controllers, models
+    from . import controllers, models, wizard

@@ -1,8 +1,11 @@
 from . import (
     account_move,
+    account_move_ux,
     res_partner,
     tecpet_erp_document,
     tecpet_erp_document_jobs,
+    tecpet_erp_document_ux,
     tecpet_erp_integration,
+    tecpet_erp_integration_health,
     tecpet_erp_webhook_event,
 )

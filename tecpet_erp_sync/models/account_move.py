@@ -28,6 +28,7 @@ class AccountMove(models.Model):
         tracking=True,
         copy=False,
         help="Where the invoice stands in the ERP. Empty when the invoice is outside the ERP flow.",
+        group_expand="_group_expand_service_order_state",
     )
     erp_error_message = fields.Text(string="ERP Error", compute="_compute_erp_error_message")
 
@@ -39,7 +40,9 @@ class AccountMove(models.Model):
     @api.depends("erp_document_ids.error_message")
     def _compute_erp_error_message(self):
         for move in self:
-            move.erp_error_message = "\n".join(m for m in move.erp_document_ids.mapped("error_message") if m)
+            # The OS and the PV of one customer usually fail alike: say it once.
+            messages = dict.fromkeys(m for m in move.erp_document_ids.mapped("error_message") if m)
+            move.erp_error_message = "\n".join(messages)
 
     # ------------------------------------------------------------------------------------------
     # Entering the flow: no network call here, the push job does the sending.
@@ -63,7 +66,7 @@ class AccountMove(models.Model):
             return self.env["tecpet.erp.integration"]  # free or warranty work: nothing to bill in the ERP
         if integration.journal_ids and self.journal_id not in integration.journal_ids:
             return self.env["tecpet.erp.integration"]
-        return integration
+        return integration if self._erp_sending_allowed(integration) else self.env["tecpet.erp.integration"]
 
     def _erp_document_types(self):
         """Service lines (and lines without product) make an OS; goods lines make a PV."""
@@ -254,11 +257,11 @@ class AccountMove(models.Model):
 
         Returns at once; the sending happens in the push job. A document is never sent twice:
         the job searches the ERP for its marker whenever an earlier send may have arrived.
+        Invoices outside the flow ("—") stay outside: bringing older ones in is Send to ERP's job.
         """
         moves = self.filtered(
             lambda m: m.move_type == "out_invoice" and m.state in ("posted", "cancel", "draft")
         )
-        moves.filtered(lambda m: m.state == "posted" and not m.erp_document_ids)._erp_create_documents()
         docs = moves.erp_document_ids.sudo().filtered(lambda d: d.state in ("error", "processing"))
         failing = self.env["account.move"]
         for move, move_docs in docs.grouped("move_id").items():
@@ -276,7 +279,13 @@ class AccountMove(models.Model):
         return self._erp_reprocess_notification(queued, failing)
 
     def _erp_reprocess_notification(self, queued, failing):
-        if failing:
+        outside = self.filtered(lambda m: not m.erp_document_ids)
+        if outside and not (queued or failing):
+            message = self.env._(
+                "Nothing to reprocess: the selected invoices are outside the ERP flow. "
+                "To send older invoices, use Send to ERP on the ERP integration."
+            )
+        elif failing:
             message = self.env._(
                 "%(queued)s invoice(s) queued. %(failing)s still fail validation: %(names)s. "
                 "Open them to see what to fix.",
@@ -298,7 +307,8 @@ class AccountMove(models.Model):
                 "message": message,
                 "type": "warning" if failing or not queued else "success",
                 "sticky": bool(failing),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                # Closing calls back the list or form the action ran from, which reloads its records.
+                "next": {"type": "ir.actions.act_window_close"},
             },
         }
 

@@ -10,6 +10,10 @@ ID_TYPES = (("l10n_br.cpf", "cpf"), ("l10n_br.cnpj", "cnpj"))
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    erp_opt_out = fields.Boolean(
+        string="Do not send to the ERP",
+        help="Invoices of this customer (and of its contacts) stay outside the ERP flow.",
+    )
     erp_fiscal_problems = fields.Text(
         string="ERP Fiscal Data Problems",
         compute="_compute_erp_fiscal_problems",
@@ -49,6 +53,11 @@ class ResPartner(models.Model):
                 continue
             problems = partner._erp_validation_problems(integration.provider)
             partner.erp_fiscal_problems = "\n".join(problems) or False
+
+    @api.model
+    def _commercial_fields(self):
+        # Set on the company, followed by its contacts, as the customer's other fiscal data.
+        return super()._commercial_fields() + ["erp_opt_out"]
 
     def _erp_raw_customer(self):
         """The partner's fiscal data as plain values, for validation and mapping outside the ORM."""

@@ -3,6 +3,7 @@ from odoo import api, fields, models
 
 from ..erp import lifecycle
 from ..erp.contract import DocState
+from ..erp.links import document_url
 
 DOCUMENT_STATES = [
     ("processing", "Processing"),
@@ -95,16 +96,16 @@ class TecpetErpDocument(models.Model):
         for doc in self:
             doc.display_name = f"{doc.move_id.name or ''} · {types.get(doc.doc_type, '')}"
 
-    @api.depends("external_id", "integration_id.provider", "doc_type")
+    @api.depends("external_id", "integration_id.provider", "integration_id.api_url", "doc_type")
     def _compute_external_url(self):
         for doc in self:
             doc.external_url = doc._erp_url()
 
     def _erp_url(self):
-        # Only Bling publishes a stable link to a document; VHSYS has none documented.
-        if self.external_id and self.integration_id.provider == "bling":
-            return f"https://www.bling.com.br/vendas.php#edit/{self.external_id}"
-        return False
+        integration = self.integration_id
+        return (
+            document_url(integration.provider, integration.api_url, self.doc_type, self.external_id) or False
+        )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -64,6 +64,7 @@ class TecpetErpDocument(models.Model):
             batch_size=batch_size, time_budget=time_budget, with_commit=with_commit
         )
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        self.env["tecpet.erp.integration"]._erp_record_push_run()
         if remaining:
             self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
 
@@ -388,35 +389,44 @@ class TecpetErpDocument(models.Model):
         (an order deleted in Bling, a note cancelled in the ERP) is found there."""
         docs = self.search(self._read_back_domain(integration))
         if not docs:
+            integration._erp_record_run("refresh", "")
             return 0
         client = integration._erp_client()
         try:
             changes = client.fetch_changes(docs._erp_refs(), integration.refresh_cursor or None)
             changed = docs._erp_apply_read_back(changes)
-            sweep = docs._erp_sweep_candidates() - changed
+            sweep, more = (docs - changed)._erp_sweep_candidates()
             if sweep:
                 docs._erp_apply_read_back(client.fetch_changes(sweep._erp_refs(), None), swept=sweep)
         except AuthError as exc:
             integration.sudo().write(
                 {"auth_failed": True, "last_check_ok": False, "last_check_message": exc.message}
             )
+            integration._erp_record_run("refresh", exc.message)
             return 0
         except ErpError as exc:
             _logger.info("ERP sync: refresh of integration %s postponed: %s", integration.id, exc.message)
+            integration._erp_record_run("refresh", exc.message)
             return 0
         integration.sudo().refresh_cursor = changes.cursor
+        integration._erp_record_run("refresh", "")
+        if more:  # more asked for (Refresh ERP status on a large selection) than a run reads
+            self.env.ref("tecpet_erp_sync.ir_cron_refresh_status")._trigger()
         return len(changed)
 
     def _erp_refs(self):
         return [DocRef(DocType(d.doc_type), d.external_id, d.marker) for d in self]
 
     def _erp_sweep_candidates(self):
+        """The documents the sweep reads this run (flagged ones first, then the least recently
+        read), and whether flagged ones are left for the next run."""
         params = self.env["ir.config_parameter"].sudo()
         age = timedelta(hours=float(params.get_param(SWEEP_AGE_PARAM, 6)))
         limit = int(params.get_param(SWEEP_LIMIT_PARAM, 100))
         stale = fields.Datetime.now() - age
         due = self.filtered(lambda d: d.recheck or not d.last_sync_at or d.last_sync_at <= stale)
-        return due.sorted(lambda d: (not d.recheck, d.last_sync_at or fields.Datetime.now()))[:limit]
+        due = due.sorted(lambda d: (not d.recheck, d.last_sync_at or fields.Datetime.now()))
+        return due[:limit], any(d.recheck for d in due[limit:])
 
     def _erp_apply_read_back(self, changes, swept=None):
         """Apply a read-back to these documents; return the ones it changed."""
@@ -434,9 +444,16 @@ class TecpetErpDocument(models.Model):
                 issue_notes=integration.issue_fiscal_notes,
                 note_requested=doc.note_requested,
             )
-            vals = {"last_sync_at": now, "recheck": False, "read_error": False}
+            vals = {
+                "last_sync_at": now,
+                "recheck": False,
+                "read_error": False,
+                **doc._erp_note_vals(status.note),
+            }
             if status.note_number:
                 vals["note_number"] = status.note_number
+            if status.external_number and status.external_number != doc.external_number:
+                vals["external_number"] = status.external_number
             doc.write(vals)
             if change != lifecycle.KEEP:
                 doc._erp_apply(change)

@@ -7,14 +7,11 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..erp.errors import ErpError
 from ..erp.factory import make_client
+from ..erp.links import api_url_for
 from .bling_token_store import IntegrationTokenStore
 
 _logger = logging.getLogger(__name__)
 
-PROVIDER_URLS = {
-    "vhsys": "https://api.vhsys.com/v2",
-    "bling": "https://api.bling.com.br/Api/v3",
-}
 CREDENTIAL_FIELDS = (
     "vhsys_access_token",
     "vhsys_secret_token",
@@ -115,8 +112,7 @@ class TecpetErpIntegration(models.Model):
     @api.depends("provider")
     def _compute_api_url(self):
         for integration in self:
-            if not integration.api_url or integration.api_url in PROVIDER_URLS.values():
-                integration.api_url = PROVIDER_URLS.get(integration.provider)
+            integration.api_url = api_url_for(integration.provider, integration.api_url)
 
     def _compute_webhook_url(self):
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url")

@@ -59,6 +59,16 @@ class FaultPlan:
     def add(self, **spec) -> FaultRule:
         if spec.get("fault") not in FAULTS:
             raise ValueError(f"unknown fault {spec.get('fault')!r}; known: {', '.join(FAULTS)}")
+        # A web form sends every value as text; a rule holding "1" would break every request.
+        for key, kind in (("count", int), ("probability", float), ("delay", float)):
+            if key in spec:
+                try:
+                    spec[key] = kind(spec[key])
+                except (TypeError, ValueError):
+                    raise ValueError(f"{key} must be a number, not {spec[key]!r}") from None
+        for key in ("provider", "method"):
+            if key in spec and not spec[key]:
+                spec[key] = "*"  # an empty form field means "any"
         with self._lock:
             rule = FaultRule(**spec, id=self._next_id)
             self._next_id += 1

@@ -23,11 +23,33 @@ def _button(action: str, provider: str, doc: dict) -> str:
     )
 
 
+def _fault_rules(server: SandboxServer) -> str:
+    """The fault rules still active, and a button that clears them all."""
+    rules = [r for r in server.faults.rules if r.count != 0]
+    rows = "".join(
+        f"<tr><td>{r.id}</td><td>{escape(r.fault)}</td><td>{escape(r.provider)}</td>"
+        f"<td>{escape(r.method)}</td><td>{escape(r.path)}</td>"
+        f"<td>{'until cleared' if r.count < 0 else r.count}</td><td>{r.hits}</td></tr>"
+        for r in rules
+    )
+    table = (
+        "<table class='faults'><tr><th>id</th><th>fault</th><th>provider</th><th>method</th><th>path</th>"
+        f"<th>left</th><th>hits</th></tr>{rows}</table>"
+        if rules
+        else "<p>No fault rule active.</p>"
+    )
+    clear = (
+        "<form method='post' action='/_control/clear_faults'><input type='hidden' name='redirect' value='1'>"
+        "<button>clear faults</button></form>"
+    )
+    return table + clear
+
+
 def render_page(server: SandboxServer) -> str:
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>ERP sandbox</title>",
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>",
+        "td,th{border:1px solid #ccc;padding:4px 8px}tr:target{background:#ffd}</style></head><body>",
         f"<h1>ERP sandbox</h1><p>VHSYS v2: <code>{escape(server.vhsys_url)}</code> &nbsp; "
         f"Bling v3: <code>{escape(server.bling_url)}</code></p>",
         f"<p>Latency: {server.latency * 1000:.0f} ms · faults injected: {server.faults.injected}</p>",
@@ -38,8 +60,10 @@ def render_page(server: SandboxServer) -> str:
         + "".join(f"<option value='{f}' title='{escape(d)}'>{f}</option>" for f, d in FAULTS.items())
         + "</select> on <select name='provider'><option>*</option>"
         "<option>vhsys</option><option>bling</option>"
-        "</select> path regex <input name='path' size='20'> count <input name='count' value='1' size='3'>"
+        "</select> path regex <input name='path' size='20'> count "
+        "<input name='count' type='number' min='-1' value='1' size='3'> (-1: until cleared)"
         " <button>add</button></form>",
+        _fault_rules(server),
     ]
     for name, emulator in server.emulators.items():
         docs = emulator.snapshot().get("documents", [])
@@ -54,7 +78,9 @@ def render_page(server: SandboxServer) -> str:
                 for k in ("doc_type", "id", "number", "marker", "customer", "total", "status", "paid", "note")
             )
             buttons = " ".join(_button(a, name, doc) for a in DOCUMENT_ACTIONS)
-            parts.append(f"<tr>{cells}<td>{buttons}</td></tr>")
+            # The anchor "Open in ERP" links to, for an integration pointing at the sandbox.
+            anchor = escape(f"{name}-{doc.get('doc_type', '')}-{doc.get('id', '')}")
+            parts.append(f"<tr id='{anchor}'>{cells}<td>{buttons}</td></tr>")
         parts.append("</table>")
     parts.append("</body></html>")
     return "".join(parts)

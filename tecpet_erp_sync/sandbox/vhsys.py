@@ -282,7 +282,8 @@ class VhsysEmulator(Emulator):
             self.notas_servico: dict[int, dict] = {}
             self.notas_fiscais: dict[int, dict] = {}
             self.revoked = False
-            self.tokens: tuple[str, str] | None = None  # None: any non-empty pair is accepted
+            self.tokens: tuple[str, str] | None = None  # None: each access token keeps its first secret
+            self.secrets: dict[str, str] = {}  # access token -> the secret it was first used with
             self.clock_offset = 0.0  # seconds added to the emulator's clock
             self.duplicate_rows = True
             self.empty_pedido_number = False  # POST /pedidos answers id_pedido "" (seen in the docs)
@@ -353,7 +354,11 @@ class VhsysEmulator(Emulator):
         secret = (headers.get("secret-access-token") or "").strip()
         if self.revoked or not access or not secret:
             return False
-        return self.tokens is None or (access, secret) == self.tokens
+        if self.tokens is not None:
+            return (access, secret) == self.tokens
+        # An account's pair is fixed: once an access token has worked with a secret, another
+        # secret is refused, so "Test connection" with a mistyped secret fails as in VHSYS.
+        return self.secrets.setdefault(access, secret) == secret
 
     def _handle(self, req: Request) -> Response:
         if not self._authorized(req.headers):
@@ -1537,7 +1542,7 @@ class VhsysEmulator(Emulator):
             if action == "revoke_credentials":
                 self.revoked = True
                 return {"ok": True}
-            if action == "set_credentials":  # require exactly these tokens (default: any non-empty pair)
+            if action == "set_credentials":  # require exactly these tokens (default: see _authorized)
                 access, secret = params.get("access_token", ""), params.get("secret_token", "")
                 self.tokens = (access, secret) if access and secret else None
                 return {"ok": True}

@@ -1,0 +1,133 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=consider-merging-classes-inherited
+"""Around the column: the sending policy, the fiscal note, and the bulk actions on a selection."""
+
+from odoo import api, fields, models
+
+# Context key of the "Send to ERP" wizard: its invoices are older than the start date on purpose.
+BACKFILL = "tecpet_erp_backfill"
+
+
+# A file of its own, beside account_move.py, so that parallel work on the invoice's life cycle
+# and on what surrounds the column merge without conflicts.
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    erp_excluded = fields.Boolean(
+        string="Excluded from ERP",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Never sent to the ERP (Action → Exclude from ERP); the reason is in the chatter.",
+    )
+    erp_note_document_ids = fields.One2many(
+        "tecpet.erp.document",
+        compute="_compute_erp_note_document_ids",
+        string="Fiscal Notes",
+        help="The ERP documents of this invoice whose fiscal note is issued.",
+    )
+    erp_note_numbers = fields.Char(
+        string="Fiscal Note",
+        compute="_compute_erp_note_document_ids",
+        search="_search_erp_note_numbers",
+        help="Number of the invoice's fiscal notes (NF-e, NFS-e) in the ERP.",
+    )
+
+    @api.depends("erp_document_ids.note_number")
+    def _compute_erp_note_document_ids(self):
+        for move in self:
+            docs = move.erp_document_ids.filtered("note_number")
+            move.erp_note_document_ids = docs
+            move.erp_note_numbers = ", ".join(docs.mapped("note_number")) or False
+
+    @api.model
+    def _search_erp_note_numbers(self, operator, value):
+        """The invoices whose fiscal note has this number, access key or verification code."""
+        if operator not in ("ilike", "=", "=ilike"):
+            return [("erp_document_ids.note_number", operator, value)]
+        docs = (
+            self.env["tecpet.erp.document"]
+            .sudo()
+            ._search(["|", ("note_number", operator, value), ("note_key", operator, value)])
+        )
+        return [("erp_document_ids", "in", docs)]
+
+    # ------------------------------------------------------------------------------------------
+    # Sending policy (PRODUCT 2.9: start date, opted-out customer, excluded invoice)
+    # ------------------------------------------------------------------------------------------
+    def _erp_sending_allowed(self, integration):
+        """Whether the sending policy lets this invoice go to ``integration``.
+
+        Reads only values already loaded with the invoices and their customers (one query for a
+        whole batch, none per invoice), so posting stays as fast as before.
+        """
+        self.ensure_one()
+        if not integration or self.erp_excluded or self.commercial_partner_id.erp_opt_out:
+            return False
+        start = integration.start_date
+        if start and not self.env.context.get(BACKFILL):
+            return (self.invoice_date or self.date) >= start
+        return True
+
+    # ------------------------------------------------------------------------------------------
+    # Bulk actions: each says what it did
+    # ------------------------------------------------------------------------------------------
+    def _erp_notify(self, title, message, warning=False):
+        """A notification that then reloads the list or form it was run from."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": "warning" if warning else "success",
+                "sticky": warning,
+                # Closing calls back the view, which reloads its records (the column, the form).
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_erp_refresh_status(self):
+        """Ask the refresh job to read these invoices' documents back from the ERP now.
+
+        Returns at once: the reading happens in the job, with one list call per integration.
+        """
+        docs = self.erp_document_ids.sudo()
+        readable = docs.filtered(lambda d: d.external_id and not d.pending_action)
+        readable.write({"recheck": True})  # the refresh job reads flagged documents first
+        if readable:
+            self.env.ref("tecpet_erp_sync.ir_cron_refresh_status")._trigger()
+        asked = readable.move_id
+        busy = (docs - readable).move_id - asked
+        outside = self - asked - busy
+        parts = []
+        if asked:
+            parts.append(
+                self.env._("%(count)s invoice(s) will be read back from the ERP now.", count=len(asked))
+            )
+        if busy:
+            parts.append(
+                self.env._(
+                    "%(count)s not yet in the ERP or still being sent: %(names)s.",
+                    count=len(busy),
+                    names=", ".join(busy.mapped("name")),
+                )
+            )
+        if outside:
+            parts.append(self.env._("%(count)s outside the ERP flow.", count=len(outside)))
+        return self._erp_notify(self.env._("Refresh ERP status"), " ".join(parts), warning=not asked)
+
+    def action_erp_open_exclude_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Exclude from ERP"),
+            "res_model": "tecpet.erp.exclude.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_ids": self.ids},
+        }
+
+    @api.model
+    def _group_expand_service_order_state(self, states, domain):
+        """Grouped by the column: the states present, in the order of the flow (2.2), not by name."""
+        return [key for key, _label in self._fields["service_order_state"].selection if key in states]

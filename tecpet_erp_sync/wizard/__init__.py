@@ -1,0 +1,1 @@
+from . import erp_exclude_wizard, erp_send_wizard
