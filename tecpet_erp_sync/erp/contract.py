@@ -54,6 +54,14 @@ class Customer:
 
 
 @dataclass(frozen=True)
+class CustomerBinding:
+    """What the Odoo side remembers of a customer sent to one ERP account (``erp/customers.py``)."""
+
+    external_id: str  # the ERP's customer/contact id
+    fingerprint: str  # hash of the customer payload last sent
+
+
+@dataclass(frozen=True)
 class Line:
     kind: LineKind
     description: str
@@ -83,6 +91,7 @@ class OrderRequest:
     installments: tuple[Installment, ...]
     issue_date: dt.date
     notes: str = ""
+    customer_binding: CustomerBinding | None = None  # known ERP id + fingerprint: no call if unchanged
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ class PushResult:
     state: DocState  # normally OPEN right after creation
     adopted: bool = False  # True when an earlier attempt's document was found by marker and reused
     url: str = ""  # where a person can open it in the ERP, if the ERP has such a URL
+    customer: CustomerBinding | None = None  # the ERP customer used and the fingerprint sent: remember it
 
 
 @dataclass(frozen=True)

@@ -547,7 +547,7 @@ class VhsysEmulator(Emulator):
 
     def _validate_cliente(self, body: dict, creating: bool) -> list[str]:
         errors = []
-        if creating and not str(body.get("razao_cliente") or "").strip():
+        if (creating or "razao_cliente" in body) and not str(body.get("razao_cliente") or "").strip():
             errors.append(_required("razao_cliente"))
         errors += self._check_lengths(body, CLIENT_LIMITS)
         if body.get("tipo_pessoa") not in (None, "PF", "PJ"):
