@@ -230,6 +230,15 @@ def test_refused_update_is_a_data_error_naming_the_field(erp):
     assert erp.seen(erp.records()[0])[0] == "Rua das Flores", "the refused update changed nothing"
 
 
+def test_cep_outside_the_correios_base_is_refused_on_update_too(erp):
+    first = erp.client.push(order(1, customer()))
+    unknown = dataclasses.replace(customer().address, zip_code="00012345")  # well formed, no such CEP
+    with pytest.raises(DataError) as caught:
+        erp.client.push(order(2, customer(address=unknown), first.customer))
+    assert caught.value.field == ("cep_cliente" if erp.name == "vhsys" else "cep")
+    assert "Correios" in caught.value.erp_message
+
+
 def test_binding_the_erp_no_longer_knows_falls_back_to_find_or_create(erp):
     first = erp.client.push(order(1, customer()))
     erp.delete(first.customer.external_id)

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import dataclasses
 from decimal import Decimal
 
 from odoo import api, fields, models
@@ -193,7 +194,7 @@ class AccountMove(models.Model):
             (line.date_maturity or self.invoice_date, Decimal(str(abs(line.amount_currency))))
             for line in self.line_ids.filtered(lambda ln: ln.display_type == "payment_term")
         ]
-        return mapping.build_order(
+        order = mapping.build_order(
             doc_type=DocType(doc.doc_type),
             marker=doc.marker,
             reference=self.name,
@@ -204,6 +205,8 @@ class AccountMove(models.Model):
             payment_method=doc.integration_id.default_payment_method or "",
             notes=self.env._("Odoo invoice %(name)s", name=self.name),
         )
+        binding = self.env["tecpet.erp.partner.binding"]._erp_binding_of(self.partner_id, doc.integration_id)
+        return dataclasses.replace(order, customer_binding=binding)
 
     # ------------------------------------------------------------------------------------------
     # Reprocess

@@ -1,6 +1,7 @@
 from . import (
     test_bling,
     test_concurrency,
+    test_customer_upsert,
     test_faults,
     test_flow,
     test_invoice_list_tour,
