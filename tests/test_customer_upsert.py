@@ -277,3 +277,43 @@ def test_differs_and_merged_look_only_at_our_keys():
     assert not differs({"complemento": None}, {"complemento": ""})
     result = merged(current, {"nome": "Ana Souza", "endereco": {"geral": {"cep": "01310-100"}}})
     assert result == {**current, "nome": "Ana Souza", "endereco": {"geral": {"cep": "01310-100", "x": 1}}}
+
+
+# -- products: the same idea (issue 12), a known product costs no lookup -----------------------
+def goods_order(n, binding, products=()):
+    lines = (Line(LineKind.GOODS, "Ração 10 kg", Decimal(2), Decimal("45.50"), "RAC10"),)
+    return dataclasses.replace(
+        order(n, customer(), binding),
+        doc_type=DocType.SALES_ORDER,
+        lines=lines,
+        installments=(Installment(dt.date(2026, 7, 10), Decimal("91.00"), "PIX"),),
+        product_bindings=tuple(products),
+    )
+
+
+def product_searches(erp):
+    return len(
+        [r for r in erp.sandbox.requests_log(erp.name) if (r["method"], r["path"]) == ("GET", "/produtos")]
+    )
+
+
+def test_known_products_cost_no_lookup(erp, make_vhsys):
+    if erp.name == "bling":  # Bling links catalogue products it has; it creates none
+        body = {"nome": "Ração 10 kg", "codigo": "RAC10", "tipo": "P", "situacao": "A", "formato": "S"}
+        assert erp.api("POST", "/produtos", json=body).status_code == 201
+    first = erp.client.push(goods_order(1, None))
+    [product] = first.products
+    assert product.code == "RAC10" and product.external_id
+    # A new client (a later job run: nothing cached) told the product and the customer.
+    fresh = make_vhsys() if erp.name == "vhsys" else erp.client
+    before = product_searches(erp)
+    second = fresh.push(goods_order(2, first.customer, first.products))
+    assert product_searches(erp) == before, "no product lookup"
+    assert second.products == first.products
+    if erp.name == "bling":
+        assert erp.sandbox.bling.orders[int(second.external_id)]["itens"][0]["produto"]["id"] == int(
+            product.external_id
+        )
+    else:
+        [item] = erp.sandbox.vhsys.pedidos[int(second.external_id)]["produtos"]
+        assert str(item["id_produto"]) == product.external_id
