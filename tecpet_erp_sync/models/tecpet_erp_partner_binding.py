@@ -1,7 +1,20 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import psycopg2
+
 from odoo import api, fields, models
+from odoo.tools import mute_logger
 
 from ..erp.contract import CustomerBinding
+
+
+def create_once(model, values):
+    """``model.sudo().create(values)``, unless a concurrent job run has just created the same
+    binding (unique constraint): then theirs stands, and this run's is not needed."""
+    try:
+        with model.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+            return model.sudo().create(values)
+    except (psycopg2.IntegrityError, psycopg2.errors.SerializationFailure):
+        return model.browse()
 
 
 class TecpetErpPartnerBinding(models.Model):
@@ -58,7 +71,7 @@ class TecpetErpPartnerBinding(models.Model):
                 binding.write(values)
             return binding
         partner = partner.commercial_partner_id
-        return self.sudo().create({"partner_id": partner.id, "integration_id": integration.id, **values})
+        return create_once(self, {"partner_id": partner.id, "integration_id": integration.id, **values})
 
     @api.model
     def _erp_forget_data(self, partner, integration):

@@ -2,6 +2,7 @@
 from odoo import api, fields, models
 
 from ..erp.contract import ProductBinding
+from .tecpet_erp_partner_binding import create_once
 
 
 class TecpetErpProductBinding(models.Model):
@@ -40,21 +41,13 @@ class TecpetErpProductBinding(models.Model):
     def _erp_remember(self, integration, products):
         """Remember the ERP products (``ProductBinding``) a push used."""
         known = {b.code: b for b in self._erp_search(integration, [p.code for p in products])}
-        new = []
         for product in products:
             binding = known.get(product.code)
             if binding is None:
-                new.append(
-                    {
-                        "integration_id": integration.id,
-                        "code": product.code,
-                        "external_id": product.external_id,
-                    }
-                )
+                values = {"integration_id": integration.id, "code": product.code}
+                create_once(self, {**values, "external_id": product.external_id})
             elif binding.external_id != product.external_id:
                 binding.external_id = product.external_id
-        if new:
-            self.sudo().create(new)
 
     @api.model
     def _erp_forget(self, integration, codes):
