@@ -139,8 +139,10 @@ class TestCustomerUpsertVhsys(ErpSyncCommon):
 
 @tagged("post_install", "-at_install")
 class TestCustomerUpsertBling(TestCustomerUpsertVhsys):
+    allow_inherited_tests_method = True  # Odoo's loader runs only a class's own test methods otherwise
     provider = "bling"
     customer_path = "/contatos"
+    test_binding_is_per_company = None  # provider-independent (and slow: a second company): once is enough
 
     def _reset_sandbox(self):
         """An empty Bling that knows the integration's tokens, without its 3 requests/s limit."""
