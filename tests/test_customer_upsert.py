@@ -253,6 +253,18 @@ def test_binding_the_erp_no_longer_knows_falls_back_to_find_or_create(erp):
     assert len(erp.records()) == 1
 
 
+def test_unchanged_binding_of_a_customer_the_erp_lost_is_checked_and_the_push_retried(erp):
+    first = erp.client.push(order(1, customer()))
+    store = erp.sandbox.vhsys.clientes if erp.name == "vhsys" else erp.sandbox.bling.contacts
+    store.clear()  # purged in the ERP (or the account was reset): the binding points to nothing
+    second = erp.client.push(order(2, customer(), first.customer))
+    assert second.customer.external_id == erp.order_customer(second) != first.customer.external_id
+    assert len(erp.records()) == 1
+    marker = order(2, customer()).marker
+    live = [d for d in erp.sandbox.control("state", {})[erp.name]["documents"] if d["marker"] == marker]
+    assert len(live) == 1, "the refused create left nothing: one document"
+
+
 def test_adopted_document_still_brings_the_customer_up_to_date(erp):
     first = erp.client.push(order(1, customer()))
     again = erp.client.push(order(1, moved(customer()), first.customer), maybe_exists=True)

@@ -46,7 +46,7 @@ from .contract import (
     PushResult,
     RemoteStatus,
 )
-from .customers import upsert_customer
+from .customers import push_checking_stale_customer, upsert_customer
 from .errors import AuthError, DataError, ErpError, RateLimited
 from .formatting import digits, format_cep_bling
 from .http import DEFAULT_TIMEOUT, HttpResponse, HttpTransport
@@ -176,6 +176,9 @@ class BlingClient:
         return ConnectionInfo(account_name=str(company.get("nome") or ""), detail=detail)
 
     def push(self, order: OrderRequest, *, maybe_exists: bool = False) -> PushResult:
+        return push_checking_stale_customer(lambda o: self._push(o, maybe_exists), order, "contato")
+
+    def _push(self, order: OrderRequest, maybe_exists: bool) -> PushResult:
         _check_order(order)
         what = _doc_label(order.doc_type)
         customer = upsert_customer(self, order.customer, order.customer_binding)

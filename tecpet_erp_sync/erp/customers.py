@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
-from .contract import Customer, CustomerBinding
+from .contract import Customer, CustomerBinding, OrderRequest, PushResult
+from .errors import DataError
 
 
 class CustomerWire(Protocol):
@@ -73,6 +76,22 @@ def upsert_customer(
     if found is not None and _update(wire, found[0], payload, found[1]):
         return CustomerBinding(found[0], new)
     return CustomerBinding(wire.create_customer(payload), new)
+
+
+def push_checking_stale_customer(
+    push: Callable[[OrderRequest], PushResult], order: OrderRequest, customer_field: str
+) -> PushResult:
+    """``push(order)``; when the ERP refuses the document's customer reference (``customer_field``)
+    after an unchanged binding was trusted without a call, the ERP has lost that customer (deleted
+    it, or the account was reset): check the binding (update, else find or create) and push again.
+    The refused create left nothing behind, so the second push creates the document once."""
+    try:
+        return push(order)
+    except DataError as exc:
+        binding = order.customer_binding
+        if exc.field != customer_field or binding is None or not binding.fingerprint:
+            raise
+    return push(replace(order, customer_binding=replace(binding, fingerprint="")))
 
 
 def _update(wire: CustomerWire, external_id: str, payload: dict[str, Any], current: dict | None) -> bool:

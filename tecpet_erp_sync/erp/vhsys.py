@@ -42,7 +42,7 @@ from .contract import (
     PushResult,
     RemoteStatus,
 )
-from .customers import upsert_customer
+from .customers import push_checking_stale_customer, upsert_customer
 from .errors import (
     AuthError,
     DataError,
@@ -482,6 +482,9 @@ class VhsysClient:
         return ConnectionInfo(account_name=name, detail=detail)
 
     def push(self, order: OrderRequest, *, maybe_exists: bool = False) -> PushResult:
+        return push_checking_stale_customer(lambda o: self._push(o, maybe_exists), order, "id_cliente")
+
+    def _push(self, order: OrderRequest, maybe_exists: bool) -> PushResult:
         self._check_order(order)
         self._products.update(
             {b.code: _int(b.external_id) for b in order.product_bindings if _int(b.external_id)}

@@ -15,6 +15,7 @@ PROVIDER_URLS = {
     "vhsys": "https://api.vhsys.com/v2",
     "bling": "https://api.bling.com.br/Api/v3",
 }
+BINDING_MODELS = ("tecpet.erp.partner.binding", "tecpet.erp.product.binding")
 CREDENTIAL_FIELDS = (
     "vhsys_access_token",
     "vhsys_secret_token",
@@ -178,7 +179,15 @@ class TecpetErpIntegration(models.Model):
         # New credentials deserve a fresh start: stop treating the integration as rejected.
         if any(key in vals for key in CREDENTIAL_FIELDS + ("api_url",)):
             vals.setdefault("auth_failed", False)
-        return super().write(vals)
+        # Another ERP account: the customer and product ids remembered for this one mean nothing there.
+        account = ("provider", "api_url", "vhsys_access_token", "bling_client_id")
+        moved = self.sudo().filtered(
+            lambda i: any(k in vals and (i[k] or False) != (vals[k] or False) for k in account)
+        )
+        result = super().write(vals)
+        for model in BINDING_MODELS if moved else ():
+            self.env[model].sudo().search([("integration_id", "in", moved.ids)]).unlink()
+        return result
 
     # ------------------------------------------------------------------------------------------
     # Client

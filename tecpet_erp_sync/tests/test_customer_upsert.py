@@ -112,6 +112,13 @@ class TestCustomerUpsertVhsys(ErpSyncCommon):
         self.assertServiceOrderState(move, "open")
         self.assertEqual(self._records(), [("Avenida Paulista", "01310100", "(11) 3333-4444", "Sala 12")])
 
+    def test_another_erp_account_forgets_the_bindings(self):
+        self._push_invoice()
+        self.integration.write({"vhsys_access_token": "test-access", "api_url": self.integration.api_url})
+        self.assertTrue(self._binding(), "the same account: kept")
+        self.integration.vhsys_access_token = "another-account"
+        self.assertFalse(self._binding(), "its ids mean nothing in another account")
+
     def test_binding_is_per_company(self):
         self._push_invoice()
         binding_a = self._binding()
