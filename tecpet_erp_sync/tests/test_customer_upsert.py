@@ -114,9 +114,10 @@ class TestCustomerUpsertVhsys(ErpSyncCommon):
 
     def test_another_erp_account_forgets_the_bindings(self):
         self._push_invoice()
-        self.integration.write({"vhsys_access_token": "test-access", "api_url": self.integration.api_url})
+        account = "vhsys_access_token" if self.provider == "vhsys" else "bling_client_id"
+        self.integration.write({account: self.integration[account], "api_url": self.integration.api_url})
         self.assertTrue(self._binding(), "the same account: kept")
-        self.integration.vhsys_access_token = "another-account"
+        self.integration[account] = "another-account"
         self.assertFalse(self._binding(), "its ids mean nothing in another account")
 
     def test_binding_is_per_company(self):
