@@ -42,7 +42,6 @@ from .contract import (
     DocState,
     DocType,
     OrderRequest,
-    ProductBinding,
     PushResult,
     RemoteStatus,
 )
@@ -183,14 +182,12 @@ class BlingClient:
         what = _doc_label(order.doc_type)
         customer = upsert_customer(self, order.customer, order.customer_binding)
         existing = self._find_by_marker(order.marker, order.issue_date) if maybe_exists else None
-        products: tuple[ProductBinding, ...] = ()
         if existing is not None:
             oid = int(existing["id"])
             _logger.info("Bling: adopting pedido %s found by its marker", oid)
         else:
             contact_id = int(customer.external_id)
             product_ids = self._product_ids(order)
-            products = tuple(ProductBinding(code, str(pid)) for code, pid in sorted(product_ids.items()))
             body = self._order_body(order, contact_id, product_ids)
             created = _data(self._call("POST", "/pedidos/vendas", json=body, what=what)) or {}
             oid = _int(created.get("id"))
@@ -209,7 +206,6 @@ class BlingClient:
             adopted=existing is not None,
             url=self.options.panel_url.format(id=oid),
             customer=customer,
-            products=products,
         )
 
     def cancel(self, ref: DocRef) -> RemoteStatus:
@@ -430,8 +426,8 @@ class BlingClient:
     def _product_ids(self, order: OrderRequest) -> dict[str, int]:
         if not self.options.link_products or order.doc_type is not DocType.SALES_ORDER:
             return {}
-        found = {b.code: _int(b.external_id) for b in order.product_bindings if _int(b.external_id)}
-        codes = sorted({line.product_code for line in order.lines if line.product_code} - set(found))
+        codes = sorted({line.product_code for line in order.lines if line.product_code})
+        found: dict[str, int] = {}
         for start in range(0, len(codes), 50):
             chunk = codes[start : start + 50]
             for row in self._search("/produtos", {"codigos[]": chunk}, what="product search"):

@@ -62,14 +62,6 @@ class CustomerBinding:
 
 
 @dataclass(frozen=True)
-class ProductBinding:
-    """An ERP product the Odoo side remembers, by the code both sides know it by."""
-
-    code: str  # the product's code in the ERP (Odoo's internal reference)
-    external_id: str  # the ERP's product id
-
-
-@dataclass(frozen=True)
 class Line:
     kind: LineKind
     description: str
@@ -100,7 +92,6 @@ class OrderRequest:
     issue_date: dt.date
     notes: str = ""
     customer_binding: CustomerBinding | None = None  # known ERP id + fingerprint: no call if unchanged
-    product_bindings: tuple[ProductBinding, ...] = ()  # known ERP products: no lookup call for them
 
 
 @dataclass(frozen=True)
@@ -120,7 +111,6 @@ class PushResult:
     adopted: bool = False  # True when an earlier attempt's document was found by marker and reused
     url: str = ""  # where a person can open it in the ERP, if the ERP has such a URL
     customer: CustomerBinding | None = None  # the ERP customer used and the fingerprint sent: remember it
-    products: tuple[ProductBinding, ...] = ()  # the ERP products the document's lines used: remember them
 
 
 @dataclass(frozen=True)

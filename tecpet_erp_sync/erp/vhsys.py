@@ -38,7 +38,6 @@ from .contract import (
     Line,
     LineKind,
     OrderRequest,
-    ProductBinding,
     PushResult,
     RemoteStatus,
 )
@@ -486,14 +485,10 @@ class VhsysClient:
 
     def _push(self, order: OrderRequest, maybe_exists: bool) -> PushResult:
         self._check_order(order)
-        self._products.update(
-            {b.code: _int(b.external_id) for b in order.product_bindings if _int(b.external_id)}
-        )
         customer = upsert_customer(self, order.customer, order.customer_binding)
         plan = self._plan(order, customer)
         adopted = self._adopt(plan) if maybe_exists else None
-        result = adopted or self._create(plan)
-        return replace(result, customer=customer, products=self._used_products(order))
+        return replace(adopted or self._create(plan), customer=customer)
 
     def cancel(self, ref: DocRef) -> RemoteStatus:
         is_os = ref.doc_type is DocType.SERVICE_ORDER
@@ -1006,11 +1001,6 @@ class VhsysClient:
         if not customer_id:
             raise UnknownOutcome("VHSYS created the customer without returning its id.")
         return str(customer_id)
-
-    def _used_products(self, order: OrderRequest) -> tuple[ProductBinding, ...]:
-        """The catalogue products the order's lines were resolved to (to remember on the Odoo side)."""
-        codes = sorted({self._product_code(line) for line in order.lines} & set(self._products))
-        return tuple(ProductBinding(code, str(self._products[code])) for code in codes)
 
     def _product_code(self, line: Line) -> str:
         if line.product_code.strip():

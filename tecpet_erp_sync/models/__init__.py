@@ -5,6 +5,5 @@ from . import (
     tecpet_erp_document_jobs,
     tecpet_erp_integration,
     tecpet_erp_partner_binding,
-    tecpet_erp_product_binding,
     tecpet_erp_webhook_event,
 )

@@ -206,9 +206,7 @@ class AccountMove(models.Model):
             notes=self.env._("Odoo invoice %(name)s", name=self.name),
         )
         binding = self.env["tecpet.erp.partner.binding"]._erp_binding_of(self.partner_id, doc.integration_id)
-        codes = [line.product_code for line in order.lines]
-        products = self.env["tecpet.erp.product.binding"]._erp_bindings_of(doc.integration_id, codes)
-        return dataclasses.replace(order, customer_binding=binding, product_bindings=products)
+        return dataclasses.replace(order, customer_binding=binding)
 
     # ------------------------------------------------------------------------------------------
     # Reprocess

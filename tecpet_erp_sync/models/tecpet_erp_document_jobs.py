@@ -207,18 +207,14 @@ class TecpetErpDocument(models.Model):
     def _do_push(self, maybe_sent, lines):
         order = self.move_id._erp_order_request(self, lines)
         bindings = self.env["tecpet.erp.partner.binding"]
-        products = self.env["tecpet.erp.product.binding"]
         try:
             result = self._client().push(order, maybe_exists=maybe_sent)
         except DataError:
-            # "Fix the customer, Reprocess": the next send checks the ERP's copy, even unchanged here,
-            # and looks the products up again (one may have been deleted in the ERP).
+            # "Fix the customer, Reprocess": the next send checks the ERP's copy, even unchanged here.
             bindings._erp_forget_data(self.move_id.partner_id, self.integration_id)
-            products._erp_forget(self.integration_id, [b.code for b in order.product_bindings])
             raise
         if result.customer:
             bindings._erp_remember(self.move_id.partner_id, self.integration_id, result.customer)
-        products._erp_remember(self.integration_id, result.products)
         self._erp_set_done(
             result.state.value, external_id=result.external_id, external_number=result.external_number
         )

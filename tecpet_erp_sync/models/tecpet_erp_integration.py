@@ -15,7 +15,7 @@ PROVIDER_URLS = {
     "vhsys": "https://api.vhsys.com/v2",
     "bling": "https://api.bling.com.br/Api/v3",
 }
-BINDING_MODELS = ("tecpet.erp.partner.binding", "tecpet.erp.product.binding")
+BINDING_MODELS = ("tecpet.erp.partner.binding",)
 CREDENTIAL_FIELDS = (
     "vhsys_access_token",
     "vhsys_secret_token",
