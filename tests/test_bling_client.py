@@ -434,12 +434,17 @@ def test_issue_note_service_order_errors(sandbox, make_bling, bling_order):
 def test_fault_free_push_costs(sandbox, make_bling, bling_order):
     client = make_bling()
     before = client.calls
-    client.push(bling_order(SO))
+    first = client.push(bling_order(SO))
     # contact search + create, order create, lancar-contas, read back (+ formas for the "PIX" name)
     assert client.calls - before == 6
     before = client.calls
-    client.push(bling_order(PV))  # contact found, product search, create, stock, contas, read back
-    assert client.calls - before == 6
+    # The contact Odoo remembers (binding), unchanged: no contact call. Product search, create,
+    # stock, contas, read back.
+    client.push(dataclasses.replace(bling_order(PV), customer_binding=first.customer))
+    assert client.calls - before == 5
+    before = client.calls
+    client.push(bling_order(PV))  # not remembered: contact search and read (same data: no PUT)
+    assert client.calls - before == 7
 
 
 @pytest.mark.parametrize(

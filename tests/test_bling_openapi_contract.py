@@ -69,10 +69,6 @@ ALLOWED = {
         "document marks notaFiscal read-only, so Bling may ignore it; the RPS tag written into "
         "observacoesInternas finds the note then"
     ),
-    r"^PUT /contatos/\{idContato\}: body id: Tried to write read-only property": (
-        "ours: reactivating a contact PUTs back the record read (GET, merge, PUT, bling.md 3.1) with its "
-        "id; the customer upsert of issue 10 (point 2) replaces that code"
-    ),
 }
 
 

@@ -47,6 +47,7 @@ from .contract import (
     PushResult,
     RemoteStatus,
 )
+from .customers import push_checking_stale_customer, upsert_customer
 from .errors import AuthError, DataError, ErpError, RateLimited
 from .formatting import digits, format_cep_bling
 from .http import DEFAULT_TIMEOUT, HttpResponse, HttpTransport
@@ -177,14 +178,18 @@ class BlingClient:
         return ConnectionInfo(account_name=str(company.get("nome") or ""), detail=detail)
 
     def push(self, order: OrderRequest, *, maybe_exists: bool = False) -> PushResult:
+        return push_checking_stale_customer(lambda o: self._push(o, maybe_exists), order, "contato")
+
+    def _push(self, order: OrderRequest, maybe_exists: bool) -> PushResult:
         _check_order(order)
         what = _doc_label(order.doc_type)
+        customer = upsert_customer(self, order.customer, order.customer_binding)
         existing = self._find_by_marker(order.marker, order.issue_date) if maybe_exists else None
         if existing is not None:
             oid = int(existing["id"])
             _logger.info("Bling: adopting pedido %s found by its marker", oid)
         else:
-            contact_id = self._upsert_contact(order.customer)
+            contact_id = int(customer.external_id)
             product_ids = self._product_ids(order)
             body = self._order_body(order, contact_id, product_ids)
             created = _data(self._call("POST", "/pedidos/vendas", json=body, what=what)) or {}
@@ -203,6 +208,7 @@ class BlingClient:
             state=state,
             adopted=existing is not None,
             url=self.options.panel_url.format(id=oid),
+            customer=customer,
         )
 
     def cancel(self, ref: DocRef) -> RemoteStatus:
@@ -386,30 +392,42 @@ class BlingClient:
         if self.options.post_receivables:
             self._idempotent_post(f"/pedidos/vendas/{oid}/lancar-contas", _ALREADY_DONE_RE, "receivables")
 
-    def _upsert_contact(self, customer: Customer) -> int:
+    # == customers: the wire of erp/customers.py =============================================
+    # PUT /contatos/{id} takes the whole record (bling.md §3.1): read it, merge ours in, write it.
+    full_record_update = True
+
+    def customer_payload(self, customer: Customer) -> dict[str, Any]:
+        return _contact_body(customer)
+
+    def find_customer(self, customer: Customer) -> tuple[str, dict[str, Any] | None] | None:
         document = digits(customer.document)
+        if not document:
+            return None
         # criterio=1 (Todos): the default criterio=3 only looks at the last contacts created
         params = {"numeroDocumento": document, "criterio": 1}
         rows = self._search("/contatos", params, what="customer search")
         matches = [r for r in rows if digits(r.get("numeroDocumento")) == document]
-        if matches:
-            active = [r for r in matches if r.get("situacao") == "A"]
-            chosen = min(active or matches, key=lambda r: _int(r.get("id")))
-            contact_id = _int(chosen.get("id"))
-            if chosen.get("situacao") != "A":
-                self._reactivate_contact(contact_id)
-            return contact_id
-        created = _data(self._call("POST", "/contatos", json=_contact_body(customer), what="customer")) or {}
+        if not matches:
+            return None
+        active = [r for r in matches if r.get("situacao") == "A"]
+        chosen = min(active or matches, key=lambda r: _int(r.get("id")))
+        return str(_int(chosen.get("id"))), None  # list rows are summaries: the update reads it
+
+    def read_customer(self, external_id: str) -> dict[str, Any] | None:
+        current = self._get(f"/contatos/{external_id}", what="customer")
+        return current if isinstance(current, dict) and current.get("situacao") != "E" else None
+
+    def write_customer(self, external_id: str, body: dict[str, Any]) -> bool:
+        body = {k: v for k, v in body.items() if k != "id"}  # the record's id is read-only
+        resp = self._call("PUT", f"/contatos/{external_id}", json=body, what="customer", allow_404=True)
+        return resp is not None
+
+    def create_customer(self, payload: dict[str, Any]) -> str:
+        created = _data(self._call("POST", "/contatos", json=payload, what="customer")) or {}
         contact_id = _int(created.get("id"))
         if not contact_id:
             raise ErpError("Bling created the customer but did not return its id.")
-        return contact_id
-
-    def _reactivate_contact(self, contact_id: int) -> None:
-        current = self._get(f"/contatos/{contact_id}", what="customer")
-        if not isinstance(current, dict):
-            return
-        self._call("PUT", f"/contatos/{contact_id}", json={**current, "situacao": "A"}, what="customer")
+        return str(contact_id)
 
     def _product_ids(self, order: OrderRequest) -> dict[str, int]:
         if not self.options.link_products or order.doc_type is not DocType.SALES_ORDER:

@@ -56,6 +56,14 @@ class Customer:
 
 
 @dataclass(frozen=True)
+class CustomerBinding:
+    """What the Odoo side remembers of a customer sent to one ERP account (``erp/customers.py``)."""
+
+    external_id: str  # the ERP's customer/contact id
+    fingerprint: str  # hash of the customer payload last sent
+
+
+@dataclass(frozen=True)
 class Line:
     kind: LineKind
     description: str
@@ -95,6 +103,7 @@ class OrderRequest:
     installments: tuple[Installment, ...]
     issue_date: dt.date
     notes: str = ""
+    customer_binding: CustomerBinding | None = None  # known ERP id + fingerprint: no call if unchanged
     # What the invoice adds (> 0) or takes off (< 0) beyond its lines, e.g. a cash-rounding line
     # or taxes rounded on the invoice total: part of this document's total (docs/money.md).
     adjustment: Decimal = Decimal("0")
@@ -121,6 +130,7 @@ class PushResult:
     state: DocState  # normally OPEN right after creation
     adopted: bool = False  # True when an earlier attempt's document was found by marker and reused
     url: str = ""  # where a person can open it in the ERP, if the ERP has such a URL
+    customer: CustomerBinding | None = None  # the ERP customer used and the fingerprint sent: remember it
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -32,6 +32,7 @@ from .contract import (
     ChangeSet,
     ConnectionInfo,
     Customer,
+    CustomerBinding,
     DocRef,
     DocState,
     DocType,
@@ -42,6 +43,7 @@ from .contract import (
     PushResult,
     RemoteStatus,
 )
+from .customers import push_checking_stale_customer, upsert_customer
 from .errors import (
     AuthError,
     DataError,
@@ -397,7 +399,6 @@ class VhsysClient:
         )
         self._secrets = tuple(s for s in (access_token, secret_token) if s)
         self.modified_format = self.options.modified_format  # may fall back to date-only (see _Refresh)
-        self._customers: dict[str, tuple[int, str]] = {}  # document digits -> (id_cliente, name)
         self._products: dict[str, int] = {}  # cod_produto -> id_produto
 
     def __repr__(self) -> str:
@@ -574,13 +575,14 @@ class VhsysClient:
         return ConnectionInfo(account_name=name, detail=detail)
 
     def push(self, order: OrderRequest, *, maybe_exists: bool = False) -> PushResult:
+        return push_checking_stale_customer(lambda o: self._push(o, maybe_exists), order, "id_cliente")
+
+    def _push(self, order: OrderRequest, maybe_exists: bool) -> PushResult:
         self._check_order(order)
-        plan = self._plan(order)
-        if maybe_exists:
-            adopted = self._adopt(plan)
-            if adopted is not None:
-                return adopted
-        return self._create(plan)
+        customer = upsert_customer(self, order.customer, order.customer_binding)
+        plan = self._plan(order, customer)
+        adopted = self._adopt(plan) if maybe_exists else None
+        return replace(adopted or self._create(plan), customer=customer)
 
     def cancel(self, ref: DocRef) -> RemoteStatus:
         is_os = ref.doc_type is DocType.SERVICE_ORDER
@@ -701,8 +703,8 @@ class VhsysClient:
                     "price: VHSYS does not take it."
                 )
 
-    def _plan(self, order: OrderRequest) -> _Plan:
-        customer_id, customer_name = self._ensure_customer(order.customer)
+    def _plan(self, order: OrderRequest, customer: CustomerBinding) -> _Plan:
+        customer_id, customer_name = int(customer.external_id), order.customer.name.strip()
         is_os = order.doc_type is DocType.SERVICE_ORDER
         services: list[_Item] = []
         goods: list[_Item] = []
@@ -1047,35 +1049,58 @@ class VhsysClient:
     # ------------------------------------------------------------------------------------------
     # customers and products
     # ------------------------------------------------------------------------------------------
-    def _ensure_customer(self, customer: Customer) -> tuple[int, str]:
+    # The wire of erp/customers.py. PUT /clientes/{id} takes partial bodies (vhsys.md §3.1).
+    full_record_update = False
+
+    def customer_payload(self, customer: Customer) -> dict[str, Any]:
         document = digits(customer.document)
         if not document:
             raise DataError("The customer has no CPF/CNPJ.", field="cnpj_cliente")
-        cached = self._customers.get(document)
-        if cached:
-            return cached
-        masked = customer_value(
+        addr = customer.address
+        payload: dict[str, Any] = {
+            "tipo_pessoa": "PJ" if customer.is_company else "PF",
+            "razao_cliente": customer.name.strip(),
+            "cnpj_cliente": self._masked_document(document),
+            # The address goes whole, empty parts too: an update then clears a removed complement.
+            "endereco_cliente": addr.street.strip(),
+            "numero_cliente": addr.number.strip(),
+            "bairro_cliente": addr.district.strip(),
+            "complemento_cliente": addr.complement.strip(),
+            "cep_cliente": customer_value(
+                format_cep_vhsys, addr.zip_code, field="cep_cliente", label="CEP", provider="VHSYS"
+            ),
+            "cidade_cliente": addr.city.strip(),
+            "uf_cliente": addr.state_code.strip().upper(),
+            "situacao_cliente": "Ativo",
+        }
+        optional = {
+            "email_cliente": customer.email.strip(),
+            "insc_estadual_cliente": customer.state_registration.strip(),
+        }
+        payload.update({k: v for k, v in optional.items() if v})
+        if customer.phone:
+            phone, mobile = customer_phone(customer.phone)
+            payload["celular_cliente" if mobile else "fone_cliente"] = phone[:20]
+        return payload
+
+    @staticmethod
+    def _masked_document(document: str) -> str:
+        return customer_value(
             format_document, document, field="cnpj_cliente", label="CPF/CNPJ", provider="VHSYS"
         )
+
+    def find_customer(self, customer: Customer) -> tuple[str, dict[str, Any] | None] | None:
+        document = digits(customer.document)
+        masked = self._masked_document(document)
         found = self._search_customer({"cnpj_cliente": masked}, document)
         if found == [] and masked != document:  # typed without the mask by someone in VHSYS?
             found = self._search_customer({"cnpj_cliente": document}, document)
         if found is None:  # the document filter seems ignored: fall back to the name
             found = self._search_customer({"razao_cliente": customer.name.strip()[:100]}, document)
-        if found:
-            row = min(found, key=lambda r: _int(r.get("id_cliente")))
-            result = (_int(row["id_cliente"]), str(row.get("razao_cliente") or customer.name))
-        else:
-            created = _first(
-                self._call(
-                    "POST", "/clientes", body=self._customer_payload(customer, masked), what="customer"
-                )["data"]
-            )
-            result = (_int(created.get("id_cliente")), str(created.get("razao_cliente") or customer.name))
-            if not result[0]:
-                raise UnknownOutcome("VHSYS created the customer without returning its id.")
-        self._customers[document] = result
-        return result
+        if not found:
+            return None
+        row = min(found, key=lambda r: _int(r.get("id_cliente")))  # list rows are whole records
+        return str(_int(row["id_cliente"])), row
 
     def _search_customer(self, params: dict, document: str) -> list[dict] | None:
         """Live customers with this document; [] when the search was empty, None when it returned
@@ -1090,31 +1115,24 @@ class VhsysClient:
             return hits
         return None
 
-    @staticmethod
-    def _customer_payload(customer: Customer, masked: str) -> dict[str, Any]:
-        addr = customer.address
-        payload: dict[str, Any] = {
-            "tipo_pessoa": "PJ" if customer.is_company else "PF",
-            "tipo_cadastro": "Cliente",
-            "razao_cliente": customer.name.strip(),
-            "cnpj_cliente": masked,
-            "endereco_cliente": addr.street.strip(),
-            "numero_cliente": addr.number.strip(),
-            "bairro_cliente": addr.district.strip(),
-            "complemento_cliente": addr.complement.strip(),
-            "cep_cliente": customer_value(
-                format_cep_vhsys, addr.zip_code, field="cep_cliente", label="CEP", provider="VHSYS"
-            ),
-            "cidade_cliente": addr.city.strip(),
-            "uf_cliente": addr.state_code.strip().upper(),
-            "email_cliente": customer.email.strip(),
-            "insc_estadual_cliente": customer.state_registration.strip(),
-            "situacao_cliente": "Ativo",
-        }
-        if customer.phone:
-            phone, mobile = customer_phone(customer.phone)
-            payload["celular_cliente" if mobile else "fone_cliente"] = phone[:20]
-        return {k: v for k, v in payload.items() if v not in ("", None)}
+    def read_customer(self, external_id: str) -> dict[str, Any] | None:
+        row = self._get(f"/clientes/{external_id}", what="customer")
+        return None if row is None or row.get("lixeira") == "Sim" else row
+
+    def write_customer(self, external_id: str, body: dict[str, Any]) -> bool:
+        envelope = self._call("PUT", f"/clientes/{external_id}", body=body, what="customer", missing_ok=True)
+        if envelope is None:  # "Cliente não encontrado"
+            return False
+        rows = _rows(envelope.get("data"))
+        return not (rows and rows[0].get("lixeira") == "Sim")  # updated, but in the trash: as gone
+
+    def create_customer(self, payload: dict[str, Any]) -> str:
+        body = {"tipo_cadastro": "Cliente", **{k: v for k, v in payload.items() if v not in ("", None)}}
+        created = _first(self._call("POST", "/clientes", body=body, what="customer")["data"])
+        customer_id = _int(created.get("id_cliente"))
+        if not customer_id:
+            raise UnknownOutcome("VHSYS created the customer without returning its id.")
+        return str(customer_id)
 
     def _product_code(self, line: Line) -> str:
         if line.product_code.strip():

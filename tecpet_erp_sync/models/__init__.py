@@ -7,5 +7,6 @@ from . import (
     tecpet_erp_document_ux,
     tecpet_erp_integration,
     tecpet_erp_integration_health,
+    tecpet_erp_partner_binding,
     tecpet_erp_webhook_event,
 )

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import dataclasses
 from decimal import Decimal
 
 from odoo import api, fields, models
@@ -247,7 +248,8 @@ class AccountMove(models.Model):
             raise DataError(
                 "\n".join(self.env._(p.message, **p.params) for p in problems)  # pylint: disable=translation-not-lazy
             )
-        return order
+        binding = self.env["tecpet.erp.partner.binding"]._erp_binding_of(self.partner_id, doc.integration_id)
+        return dataclasses.replace(order, customer_binding=binding)
 
     # ------------------------------------------------------------------------------------------
     # Reprocess

@@ -214,7 +214,15 @@ class TecpetErpDocument(models.Model):
 
     def _do_push(self, maybe_sent, lines):
         order = self.move_id._erp_order_request(self, lines)
-        result = self._client().push(order, maybe_exists=maybe_sent)
+        bindings = self.env["tecpet.erp.partner.binding"]
+        try:
+            result = self._client().push(order, maybe_exists=maybe_sent)
+        except DataError:
+            # "Fix the customer, Reprocess": the next send checks the ERP's copy, even unchanged here.
+            bindings._erp_forget_data(self.move_id.partner_id, self.integration_id)
+            raise
+        if result.customer:
+            bindings._erp_remember(self.move_id.partner_id, self.integration_id, result.customer)
         self._erp_set_done(
             result.state.value, external_id=result.external_id, external_number=result.external_number
         )

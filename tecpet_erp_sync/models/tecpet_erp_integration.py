@@ -12,6 +12,7 @@ from .bling_token_store import IntegrationTokenStore
 
 _logger = logging.getLogger(__name__)
 
+BINDING_MODELS = ("tecpet.erp.partner.binding",)
 CREDENTIAL_FIELDS = (
     "vhsys_access_token",
     "vhsys_secret_token",
@@ -174,7 +175,14 @@ class TecpetErpIntegration(models.Model):
         # New credentials deserve a fresh start: stop treating the integration as rejected.
         if any(key in vals for key in CREDENTIAL_FIELDS + ("api_url",)):
             vals.setdefault("auth_failed", False)
+        # Another ERP account: the customer and product ids remembered for this one mean nothing there.
+        account = ("provider", "api_url", "vhsys_access_token", "bling_client_id")
+        moved = self.sudo().filtered(
+            lambda i: any(k in vals and (i[k] or False) != (vals[k] or False) for k in account)
+        )
         result = super().write(vals)
+        for model in BINDING_MODELS if moved else ():
+            self.env[model].sudo().search([("integration_id", "in", moved.ids)]).unlink()
         if vals.get("issue_fiscal_notes"):
             # Documents already paid when the option is switched on get their note too.
             ready = (

@@ -38,7 +38,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from .clock import BRT, STAMP_FORMAT, now_brt, stamp
-from .emulator import Emulator
+from .emulator import Emulator, cep_exists
 from .wire import Request, Response, html
 
 CENT = Decimal("0.01")
@@ -727,6 +727,8 @@ class BlingEmulator(Emulator):
         endereco = (body.get("endereco") or {}).get("geral") or {}
         if endereco.get("cep") and len(_digits(endereco["cep"])) != 8:
             errors.append(_field("cep", "O CEP informado é inválido.", 15))
+        elif endereco.get("cep") and not cep_exists(_digits(endereco["cep"])):
+            errors.append(_field("cep", "O CEP informado não existe na base dos Correios.", 15))
         if endereco.get("uf") and not re.fullmatch(r"[A-Za-z]{2}", str(endereco["uf"])):
             errors.append(_field("uf", "A UF informada é inválida.", 16))
         return errors

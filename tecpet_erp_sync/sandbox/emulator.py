@@ -11,6 +11,15 @@ from .wire import Request, Response
 DOCUMENT_ACTIONS = ("pay", "ready", "issue", "cancel")
 
 
+def cep_exists(cep: str) -> bool:
+    """Whether a well-formed CEP (8 digits) can be in the Correios base: the first is 01000-000.
+
+    Both emulators refuse a customer whose CEP is not there, as the ERPs do when they check it
+    (vhsys.md §7): Odoo cannot check it offline, so it is the ERP's refusal Odoo lets through.
+    """
+    return cep >= "01000000"
+
+
 class Emulator:
     """Base class. Subclasses keep their state in plain dicts guarded by ``self.lock``."""
 

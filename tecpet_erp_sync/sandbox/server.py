@@ -94,6 +94,17 @@ class SandboxServer(ThreadingHTTPServer):
         with self._log_lock:
             return [dict(r) for r in self.log if not provider or r["provider"] == provider]
 
+    def count_requests(self, provider: str, method: str = "", path: str = "") -> int:
+        """Requests made to ``provider`` since the last reset, of ``method`` (any if empty), on
+        ``path`` or below it (``"/clientes"`` counts ``/clientes/42`` too)."""
+        path = path.rstrip("/")
+        return sum(
+            1
+            for r in self.requests_log(provider)
+            if (not method or r["method"] == method.upper())
+            and (not path or r["path"] == path or r["path"].startswith(path + "/"))
+        )
+
     # -- control API -----------------------------------------------------------------------
     def control(self, action: str, params: dict[str, Any]) -> Any:
         if action == "reset":

@@ -39,7 +39,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from .clock import now_brt, stamp
-from .emulator import Emulator
+from .emulator import Emulator, cep_exists
 from .wire import Request, Response, html
 
 _logger = logging.getLogger(__name__)
@@ -553,7 +553,7 @@ class VhsysEmulator(Emulator):
 
     def _validate_cliente(self, body: dict, creating: bool) -> list[str]:
         errors = []
-        if creating and not str(body.get("razao_cliente") or "").strip():
+        if (creating or "razao_cliente" in body) and not str(body.get("razao_cliente") or "").strip():
             errors.append(_required("razao_cliente"))
         errors += self._check_lengths(body, CLIENT_LIMITS)
         if body.get("tipo_pessoa") not in (None, "PF", "PJ"):
@@ -562,6 +562,9 @@ class VhsysEmulator(Emulator):
             errors.append(_invalid("tipo_cadastro"))
         if body.get("situacao_cliente") not in (None, "Ativo", "Inativo"):
             errors.append(_invalid("situacao_cliente"))
+        cep = re.sub(r"\D", "", str(body.get("cep_cliente") or ""))
+        if len(cep) == 8 and not cep_exists(cep):
+            errors.append("O CEP informado (cep_cliente) não existe na base dos Correios")
         self._check_dates(body, ("data_nasc_cliente",), errors)
         return errors
 

@@ -1,6 +1,7 @@
 from . import (
     test_bling,
     test_concurrency,
+    test_customer_upsert,
     test_erp_ux_tours,
     test_faults,
     test_flow,
