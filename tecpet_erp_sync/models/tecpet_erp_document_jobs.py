@@ -397,7 +397,7 @@ class TecpetErpDocument(models.Model):
         (an order deleted in Bling, a note cancelled in the ERP) is found there."""
         docs = self.search(self._read_back_domain(integration))
         if not docs:
-            integration._erp_record_run("refresh", "")
+            integration._erp_record_run("refresh", None)  # no call made: it tells nothing of the ERP
             return 0
         client = integration._erp_client()
         try:
