@@ -70,9 +70,12 @@ class AccountMove(models.Model):
         return integration if self._erp_sending_allowed(integration) else self.env["tecpet.erp.integration"]
 
     def _erp_document_types(self):
-        """Service lines (and lines without product) make an OS; goods lines make a PV."""
+        """Service lines (and lines without product) make an OS; goods lines make a PV. A kind whose
+        lines are all free makes no document of its own: it would be worth nothing in the ERP."""
         self.ensure_one()
         lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        billed = lines.filtered(lambda line: not self.currency_id.is_zero(line.price_total))
+        lines = billed or lines
         types = set()
         for line in lines:
             types.add(
