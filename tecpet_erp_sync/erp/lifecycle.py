@@ -11,7 +11,7 @@ apply, or a ``Refusal`` the user must read. Nothing here touches the ORM or the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 from .contract import DocState, RemoteStatus
@@ -70,8 +70,7 @@ class Change:
 
 @dataclass(frozen=True)
 class Refusal:
-    message: str
-    params: dict = field(default_factory=dict)
+    message: str  # the model fills in %(invoices)s
     recheck: bool = False  # read the documents back at once: the ERP may have changed meanwhile
 
 
