@@ -239,3 +239,47 @@ def test_secrets_never_shown(sandbox, bling_tokens):
         bling_tokens.refresh()
     message = f"{caught.value.message} {caught.value.erp_message} {caught.value!r}"
     assert tokens.refresh_token not in message and DEFAULT_CLIENT_SECRET not in message
+
+
+class SnapshotStore(MemoryTokenStore):
+    """Like the Odoo store before issue 11: outside the lock, ``load()`` answers a snapshot taken
+    before the refresh (a REPEATABLE READ transaction), not the pair the refresh just saved."""
+
+    def __init__(self, tokens):
+        super().__init__(tokens)
+        self.snapshot = tokens
+        self.locked = 0
+
+    def load(self):
+        return super().load() if self.locked else self.snapshot
+
+    def lock(self):
+        store = self
+
+        class _Lock:
+            def __enter__(self):
+                store._lock.acquire()
+                store.locked += 1
+
+            def __exit__(self, *exc):
+                store.locked -= 1
+                store._lock.release()
+
+        return _Lock()
+
+
+def test_the_token_refresh_returns_is_used_not_a_stale_snapshot(sandbox, make_bling):
+    """A 401 on a token far from expiry (revoked, reconnected elsewhere, clock skew): the client
+    refreshes once and goes on with the new token, whatever its store re-reads (review B3)."""
+    issued = TokenSet.from_response(sandbox.bling.control("issue_tokens", {}), time.time())
+    store = SnapshotStore(issued)
+    tokens = manager(sandbox, store=store)
+    sandbox.bling.control("expire_tokens", {})  # Bling now answers 401 to the stored access token
+    assert make_bling(tokens=tokens).test_connection().account_name
+    assert tokens.refresh_count == 1
+    assert [
+        r["status"] for r in sandbox.requests_log("bling") if r["path"] == "/empresas/me/dados-basicos"
+    ] == [
+        401,
+        200,
+    ]

@@ -4,6 +4,7 @@ from . import (
     test_faults,
     test_flow,
     test_invoice_list_tour,
+    test_production,
     test_security,
     test_service_order_state,
     test_translations,
