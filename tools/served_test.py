@@ -195,6 +195,7 @@ def setup(served: Served, sandbox: SandboxServer) -> int:
                 "api_url": sandbox.bling_url,
                 "bling_client_id": DEFAULT_CLIENT_ID,
                 "bling_client_secret": DEFAULT_CLIENT_SECRET,
+                "default_payment_method": "PIX",
                 "default_service_code": "0501",
             }
         )
@@ -376,7 +377,7 @@ def scenario_two_workers(served: Served, sandbox: SandboxServer, integration_id:
         thread.join(300)
     sandbox.bling.control("rate_limit", {"enabled": 1})
     api = [
-        r["t"]
+        r["arrived"]  # Bling counts requests as they arrive
         for r in sandbox.requests_log("bling")
         if r["t"] >= start and not r["path"].startswith("/oauth/") and r["status"] != 429
     ]

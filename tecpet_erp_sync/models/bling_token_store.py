@@ -141,7 +141,15 @@ class IntegrationTokenStore:
             cr.execute(query, params + values)  # pylint: disable=sql-injection
             cr.commit()  # pylint: disable=invalid-commit
         self._integration.env["tecpet.erp.bling.token"].invalidate_model()
-        self._integration.invalidate_recordset(["bling_access_token", "bling_refresh_token"])
+        self._integration.invalidate_recordset(
+            [
+                "bling_token_ids",
+                "bling_access_token",
+                "bling_refresh_token",
+                "bling_token_expires_at",
+                "bling_connected",
+            ]
+        )
 
     @contextlib.contextmanager
     def _own_cursor(self):

@@ -190,6 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _provider(self, emulator, req: Request) -> None:
         server = self.server
+        self._arrived = time.time()  # when the ERP would count the request (its rate limits)
         if server.latency:
             time.sleep(server.latency)
         rule = server.faults.take(emulator.name, req.method, req.path)
@@ -234,6 +235,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _record(self, provider: str, req: Request, status: int, fault: str) -> None:
         entry = {
             "t": time.time(),
+            "arrived": getattr(self, "_arrived", time.time()),
             "provider": provider,
             "method": req.method,
             "path": req.path,
