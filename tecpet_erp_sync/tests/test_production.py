@@ -31,7 +31,6 @@ def _issue_tokens(env_owner, client_id="sandbox-client"):
     }
 
 
-@tagged("post_install", "-at_install")
 class ProductionCommon(ErpSyncCommon):
     def _diagnose(self, move):
         doc = move.erp_document_ids
@@ -39,6 +38,7 @@ class ProductionCommon(ErpSyncCommon):
         return f"{doc.read(['state', 'error_message', 'attempts', 'next_attempt_at'])} calls: {calls}"
 
 
+@tagged("post_install", "-at_install")
 class TestNeutralize(ErpSyncCommon):
     provider = "bling"
 
