@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tecpet_erp_sync.erp.bling_oauth import BlingTokenManager, MemoryTokenStore, TokenSet
-from tecpet_erp_sync.erp.errors import AuthError, RateLimited
+from tecpet_erp_sync.erp.errors import AuthError, RateLimited, SetupError, TransientError
 from tecpet_erp_sync.sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
 CALLBACK = "http://localhost:8069/tecpet_erp_sync/bling/callback"
@@ -68,9 +68,33 @@ def test_code_is_single_use_and_reuse_revokes(sandbox):
     code = authorize(sandbox, tokens)
     first = tokens.exchange_code(code)
     assert api_ok(sandbox, first.access_token)
+    other = manager(sandbox)  # a store that never saw the code sends it again
     with pytest.raises(AuthError, match="reconnect Bling"):
-        tokens.exchange_code(code)
+        other.exchange_code(code)
     assert not api_ok(sandbox, first.access_token)  # re-using the code revoked the grant
+
+
+def test_a_repeated_exchange_does_not_send_the_code_again(sandbox):
+    """Odoo retries a request after a serialization failure: the callback then runs twice."""
+    tokens = manager(sandbox)
+    code = authorize(sandbox, tokens)
+    first = tokens.exchange_code(code, CALLBACK)
+    assert tokens.exchange_code(code, CALLBACK) == first
+    oauth = sandbox.bling.snapshot()["oauth"]
+    assert (oauth["token_calls"], oauth["code_exchanges"], oauth["invalid_grants"]) == (1, 1, 0)
+    assert api_ok(sandbox, first.access_token)
+
+
+def test_a_code_whose_exchange_broke_off_is_not_sent_again(sandbox):
+    tokens = manager(sandbox)
+    code = authorize(sandbox, tokens)
+    sandbox.faults.add(fault="timeout_after_write", provider="bling", path="^/oauth/token$", delay=0.2)
+    tokens._http.timeout = 0.1
+    with pytest.raises(TransientError):  # the answer never came
+        tokens.exchange_code(code)
+    with pytest.raises(AuthError, match="did not complete"):
+        tokens.exchange_code(code)
+    assert sandbox.bling.snapshot()["oauth"]["token_calls"] == 1
 
 
 def test_code_expires_after_a_minute(sandbox):
@@ -185,7 +209,8 @@ def test_token_endpoint_rate_limit(sandbox, bling_tokens):
     assert bling_tokens.access_token() == bling_tokens.store.load().access_token  # the last pair still works
 
 
-def test_missing_scope_is_an_auth_error_naming_it(sandbox, make_bling, bling_tokens):
+def test_missing_scope_is_a_setup_error_naming_it(sandbox, make_bling, bling_tokens):
+    """A 403 is a missing scope: that request fails; only a 401 means the credentials are refused."""
     sandbox.bling.control(
         "register_app", {"client_id": "narrow", "client_secret": "x", "scopes": "contatos,pedidos,empresas"}
     )
@@ -193,8 +218,9 @@ def test_missing_scope_is_an_auth_error_naming_it(sandbox, make_bling, bling_tok
     tokens.store.save(
         TokenSet.from_response(sandbox.bling.control("issue_tokens", {"client_id": "narrow"}), time.time())
     )
-    with pytest.raises(AuthError, match="Situações"):
+    with pytest.raises(SetupError, match="Situações") as caught:
         make_bling(tokens=tokens).test_connection()
+    assert not isinstance(caught.value, AuthError) and caught.value.kind == "connection"
 
 
 def test_secrets_never_shown(sandbox, bling_tokens):
@@ -213,3 +239,47 @@ def test_secrets_never_shown(sandbox, bling_tokens):
         bling_tokens.refresh()
     message = f"{caught.value.message} {caught.value.erp_message} {caught.value!r}"
     assert tokens.refresh_token not in message and DEFAULT_CLIENT_SECRET not in message
+
+
+class SnapshotStore(MemoryTokenStore):
+    """Like the Odoo store before issue 11: outside the lock, ``load()`` answers a snapshot taken
+    before the refresh (a REPEATABLE READ transaction), not the pair the refresh just saved."""
+
+    def __init__(self, tokens):
+        super().__init__(tokens)
+        self.snapshot = tokens
+        self.locked = 0
+
+    def load(self):
+        return super().load() if self.locked else self.snapshot
+
+    def lock(self):
+        store = self
+
+        class _Lock:
+            def __enter__(self):
+                store._lock.acquire()
+                store.locked += 1
+
+            def __exit__(self, *exc):
+                store.locked -= 1
+                store._lock.release()
+
+        return _Lock()
+
+
+def test_the_token_refresh_returns_is_used_not_a_stale_snapshot(sandbox, make_bling):
+    """A 401 on a token far from expiry (revoked, reconnected elsewhere, clock skew): the client
+    refreshes once and goes on with the new token, whatever its store re-reads (review B3)."""
+    issued = TokenSet.from_response(sandbox.bling.control("issue_tokens", {}), time.time())
+    store = SnapshotStore(issued)
+    tokens = manager(sandbox, store=store)
+    sandbox.bling.control("expire_tokens", {})  # Bling now answers 401 to the stored access token
+    assert make_bling(tokens=tokens).test_connection().account_name
+    assert tokens.refresh_count == 1
+    assert [
+        r["status"] for r in sandbox.requests_log("bling") if r["path"] == "/empresas/me/dados-basicos"
+    ] == [
+        401,
+        200,
+    ]

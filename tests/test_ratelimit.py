@@ -124,3 +124,37 @@ def test_429_pauses_the_limiter_and_is_raised(sandbox, make_bling):
     patient.test_connection()
     assert time.monotonic() - started >= 0.3
     assert [r["status"] for r in sandbox.requests_log("bling")][-1] == 200
+
+
+def test_shared_limiter_keeps_the_window_in_its_store():
+    """Two limiters on one store (two processes on one account) share one window."""
+    from tecpet_erp_sync.erp.ratelimit import MemoryWindowStore, SharedRateLimiter
+
+    clock = FakeClock()
+    store = MemoryWindowStore(clock=clock)
+    first = SharedRateLimiter(store, 3, 1.0, sleep=clock.sleep)
+    second = SharedRateLimiter(store, 3, 1.0, sleep=clock.sleep)
+    first.acquire()
+    second.acquire()
+    first.acquire()
+    assert clock.slept == []
+    second.acquire()  # the 4th of the account waits, whichever limiter asks
+    assert clock.now == pytest.approx(101.0)
+    first.pause(5)
+    second.acquire()
+    assert clock.now == pytest.approx(106.0)
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_long_pause_raises_instead_of_holding_the_worker(shared):
+    from tecpet_erp_sync.erp.ratelimit import MemoryWindowStore, SharedRateLimiter
+
+    clock = FakeClock()
+    if shared:
+        limiter = SharedRateLimiter(MemoryWindowStore(clock=clock), 3, 1.0, sleep=clock.sleep, max_wait=60)
+    else:
+        limiter = RateLimiter(3, 1.0, clock=clock, sleep=clock.sleep, max_wait=60)
+    limiter.pause(3600)  # e.g. Bling's daily quota
+    with pytest.raises(RateLimited) as caught:
+        limiter.acquire()
+    assert caught.value.retry_after == pytest.approx(3600) and clock.slept == []

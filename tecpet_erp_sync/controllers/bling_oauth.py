@@ -24,13 +24,24 @@ class BlingOAuthController(http.Controller):
             .exists()
         )
         expected = integration.bling_oauth_state or ""
-        # The state proves the callback answers a Connect that this Odoo started (CSRF).
-        if not integration or not expected or not hmac.compare_digest(expected, state or ""):
+        # The state proves the callback answers a Connect that this Odoo started (CSRF). Compared
+        # as bytes: compare_digest refuses non-ASCII text with a TypeError (a 500).
+        if (
+            not integration
+            or not expected
+            or not hmac.compare_digest(expected.encode(), (state or "").encode("utf-8", "replace"))
+        ):
             return request.make_response(
-                "This authorisation link is invalid or was already used. "
-                "Press Connect on the integration again.",
+                request.env._(
+                    "This authorisation link is invalid or was already used. "
+                    "Press Connect on the integration again."
+                ),
                 status=400,
             )
+        # Odoo runs this request again after a serialization failure: the state is back then
+        # (rolled back with it), and the token manager answers the first exchange's outcome
+        # instead of sending the single-use code again. The tokens are saved on a cursor and in a
+        # table of their own, so they never conflict with the writes below.
         integration.bling_oauth_state = False
         if error or not code:
             message = request.env._("Bling did not grant access (%(error)s).", error=error or "no code")

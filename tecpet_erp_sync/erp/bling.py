@@ -48,10 +48,10 @@ from .contract import (
     RemoteStatus,
 )
 from .customers import push_checking_stale_customer, upsert_customer
-from .errors import AuthError, DataError, ErpError, RateLimited
+from .errors import AuthError, DataError, ErpError, QuotaExhausted, RateLimited, SetupError
 from .formatting import digits, format_cep_bling
 from .http import DEFAULT_TIMEOUT, HttpResponse, HttpTransport
-from .ratelimit import RateLimiter
+from .ratelimit import Limiter, RateLimiter
 from .states import (
     BLING_NFE_ISSUED,
     BLING_NFE_REJECTED,
@@ -69,10 +69,11 @@ DEFAULT_TOKEN_URL = DEFAULT_BASE_URL + "/oauth/token"
 DEFAULT_AUTHORIZE_URL = "https://www.bling.com.br/Api/v3/oauth/authorize"
 PANEL_URL = "https://www.bling.com.br/vendas.php#edit/{id}"
 
-# Bling allows 3 requests per second per account. The window is 50 ms longer than a second so that
-# network jitter never lets the server see a 4th request inside one of its seconds.
+# Bling allows 3 requests per second per account. The window is 100 ms longer than a second so
+# that the time between taking a slot and the request reaching Bling (network, a busy worker
+# process of another server) never lets Bling see a 4th request inside one of its seconds.
 RATE_LIMIT_CALLS = 3
-RATE_LIMIT_PERIOD = 1.05
+RATE_LIMIT_PERIOD = 1.1
 PAGE_LIMIT = 100  # Bling's maximum page size
 MAX_PAGES = 500
 MAX_RANGE = dt.timedelta(days=364)  # Bling refuses date filters spanning more than one year
@@ -149,7 +150,7 @@ class BlingClient:
         tokens: BlingTokenManager,
         *,
         options: BlingOptions | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: Limiter | None = None,
     ):
         self.options = options or BlingOptions()
         self.tokens = tokens
@@ -289,8 +290,8 @@ class BlingClient:
     ) -> HttpResponse | None:
         refreshed = False
         limited = 0
+        token = self.tokens.access_token()
         while True:
-            token = self.tokens.access_token()
             try:
                 resp = self.http.request(
                     method, path, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
@@ -301,9 +302,12 @@ class BlingClient:
                         "Bling rejected the access token even after refreshing it: reconnect Bling with the "
                         "Connect button on the integration."
                     ) from None
-                self.tokens.refresh(stale_access_token=token)
+                # The token refresh() returns, not a re-read: the store's snapshot may be older.
+                token = self.tokens.refresh(stale_access_token=token)
                 refreshed = True
                 continue
+            except QuotaExhausted:  # the daily quota: waiting seconds will not help
+                raise
             except RateLimited:  # the transport has paused the shared limiter; nothing was applied
                 if limited >= self.options.rate_limit_retries:
                     raise
@@ -321,8 +325,9 @@ class BlingClient:
         error_type = str(error.get("type") or "")
         detail, element = _error_detail(error)
         if resp.status == 403:
+            # A missing scope: this request fails, the credentials are fine (only 401 says otherwise).
             scope = next((label for prefix, label in SCOPE_LABELS.items() if path.startswith(prefix)), "")
-            return AuthError(
+            return SetupError(
                 f"Bling refused access to {path.split('?')[0]} (HTTP 403): the Bling app lacks the "
                 f'"{scope or "required"}" scope. Add it to the app in Bling, then reconnect Bling.',
                 erp_message=detail,

@@ -27,6 +27,9 @@ from .errors import AuthError, ErpError, RateLimited, TransientError
 from .http import HttpTransport
 
 REFRESH_MARGIN = 300.0  # refresh when the access token expires within 5 minutes
+CODE_INCOMPLETE = (
+    "The exchange of this Bling authorization code did not complete: press Connect to Bling again."
+)
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,21 @@ class TokenStore(Protocol):
     """Where the tokens live. ``lock()`` serialises refreshes (across processes on the Odoo side).
 
     ``load()`` called inside ``lock()`` must return what another holder of the lock saved last
-    (the Odoo implementation reads the row it locked); ``save()`` must persist both tokens at once.
+    (the Odoo implementation reads the row it locked); ``save()`` must persist both tokens at once,
+    together with the authorization code they came from (``code``), which is then never sent again.
     """
 
     def load(self) -> TokenSet | None: ...
 
-    def save(self, tokens: TokenSet) -> None: ...
+    def save(self, tokens: TokenSet, *, code: str | None = None) -> None: ...
 
     def lock(self) -> AbstractContextManager[None]: ...
+
+    def code_outcome(self, code: str) -> tuple[bool, str] | None:
+        """How an earlier exchange of ``code`` ended, (ok, message); None if it was never sent."""
+
+    def record_code(self, code: str, ok: bool, message: str) -> None:
+        """Remember, durably, that ``code`` was sent (before the call) and how it ended."""
 
 
 class MemoryTokenStore:
@@ -77,12 +87,21 @@ class MemoryTokenStore:
     def __init__(self, tokens: TokenSet | None = None):
         self._tokens = tokens
         self._lock = threading.RLock()
+        self._codes: dict[str, tuple[bool, str]] = {}
 
     def load(self) -> TokenSet | None:
         return self._tokens
 
-    def save(self, tokens: TokenSet) -> None:
+    def save(self, tokens: TokenSet, *, code: str | None = None) -> None:
         self._tokens = tokens
+        if code is not None:
+            self._codes[code] = (True, "")
+
+    def code_outcome(self, code: str) -> tuple[bool, str] | None:
+        return self._codes.get(code)
+
+    def record_code(self, code: str, ok: bool, message: str) -> None:
+        self._codes[code] = (ok, message)
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -133,13 +152,32 @@ class BlingTokenManager:
         return f"{self.authorize_endpoint}?{urllib.parse.urlencode(params)}"
 
     def exchange_code(self, code: str, redirect_uri: str | None = None) -> TokenSet:
-        """Trade the callback's ``code`` (single use, valid 1 minute) for tokens, and save them."""
+        """Trade the callback's ``code`` (single use, valid 1 minute) for tokens, and save them.
+
+        Exactly once per code: the store remembers the code before it is sent, so a callback run
+        again (Odoo retries a request after a serialization failure; a browser reloads) answers
+        what the first exchange got instead of sending the code again, which Bling refuses and
+        may punish by revoking the access it has just granted.
+        """
         form = {"grant_type": "authorization_code", "code": code}
         if redirect_uri:
             form["redirect_uri"] = redirect_uri
         with self.store.lock():
-            tokens = self._token_call(form, what="authorization code")
-            self.store.save(tokens)
+            earlier = self.store.code_outcome(code)
+            if earlier is not None:
+                ok, message = earlier
+                tokens = self.store.load() if ok else None
+                if tokens is None:
+                    raise AuthError(message or CODE_INCOMPLETE)
+                return tokens
+            self.store.record_code(code, False, CODE_INCOMPLETE)  # write-ahead: never sent twice
+            try:
+                tokens = self._token_call(form, what="authorization code")
+            except ErpError as exc:
+                if not isinstance(exc, TransientError):  # a refusal; a lost answer stays "incomplete"
+                    self.store.record_code(code, False, exc.message)
+                raise
+            self.store.save(tokens, code=code)
         return tokens
 
     # -- access tokens ---------------------------------------------------------------------

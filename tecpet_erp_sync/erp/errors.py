@@ -31,6 +31,14 @@ class AuthError(ErpError):
     kind = "connection"
 
 
+class SetupError(ErpError):
+    """The ERP refused this request for a reason the integration's setup must fix (a Bling app
+    without the scope, an API URL that redirects forever). The document fails with a message that
+    says what to change; unlike ``AuthError`` the integration keeps working for everything else."""
+
+    kind = "connection"
+
+
 class NotSupported(ErpError):
     """The ERP's API cannot do this; a person does it in the ERP and the result is read back."""
 
@@ -50,6 +58,11 @@ class RateLimited(TransientError):
     def __init__(self, message: str, *, retry_after: float = 1.0, erp_message: str = ""):
         super().__init__(message, erp_message=erp_message)
         self.retry_after = retry_after
+
+
+class QuotaExhausted(RateLimited):
+    """The account's daily request quota is spent (Bling: 429 with ``period: day``). Nothing is
+    sent again before ``retry_after`` (the quota's reset), and nothing counts as done meanwhile."""
 
 
 class UnknownOutcome(TransientError):

@@ -7,6 +7,7 @@ from typing import Any
 from .bling import BlingClient, BlingOptions, account_rate_limiter
 from .bling_oauth import BlingTokenManager, MemoryTokenStore, TokenStore
 from .contract import ErpProvider
+from .ratelimit import Limiter
 from .vhsys import VhsysClient, VhsysOptions
 
 BLING_API_HOST = "https://api.bling.com.br/Api/v3"
@@ -15,7 +16,11 @@ BLING_AUTHORIZE_URL = "https://www.bling.com.br/Api/v3/oauth/authorize"
 TIMEOUT = 30.0  # seconds, connect and read: ERP writes can be slow, the jobs are not in a hurry
 
 
-def make_client(settings: dict[str, Any], *, token_store: TokenStore | None = None) -> ErpProvider:
+def make_client(
+    settings: dict[str, Any], *, token_store: TokenStore | None = None, rate_limiter: Limiter | None = None
+) -> ErpProvider:
+    """``rate_limiter``: the account's limiter shared by every process (Bling); by default one
+    limiter per account in this process."""
     api_url = settings["api_url"].rstrip("/")
     wait = settings.get("consistency_wait")
     if settings["provider"] == "vhsys":
@@ -46,6 +51,6 @@ def make_client(settings: dict[str, Any], *, token_store: TokenStore | None = No
                 service_code=settings.get("default_service_code") or "",
                 timeout=(TIMEOUT, TIMEOUT),
             ),
-            rate_limiter=account_rate_limiter(settings.get("account_key") or api_url),
+            rate_limiter=rate_limiter or account_rate_limiter(settings.get("account_key") or api_url),
         )
     raise ValueError(f"unknown ERP provider {settings['provider']!r}")

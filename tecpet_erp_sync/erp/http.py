@@ -4,6 +4,7 @@ to the typed errors of ``errors.py``. Provider-specific body checks live in each
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -12,8 +13,17 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from .errors import AuthError, RateLimited, TransientError, UnknownOutcome
-from .ratelimit import RateLimiter
+from .common import BRT
+from .errors import (
+    AuthError,
+    DataError,
+    QuotaExhausted,
+    RateLimited,
+    SetupError,
+    TransientError,
+    UnknownOutcome,
+)
+from .ratelimit import Limiter
 
 _logger = logging.getLogger(__name__)
 
@@ -46,7 +56,7 @@ class HttpTransport:
         base_url: str,
         *,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: Limiter | None = None,
         default_headers: dict[str, str] | None = None,
         read_retries: int = 2,
     ):
@@ -107,8 +117,15 @@ class HttpTransport:
                 auth=auth,
                 timeout=self.timeout,
             )
-        except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
+        except requests.ConnectTimeout as exc:
             raise TransientError("The ERP could not be reached (connection timed out).") from exc
+        except requests.exceptions.SSLError as exc:
+            if is_write:  # the TLS session may break after the request went out
+                raise UnknownOutcome(
+                    "The secure connection to the ERP failed while a change was being sent; "
+                    "it may or may not have been applied."
+                ) from exc
+            raise TransientError("The secure connection to the ERP failed.") from exc
         except requests.ConnectionError as exc:
             if is_write and not _refused_before_sending(exc):
                 raise UnknownOutcome(
@@ -123,6 +140,27 @@ class HttpTransport:
                     "it may or may not have been applied."
                 ) from exc
             raise TransientError("The ERP did not answer in time.") from exc
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
+            # Nothing was sent: the address itself is wrong.
+            raise SetupError(
+                "The API URL of the ERP integration is not a valid address: correct it on the integration."
+            ) from exc
+        except requests.TooManyRedirects as exc:
+            if is_write:
+                raise UnknownOutcome(
+                    "The ERP answered a change with endless redirects; it may or may not have been applied."
+                ) from exc
+            raise SetupError(
+                "The ERP's address redirects endlessly: check the API URL of the ERP integration."
+            ) from exc
+        except requests.RequestException as exc:
+            # ChunkedEncodingError, ContentDecodingError...: the answer broke off or cannot be read,
+            # so the request did arrive.
+            if is_write:
+                raise UnknownOutcome(
+                    "The ERP's answer to a change broke off; it may or may not have been applied."
+                ) from exc
+            raise TransientError("The ERP's answer broke off; retrying later.") from exc
 
         result = HttpResponse(
             status=resp.status_code,
@@ -136,13 +174,34 @@ class HttpTransport:
 
     def _raise_for_transport(self, resp: HttpResponse, is_write: bool) -> None:
         if resp.status == 429:
-            retry_after = _retry_after_seconds(resp.headers.get("retry-after"))
+            daily = _quota_period(resp.body) == "day"
+            if daily:  # Bling's 120,000 a day: waiting a second only adds 429s until the reset
+                retry_after = seconds_until_quota_reset()
+            else:
+                retry_after = _retry_after_seconds(resp.headers.get("retry-after"))
             if self.rate_limiter:
                 self.rate_limiter.pause(retry_after)
+            if daily:
+                raise QuotaExhausted(
+                    "The ERP account's daily request quota is used up; sending resumes after it resets.",
+                    retry_after=retry_after,
+                )
             raise RateLimited("The ERP's request limit was reached; retrying later.", retry_after=retry_after)
         if resp.status == 401:
             raise AuthError("The ERP rejected the credentials (HTTP 401).")
-        if resp.status >= 500 or (resp.body is None and "html" in resp.content_type):
+        html_page = resp.body is None and "html" in resp.content_type
+        if html_page and 400 <= resp.status < 500:
+            # A proxy's or the ERP's error page instead of its JSON error.
+            if is_write:  # a 4xx is a refusal: nothing was applied
+                raise DataError(
+                    f"The ERP rejected the change with an error page (HTTP {resp.status}) instead of "
+                    "saying why. Check the customer and the products of the invoice, then Reprocess."
+                )
+            raise SetupError(
+                f"The ERP answered HTTP {resp.status} with an error page: check the API URL of the ERP "
+                "integration."
+            )
+        if resp.status >= 500 or html_page:
             what = f"HTTP {resp.status}" if resp.status >= 500 else "an HTML error page"
             if is_write:
                 raise UnknownOutcome(
@@ -158,6 +217,20 @@ def _json_or_none(resp: requests.Response) -> Any:
         return resp.json()
     except ValueError:
         return None
+
+
+def _quota_period(body: Any) -> str:
+    """``period`` of a 429 body in Bling's shape (``{"error": {"period": "second" | "day"}}``)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error.get("period") or "") if isinstance(error, dict) else ""
+
+
+def seconds_until_quota_reset(now: dt.datetime | None = None) -> float:
+    """Seconds until the next midnight in Brasília, when a daily request quota starts again
+    (plus a minute against clock skew)."""
+    local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(BRT)
+    midnight = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (midnight - local).total_seconds() + 60.0
 
 
 def _retry_after_seconds(value: str | None) -> float:

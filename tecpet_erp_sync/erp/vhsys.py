@@ -50,12 +50,13 @@ from .errors import (
     ErpError,
     NotSupported,
     RateLimited,
+    SetupError,
     TransientError,
     UnknownOutcome,
 )
 from .formatting import digits, format_cep_vhsys, format_document, money, quantity
 from .http import DEFAULT_TIMEOUT, HttpTransport
-from .ratelimit import RateLimiter
+from .ratelimit import Limiter
 from .states import VHSYS_CANCELED, VHSYS_DONE, vhsys_state
 
 _logger = logging.getLogger(__name__)
@@ -70,8 +71,13 @@ PV_PATH = "/pedidos"
 
 _EMPTY_RE = re.compile(r"^\s*nenhum[a]?\b.*encontrad", re.IGNORECASE | re.DOTALL)
 _NOT_FOUND_RE = re.compile(r"n[ãa]o\s+(foi\s+)?encontrad|nenhum[a]?\b.*encontrad", re.IGNORECASE | re.DOTALL)
+# What VHSYS says when the integration's own credentials are refused ("Acesso negado! Verifique o
+# access-token e o secret-access-token..."). Deliberately narrow: a 403 also carries validation
+# errors and fiscal rejections ("Prestador não autorizado a emitir NFS-e", "token da prefeitura
+# inválido"), which fail that document, not the whole integration.
 _AUTH_RE = re.compile(
-    r"acesso negado|sem permiss|n[ãa]o autorizad|unauthori[sz]ed|token|credencia|chave de acesso|"
+    r"acesso negado|secret-access-token|access-token|chave de acesso|credencia[il]s?\s+inv|"
+    r"unauthori[sz]ed|token\s+(de\s+acesso\s+)?(inv[áa]lid|expirad|revogad)|"
     r"aplicativo.*(inativo|desativado|n[ãa]o contratado)",
     re.IGNORECASE,
 )
@@ -380,7 +386,7 @@ class VhsysClient:
         *,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         options: VhsysOptions | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: Limiter | None = None,
     ):
         self.options = options or VhsysOptions()
         if isinstance(timeout, (int, float)):
@@ -438,10 +444,15 @@ class VhsysClient:
         resp = self.http.request(method, path, params=params, json=body)
         envelope = resp.body
         if not isinstance(envelope, dict):
-            if resp.status in (401, 403):
+            if resp.status == 401:
                 raise AuthError(
-                    f"VHSYS refused access (HTTP {resp.status}). Check the integration's access token and "
+                    "VHSYS refused access (HTTP 401). Check the integration's access token and "
                     'secret token and that the "Integração via API" app is active.'
+                )
+            if resp.status == 403:  # no JSON, so no VHSYS message: a proxy or firewall said no
+                raise SetupError(
+                    "VHSYS refused the request (HTTP 403) without saying why. Check the API URL of the "
+                    'integration and that the "Integração via API" app is active, then Reprocess.'
                 )
             raise self._transient(is_write, f"VHSYS answered HTTP {resp.status} without a JSON body")
         code = _int(envelope.get("code")) or resp.status

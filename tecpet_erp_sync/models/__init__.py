@@ -1,6 +1,7 @@
 from . import (
     account_move,
     account_move_ux,
+    bling_token_store,
     res_partner,
     tecpet_erp_document,
     tecpet_erp_document_jobs,
@@ -8,5 +9,6 @@ from . import (
     tecpet_erp_integration,
     tecpet_erp_integration_health,
     tecpet_erp_partner_binding,
+    tecpet_erp_rate_limit,
     tecpet_erp_webhook_event,
 )

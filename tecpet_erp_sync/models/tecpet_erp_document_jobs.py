@@ -15,10 +15,21 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import api, fields, models
+from odoo.tools import config
+
+from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
 from ..erp import lifecycle
 from ..erp.contract import DocRef, DocState, DocType
-from ..erp.errors import AuthError, DataError, ErpError, NotSupported, RateLimited, UnknownOutcome
+from ..erp.errors import (
+    AuthError,
+    DataError,
+    ErpError,
+    NotSupported,
+    RateLimited,
+    SetupError,
+    UnknownOutcome,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -26,7 +37,9 @@ MAX_ATTEMPTS = 8  # transient failures before the document goes to error
 BACKOFF_BASE = 30  # seconds; doubled at each attempt, with jitter
 BACKOFF_CAP = 3600
 CLAIM_LEASE = timedelta(minutes=10)  # a claimed document is not picked again before this
-TIME_BUDGET = 240  # seconds of one push run before it hands over to a new run
+TIME_BUDGET = 240  # at most, seconds of one push callback before it hands over to a new run
+MIN_TIME_BUDGET = 1  # seconds (a callback always sends at least one document)
+CRON_LIMIT_SHARE = 0.4  # of the cron worker's time limit, shared by the callbacks of one run
 # Read-back tuning (system parameters): issued documents are re-read for this many days (a note
 # can be cancelled in the ERP meanwhile); the sweep re-reads documents not read for this many
 # hours, at most this many a run.
@@ -58,10 +71,34 @@ class TecpetErpDocument(models.Model):
     # Push job
     # ------------------------------------------------------------------------------------------
     @api.model
-    def _cron_push_documents(self, batch_size=None, time_budget=TIME_BUDGET):
+    def _erp_cron_time_budget(self):
+        """Seconds one cron callback may work before it hands over (``_trigger()``).
+
+        Odoo kills a cron worker after ``limit_time_real_cron`` seconds (``limit_time_real`` when
+        that is unset or 0), and reruns a callback that reported progress up to
+        ``MAX_BATCH_PER_CRON_JOB`` (10) times inside that one limit, so each callback gets a tenth of
+        40 % of it: the margin covers the commits, the last call in flight and the rest of the run.
+        """
+        limit = config.get("limit_time_real_cron") or 0
+        if limit <= 0:  # -1: the default, "same as limit_time_real"; 0: no limit
+            limit = config.get("limit_time_real") or 0
+        if limit <= 0:
+            return TIME_BUDGET
+        return max(MIN_TIME_BUDGET, min(TIME_BUDGET, limit * CRON_LIMIT_SHARE / MAX_BATCH_PER_CRON_JOB))
+
+    def _erp_with_company_lang(self, company):
+        """These records in the language of ``company``'s partner: the cron's env has no ``lang``,
+        and what the jobs write (errors, chatter) must read in the users' language."""
+        lang = company.partner_id.lang
+        return self.with_context(lang=lang) if lang and lang != self.env.lang else self
+
+    @api.model
+    def _cron_push_documents(self, batch_size=None, time_budget=None):
         with_commit = self.env["account.move"]._can_commit()
         done, remaining = self._push_batch(
-            batch_size=batch_size, time_budget=time_budget, with_commit=with_commit
+            batch_size=batch_size,
+            time_budget=self._erp_cron_time_budget() if time_budget is None else time_budget,
+            with_commit=with_commit,
         )
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         self.env["tecpet.erp.integration"]._erp_record_push_run()
@@ -89,17 +126,19 @@ class TecpetErpDocument(models.Model):
         started = time.monotonic()
         candidates = self.search(self._push_domain(), order="next_attempt_at, id", limit=batch_size + 1)
         done = 0
-        for candidate in candidates[:batch_size]:
-            if time.monotonic() - started > time_budget:
+        for index, candidate in enumerate(candidates[:batch_size]):
+            if index and time.monotonic() - started > time_budget:  # at least one per run
                 break
             # Each commit empties the cache: without this, every document would fetch again the
             # invoices, lines and partners of the whole batch (its prefetch set).
-            doc = candidate.with_prefetch()
+            doc = candidate.with_prefetch()._erp_with_company_lang(candidate.company_id)
             claim = doc._claim(with_commit)
             if claim is None:
                 continue  # another worker has it
-            doc._run_pending_action(maybe_sent=claim)
+            progressed = doc._run_pending_action(maybe_sent=claim)
             if with_commit and not doc._commit_or_give_back():
+                continue
+            if progressed is False:  # the account's quota or limit: not done, tried again later
                 continue
             done += 1
         remaining = max(0, len(candidates) - done)
@@ -188,13 +227,17 @@ class TecpetErpDocument(models.Model):
         except DataError as exc:
             self._erp_set_error(self._data_error_text(exc, action), "data")
         except RateLimited as exc:
-            # The limit is not the document's fault: try again soon without spending an attempt.
+            # The limit is not the document's fault: try again after it without spending an attempt
+            # (after the daily quota's reset for QuotaExhausted), and the run does not count it.
             self.write(
                 {
                     "attempts": self.attempts - 1,
                     "next_attempt_at": fields.Datetime.now() + timedelta(seconds=exc.retry_after),
                 }
             )
+            return False
+        except SetupError as exc:  # a missing scope, a wrong URL: this document, not the credentials
+            self._erp_set_error(exc.message, exc.kind)
         except NotSupported as exc:
             self._hand_over_to_erp_users(exc.message)
         except ErpError as exc:
@@ -355,12 +398,13 @@ class TecpetErpDocument(models.Model):
         )
         for integration in integrations:
             try:
+                jobs = self._erp_with_company_lang(integration.company_id)
                 if with_commit:
-                    self._refresh_integration(integration)
+                    jobs._refresh_integration(integration)
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 else:
                     with self.env.cr.savepoint():
-                        self._refresh_integration(integration)
+                        jobs._refresh_integration(integration)
             except psycopg2.extensions.TransactionRollbackError:  # serialization failure, deadlock
                 if not with_commit:
                     raise

@@ -3,12 +3,15 @@ import logging
 import secrets
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..erp.bling import RATE_LIMIT_CALLS, RATE_LIMIT_PERIOD
 from ..erp.errors import ErpError
 from ..erp.factory import make_client
 from ..erp.links import api_url_for
+from ..erp.ratelimit import SharedRateLimiter
 from .bling_token_store import IntegrationTokenStore
+from .tecpet_erp_rate_limit import PgWindowStore
 
 _logger = logging.getLogger(__name__)
 
@@ -56,9 +59,17 @@ class TecpetErpIntegration(models.Model):
     vhsys_secret_token = fields.Char(string="VHSYS Secret Token", groups="base.group_system", copy=False)
     bling_client_id = fields.Char(string="Bling Client ID", groups="base.group_system", copy=False)
     bling_client_secret = fields.Char(groups="base.group_system", copy=False)
-    bling_access_token = fields.Char(groups="base.group_system", copy=False)
-    bling_refresh_token = fields.Char(groups="base.group_system", copy=False)
-    bling_token_expires_at = fields.Datetime(groups="base.group_system", copy=False)
+    # The tokens live in tecpet.erp.bling.token (a row of their own, see bling_token_store.py).
+    bling_token_ids = fields.One2many("tecpet.erp.bling.token", "integration_id", groups="base.group_system")
+    bling_access_token = fields.Char(
+        compute="_compute_bling_tokens", inverse="_inverse_bling_tokens", groups="base.group_system"
+    )
+    bling_refresh_token = fields.Char(
+        compute="_compute_bling_tokens", inverse="_inverse_bling_tokens", groups="base.group_system"
+    )
+    bling_token_expires_at = fields.Datetime(
+        compute="_compute_bling_tokens", inverse="_inverse_bling_tokens", groups="base.group_system"
+    )
     bling_oauth_state = fields.Char(groups="base.group_system", copy=False)
     bling_connected = fields.Boolean(compute="_compute_bling_connected")
     vhsys_webhook_user = fields.Char(
@@ -105,6 +116,13 @@ class TecpetErpIntegration(models.Model):
         copy=False,
         help="The ERP rejected the credentials. Jobs stop calling it until the connection is tested again.",
     )
+    neutralized = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Set on a neutralized copy of the database (odoo-bin neutralize, or a duplicate for tests): "
+        "the integration was deactivated and its credentials erased so the copy never talks to the "
+        "production ERP account.",
+    )
     refresh_cursor = fields.Char(readonly=True, copy=False, help="Where the next status read-back resumes.")
     document_ids = fields.One2many("tecpet.erp.document", "integration_id", string="Documents")
     error_document_count = fields.Integer(compute="_compute_document_counts")
@@ -125,8 +143,31 @@ class TecpetErpIntegration(models.Model):
             )
 
     def _compute_bling_connected(self):
-        for integration in self.sudo():
-            integration.bling_connected = bool(integration.bling_refresh_token)
+        for integration in self:
+            integration.bling_connected = bool(integration.sudo().bling_token_ids.refresh_token)
+
+    @api.depends(
+        "bling_token_ids.access_token", "bling_token_ids.refresh_token", "bling_token_ids.expires_at"
+    )
+    def _compute_bling_tokens(self):
+        for integration in self:
+            token = integration.bling_token_ids[:1]
+            integration.bling_access_token = token.access_token
+            integration.bling_refresh_token = token.refresh_token
+            integration.bling_token_expires_at = token.expires_at
+
+    def _inverse_bling_tokens(self):
+        """Tokens typed in (or set by a script) go to the integration's token row."""
+        for integration in self:
+            values = {
+                "access_token": integration.bling_access_token,
+                "refresh_token": integration.bling_refresh_token,
+                "expires_at": integration.bling_token_expires_at,
+            }
+            if integration.bling_token_ids:
+                integration.bling_token_ids[:1].write(values)
+            else:
+                self.env["tecpet.erp.bling.token"].create({"integration_id": integration.id, **values})
 
     def _compute_document_counts(self):
         groups = self.env["tecpet.erp.document"]._read_group(
@@ -180,6 +221,8 @@ class TecpetErpIntegration(models.Model):
         moved = self.sudo().filtered(
             lambda i: any(k in vals and (i[k] or False) != (vals[k] or False) for k in account)
         )
+        if vals.get("active"):  # reactivated on purpose: the neutralization banner has done its job
+            vals.setdefault("neutralized", False)
         result = super().write(vals)
         for model in BINDING_MODELS if moved else ():
             self.env[model].sudo().search([("integration_id", "in", moved.ids)]).unlink()
@@ -206,8 +249,14 @@ class TecpetErpIntegration(models.Model):
         key = ("tecpet_erp_sync.client", self.id, hash(tuple(sorted(settings.items()))))
         cache = self.env.cr.cache
         if key not in cache:
-            token_store = IntegrationTokenStore(self) if self.provider == "bling" else None
-            cache[key] = make_client(settings, token_store=token_store)
+            token_store = rate_limiter = None
+            if self.provider == "bling":
+                token_store = IntegrationTokenStore(self)
+                # 3 requests/s for the account, whichever worker or server sends them
+                rate_limiter = SharedRateLimiter(
+                    PgWindowStore(self.env.registry, f"bling:{self.id}"), RATE_LIMIT_CALLS, RATE_LIMIT_PERIOD
+                )
+            cache[key] = make_client(settings, token_store=token_store, rate_limiter=rate_limiter)
         return cache[key]
 
     def _client_settings(self):
@@ -230,9 +279,17 @@ class TecpetErpIntegration(models.Model):
     # ------------------------------------------------------------------------------------------
     # Buttons
     # ------------------------------------------------------------------------------------------
+    def _check_system_user(self):
+        """Buttons that use the credentials are for system administrators, over RPC too."""
+        if not (self.env.su or self.env.user.has_group("base.group_system")):
+            raise AccessError(
+                self.env._("Only administrators (Settings access) can use the ERP integration's credentials.")
+            )
+
     def action_test_connection(self):
         """Check the credentials with one cheap call and say clearly what happened."""
         self.ensure_one()
+        self._check_system_user()
         try:
             info = self._erp_client().test_connection()
         except ErpError as exc:
@@ -265,6 +322,7 @@ class TecpetErpIntegration(models.Model):
     def action_bling_connect(self):
         """Start the OAuth authorization-code flow: send the administrator to Bling's consent page."""
         self.ensure_one()
+        self._check_system_user()
         if self.provider != "bling":
             raise UserError(self.env._("Connect is only needed for Bling."))
         integration = self.sudo()

@@ -27,11 +27,12 @@ class TecpetErpWebhookEvent(models.Model):
         """True the first time an event id is seen for the integration."""
         self.env.cr.execute(
             """
-            INSERT INTO tecpet_erp_webhook_event (integration_id, event_id, event, create_date, write_date)
-            VALUES (%s, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+            INSERT INTO tecpet_erp_webhook_event
+                   (integration_id, company_id, event_id, event, create_date, write_date)
+            VALUES (%s, %s, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
             ON CONFLICT (integration_id, event_id) DO NOTHING
             """,
-            [integration.id, event_id, event],
+            [integration.id, integration.company_id.id, event_id, event],
         )
         return bool(self.env.cr.rowcount)
 

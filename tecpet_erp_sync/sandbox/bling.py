@@ -411,6 +411,15 @@ class BlingEmulator(Emulator):
     def fault_response(self, fault: str) -> Response:
         if fault == "rate_limit":
             return Response(429, RATE_LIMIT_BODY)
+        if fault == "daily_quota":
+            daily = "O limite diário de requisições foi atingido, tente novamente amanhã."
+            return Response(
+                429, {"error": dict(RATE_LIMIT_BODY["error"], description=daily, limit=120000, period="day")}
+            )
+        if fault == "forbidden":
+            return _error(
+                403, "FORBIDDEN", "Acesso negado", "O aplicativo não possui permissão para o escopo."
+            )
         if fault == "server_error":
             return _error(
                 500,

@@ -18,8 +18,15 @@ FAULTS = {
     "outage": "VHSYS: HTTP 200 with {code: 404, 'Erro ao comunicar com a API'}; Bling: HTTP 503",
     "garbage": "answer HTTP 200 with a well-formed envelope around data of the wrong shape",
     "revoked_token": "revoke the account's credentials until reset (VHSYS 403, Bling 401 invalid_token)",
+    "truncated": "start a chunked answer and close the connection mid-body; nothing is applied",
+    "truncated_after_write": "apply the request, then start a chunked answer and close it mid-body",
+    "bad_encoding": "answer 200 with Content-Encoding: gzip and a body that is not gzip; nothing is applied",
+    "redirect_loop": "answer 302 to the same URL, forever; nothing is applied",
+    "html_rejection": "answer HTTP 400 with an HTML page (a proxy refusing the request); nothing is applied",
+    "daily_quota": "Bling: 429 with period 'day' (the day's 120,000 requests are spent); nothing is applied",
+    "forbidden": "HTTP 403 with the provider's body for a missing scope or a refusal; nothing is applied",
 }
-APPLIES_WRITE = {"timeout_after_write", "server_error_after_write"}
+APPLIES_WRITE = {"timeout_after_write", "server_error_after_write", "truncated_after_write"}
 
 
 @dataclass

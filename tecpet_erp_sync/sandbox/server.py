@@ -201,6 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _provider(self, emulator, req: Request) -> None:
         server = self.server
+        self._arrived = time.time()  # when the ERP would count the request (its rate limits)
         if server.latency:
             time.sleep(server.latency)
         rule = server.faults.take(emulator.name, req.method, req.path)
@@ -213,6 +214,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
+        if fault in ("truncated", "truncated_after_write"):
+            if fault == "truncated_after_write":
+                emulator.handle(req)
+            self._record(emulator.name, req, 200, fault)
+            self._send_truncated()
+            return
         if fault == "revoked_token":
             emulator.revoke_credentials()
             fault = ""  # the emulator now answers as the real ERP does to a revoked credential
@@ -221,6 +228,12 @@ class _Handler(BaseHTTPRequestHandler):
             resp = Response(500, {"error": "Internal Server Error"})
         elif fault == "garbage":  # a bug on the ERP's side, or an answer we misread: never a crash
             resp = Response(200, {"code": 200, "status": "OK", "data": [["unexpected", 1]]})
+        elif fault == "bad_encoding":
+            resp = Response(200, b"this is not gzip", headers={"Content-Encoding": "gzip"})
+        elif fault == "redirect_loop":
+            resp = Response(302, None, headers={"Location": self.path})
+        elif fault == "html_rejection":
+            resp = html("<html><body><h1>400 Bad Request</h1><p>Request rejected.</p></body></html>", 400)
         elif fault:
             resp = emulator.fault_response(fault)
         else:
@@ -235,6 +248,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _record(self, provider: str, req: Request, status: int, fault: str) -> None:
         entry = {
             "t": time.time(),
+            "arrived": getattr(self, "_arrived", time.time()),
             "provider": provider,
             "method": req.method,
             "path": req.path,
@@ -244,6 +258,18 @@ class _Handler(BaseHTTPRequestHandler):
         }
         with self.server._log_lock:
             self.server.log.append(entry)
+
+    def _send_truncated(self) -> None:
+        """A chunked answer cut off after its first chunk: the client reads a broken body."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.write(b'40\r\n{"data": {"id": 1')
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(2)  # socket.SHUT_RDWR
+        self.connection.close()
 
     def _send(self, resp: Response) -> None:
         payload = resp.encode()

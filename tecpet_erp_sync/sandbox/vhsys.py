@@ -1527,6 +1527,15 @@ class VhsysEmulator(Emulator):
             )
         if fault == "server_error":
             return Response(500, {"code": 500, "status": "error", "data": "Erro interno do servidor"})
+        if fault == "forbidden":  # a fiscal refusal: VHSYS answers it with 403, like a bad credential
+            return Response(
+                403,
+                {
+                    "code": 403,
+                    "status": "error",
+                    "data": "Prestador não autorizado: token da prefeitura inválido.",
+                },
+            )
         if fault == "html_error":
             return html(
                 "<!DOCTYPE html><html><head><title>VHSYS - Erro</title></head><body>"

@@ -10,6 +10,7 @@ from . import (
     test_money,
     test_note_and_health,
     test_policy_and_actions,
+    test_production,
     test_security,
     test_service_order_state,
     test_translations,

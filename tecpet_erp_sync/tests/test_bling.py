@@ -39,6 +39,28 @@ class TestBling(ErpSyncCommon, HttpCase):
         forged = self.url_open(f"/tecpet_erp_sync/bling/callback?{query}", allow_redirects=False)
         self.assertEqual(forged.status_code, 400)
 
+    def test_a_retried_callback_does_not_send_the_code_again(self):
+        """Odoo runs a request again after a serialization failure, with its writes rolled back:
+        the state is then still there, and the single-use code must not reach Bling twice."""
+        response, callback = self._connect()
+        self.assertEqual(response.status_code, 303)
+        state = urllib.parse.parse_qs(urllib.parse.urlsplit(callback).query)["state"][0]
+        self.integration.sudo().bling_oauth_state = state  # as the rolled-back first run left it
+        again = self.url_open(callback, allow_redirects=False)
+        self.assertEqual(again.status_code, 303)
+        oauth = self.sandbox.control("state", {})["bling"]["oauth"]
+        self.assertEqual((oauth["code_exchanges"], oauth["token_calls"], oauth["invalid_grants"]), (1, 1, 0))
+        self.integration.invalidate_recordset()
+        self.assertTrue(self.integration.last_check_ok, self.integration.last_check_message)
+        self.assertTrue(self.integration.action_test_connection()["params"]["type"] == "success")
+
+    def test_a_non_ascii_state_is_refused_not_a_crash(self):
+        self.authenticate("admin", "admin")
+        self.integration.sudo().bling_oauth_state = f"{self.integration.id}-abc"
+        query = urllib.parse.urlencode({"code": "x", "state": f"{self.integration.id}-ção"})
+        answer = self.url_open(f"/tecpet_erp_sync/bling/callback?{query}", allow_redirects=False)
+        self.assertEqual(answer.status_code, 400)
+
     def test_invoice_life_in_bling(self):
         self._connect()
         mixed = self._invoice(lines=[(self.service, 1, 80.0), (self.goods, 2, 150.0)])

@@ -34,6 +34,30 @@ class TestBlingWebhook(CronMixinCase, ErpSyncCommon, HttpCase):
             duplicate = self._post(body, good)
             self.assertEqual(duplicate.json().get("duplicate"), True)
             self.assertEqual(len(capture.records), 1, "a redelivered event is not acted on twice")
+        event = self.env["tecpet.erp.webhook.event"].search([("event_id", "=", "evt-1")])
+        self.assertEqual(event.company_id, self.company, "the multi-company rule can see it")
+
+    def _signed(self, payload):
+        body = json.dumps(payload).encode()
+        return body, "sha256=" + hmac.new(b"sandbox-secret", body, hashlib.sha256).hexdigest()
+
+    def test_only_order_and_invoice_events_wake_the_refresh(self):
+        with self.capture_triggers(REFRESH_CRON) as capture:
+            for n, event in enumerate(("product.updated", "stock.created", "virtual_stock.updated")):
+                answer = self._post(*self._signed({"eventId": f"p-{n}", "event": event, "data": {}}))
+                self.assertEqual((answer.status_code, answer.json().get("ignored")), (200, True))
+            self.assertFalse(capture.records)
+            self.assertEqual(
+                self._post(*self._signed({"eventId": "i-1", "event": "invoice.created"})).status_code, 200
+            )
+            self.assertEqual(len(capture.records), 1)
+
+    def test_a_big_body_is_refused_unread(self):
+        body, signature = self._signed({"eventId": "big", "event": "order.updated", "pad": "x" * 300_000})
+        with self.capture_triggers(REFRESH_CRON) as capture:
+            self.assertEqual(self._post(body, signature).status_code, 413)
+            self.assertFalse(capture.records)
+        self.assertFalse(self.env["tecpet.erp.webhook.event"].search([("event_id", "=", "big")]))
 
 
 @tagged("post_install", "-at_install")
@@ -51,4 +75,7 @@ class TestVhsysWebhook(CronMixinCase, ErpSyncCommon, HttpCase):
             self.assertEqual(self.url_open(url, data=body).status_code, 401)
             self.assertFalse(capture.records)
             self.assertEqual(self.url_open(url, data=body, headers={"Authorization": good}).status_code, 200)
+            self.assertEqual(len(capture.records), 1)
+            big = json.dumps({"dados": "x" * 300_000})
+            self.assertEqual(self.url_open(url, data=big, headers={"Authorization": good}).status_code, 413)
             self.assertEqual(len(capture.records), 1)

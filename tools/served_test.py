@@ -1,0 +1,437 @@
+"""Served tier: the addon in a real multi-process Odoo server, driven over HTTP and XML-RPC.
+
+The Odoo test tier runs in one process and one transaction; production is several worker
+processes whose REPEATABLE READ transactions Odoo retries on serialization failures, and cron
+workers. This tier starts ``odoo-bin --workers=2 --max-cron-threads=1`` on its own database
+(a copy of the template) against the ERP sandbox running in this process, and checks:
+
+1. Bling Connect through the real callback route: exactly one accepted code exchange, tokens
+   stored, the form shows no error, even when Odoo retries the callback (a transaction of this
+   script holds the integration row, so the callback's first run fails to serialize).
+2. Token rotation during read-back, with access tokens that are due for a refresh every few
+   seconds: payments made in the sandbox reach the column as Fulfilled, and the server log has
+   no ``could not serialize``.
+3. Two workers pushing one Bling account at once: at most 3 requests in any 1-second window
+   (the sandbox's own limit switched off, so the count is the addon's doing).
+
+Never skips: anything unexpected fails the run. Ends with "N passed, M failed".
+
+    tools/run.sh python tools/served_test.py [--db tecpet_served] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import random
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xmlrpc.client
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import dbtools  # noqa: E402
+from common import catalogue, customers, new_database, new_invoices, odoo_env  # noqa: E402
+
+import odoo  # noqa: E402
+
+from tecpet_erp_sync.sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET  # noqa: E402
+from tecpet_erp_sync.sandbox.server import SandboxServer  # noqa: E402
+
+LOGIN = PASSWORD = "admin"
+BLING_LIMIT = 3  # requests per second per account
+# Bling's refresh margin is 5 minutes: a token issued for 304 s is due for a refresh after 4 s.
+SHORT_TTL = 304
+SERIALIZE_RE = re.compile(r"could not serialize|SERIALIZATION_FAILURE", re.IGNORECASE)
+BAD_LINE_RE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    times = sorted(times)
+    return max((sum(1 for t in times[i:] if t - times[i] < window) for i in range(len(times))), default=0)
+
+
+class Tally:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, what: str, ok: bool, detail: str = "") -> bool:
+        print(f"  {'ok  ' if ok else 'FAIL'} {what}{f' ({detail})' if detail else ''}", flush=True)
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+        return ok
+
+
+def wait_for(what: str, predicate, timeout: float, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+class Served:
+    """The Odoo server process, its log, and the ways to talk to it."""
+
+    def __init__(self, db: str, registry, sandbox: SandboxServer):
+        self.db = db
+        self.registry = registry
+        self.sandbox = sandbox
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log: Path | None = None
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, log: Path) -> None:
+        self.log = log
+        log.parent.mkdir(parents=True, exist_ok=True)
+        out = log.open("w")
+        self.proc = subprocess.Popen(
+            [
+                "bash",
+                str(ROOT / "tools" / "odoo.sh"),
+                "-d",
+                self.db,
+                f"--db-filter=^{self.db}$",
+                "--http-interface=127.0.0.1",
+                f"--http-port={self.port}",
+                f"--gevent-port={free_port()}",
+                "--workers=2",
+                "--max-cron-threads=1",
+                "--limit-time-real=300",
+                "--limit-time-real-cron=120",
+                "--log-level=info",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for("the Odoo server", self._up, 90)
+
+    def _up(self) -> bool:
+        if self.proc and self.proc.poll() is not None:
+            raise RuntimeError(f"the Odoo server exited with {self.proc.returncode}; see {self.log}")
+        try:
+            return requests.get(f"{self.url}/web/login", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def log_text(self, start: int = 0) -> str:
+        return self.log.read_text(errors="replace")[start:]
+
+    def log_size(self) -> int:
+        return len(self.log_text())
+
+    # -- RPC -----------------------------------------------------------------------------------
+    def rpc(self, model: str, method: str, *args, **kwargs):
+        common = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common")
+        uid = common.authenticate(self.db, LOGIN, PASSWORD, {})
+        models = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
+        return models.execute_kw(self.db, uid, PASSWORD, model, method, list(args), kwargs)
+
+    def browser(self) -> requests.Session:
+        session = requests.Session()
+        answer = session.post(
+            f"{self.url}/web/session/authenticate",
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {"db": self.db, "login": LOGIN, "password": PASSWORD},
+            },
+            timeout=30,
+        )
+        answer.raise_for_status()
+        if answer.json().get("error"):
+            raise RuntimeError(f"login failed: {answer.json()['error']}")
+        return session
+
+    # -- database ------------------------------------------------------------------------------
+    def env_do(self, fn):
+        """Run ``fn(env)`` in a fresh transaction of this process and commit it."""
+        with self.registry.cursor() as cr:
+            result = fn(odoo_env(cr))
+            cr.commit()
+            return result
+
+
+def setup(served: Served, sandbox: SandboxServer) -> int:
+    def create(env):
+        # The one cron worker is for the addon's jobs: Odoo's own crons (all due on a new database,
+        # autovacuum alone takes a minute on a busy machine) would hold it for minutes.
+        ours = env.ref("tecpet_erp_sync.ir_cron_push_documents") | env.ref(
+            "tecpet_erp_sync.ir_cron_refresh_status"
+        )
+        (env["ir.cron"].search([]) - ours).active = False
+        params = env["ir.config_parameter"]
+        params.set_param("web.base.url", served.url)
+        params.set_param("web.base.url.freeze", "True")
+        integration = env["tecpet.erp.integration"].create(
+            {
+                "name": "Bling (served tier)",
+                "provider": "bling",
+                "company_id": env.ref("base.main_company").id,
+                "api_url": sandbox.bling_url,
+                "bling_client_id": DEFAULT_CLIENT_ID,
+                "bling_client_secret": DEFAULT_CLIENT_SECRET,
+                "default_payment_method": "PIX",
+                "default_service_code": "0501",
+            }
+        )
+        return integration.id
+
+    return served.env_do(create)
+
+
+# -- 1. Connect ----------------------------------------------------------------------------------
+def scenario_connect(served: Served, sandbox: SandboxServer, integration_id: int, tally: Tally) -> None:
+    print("1. Bling Connect through the callback route, with Odoo retrying the callback", flush=True)
+    action = served.rpc("tecpet.erp.integration", "action_bling_connect", [integration_id])
+    consent = requests.get(action["url"] + "&consent=1", allow_redirects=False, timeout=10)
+    callback = consent.headers.get("Location", "")
+    if consent.status_code != 302 or "/tecpet_erp_sync/bling/callback?" not in callback:
+        raise RuntimeError(
+            f"the sandbox's consent page did not redirect to Odoo: {consent.status_code} {callback}"
+        )
+    browser = served.browser()
+    log_start = served.log_size()
+
+    # Hold the integration row in a transaction of this process: the callback's own write then
+    # waits, and fails to serialize once this commits, so Odoo runs the whole request again.
+    blocker = served.registry.cursor()
+    blocker.execute(
+        "UPDATE tecpet_erp_integration SET write_date = write_date WHERE id = %s", [integration_id]
+    )
+    answer: dict = {}
+
+    def call():
+        answer["response"] = browser.get(callback, allow_redirects=False, timeout=120)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    wait_for("the code exchange", lambda: sandbox.bling.oauth_stats["code_exchanges"] >= 1, 30, 0.05)
+    time.sleep(1.0)  # the callback now waits on the row
+    blocker.commit()
+    blocker.close()
+    thread.join(120)
+    response = answer.get("response")
+    retried = bool(SERIALIZE_RE.search(served.log_text(log_start)))
+    oauth = sandbox.bling.snapshot()["oauth"]
+
+    tally.check(
+        "the callback answered with the redirect to the form",
+        bool(response) and response.status_code == 303,
+        str(getattr(response, "status_code", "no answer")),
+    )
+    tally.check("Odoo retried the callback after a serialization failure (the case under test)", retried)
+    tally.check(
+        "exactly one code exchange, no second use of the code",
+        (oauth["code_exchanges"], oauth["token_calls"], oauth["invalid_grants"]) == (1, 1, 0),
+        f"exchanges {oauth['code_exchanges']}, token calls {oauth['token_calls']}, "
+        f"invalid_grant {oauth['invalid_grants']}",
+    )
+
+    def stored(env):
+        integration = env["tecpet.erp.integration"].browse(integration_id)
+        return (
+            bool(integration.bling_refresh_token),
+            integration.last_check_ok,
+            integration.last_check_message,
+        )
+
+    has_tokens, ok, message = served.env_do(stored)
+    tally.check("tokens stored in their own row", has_tokens)
+    tally.check(
+        "the form shows the connection as working, no error", ok and "refused" not in (message or ""), message
+    )
+    test = served.rpc("tecpet.erp.integration", "action_test_connection", [integration_id])
+    tally.check("Test connection succeeds", test["params"]["type"] == "success", test["params"]["message"])
+
+
+# -- 2. Token rotation during read-back ---------------------------------------------------------
+def make_invoices(served: Served, count: int, kinds=("service",)) -> list[int]:
+    def create(env):
+        partners = customers(env, 3)
+        lines = catalogue(env)
+        moves = new_invoices(env, partners, [lines[k] for k in kinds], count, random.Random(7))
+        moves.action_post()
+        return moves.ids
+
+    return served.env_do(create)
+
+
+def states(served: Served, move_ids: list[int]) -> dict[int, str]:
+    return served.env_do(
+        lambda env: {m.id: m.service_order_state for m in env["account.move"].browse(move_ids)}
+    )
+
+
+def documents(served: Served, move_ids: list[int]) -> list[tuple[str, str]]:
+    return served.env_do(
+        lambda env: [
+            (d.doc_type, d.external_id)
+            for d in env["tecpet.erp.document"].search([("move_id", "in", move_ids)])
+        ]
+    )
+
+
+def bling_webhook(served: Served, integration_id: int, event_id: str) -> int:
+    body = json.dumps({"eventId": event_id, "event": "order.updated", "data": {}}).encode()
+    signature = "sha256=" + hmac.new(DEFAULT_CLIENT_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return requests.post(
+        f"{served.url}/tecpet_erp_sync/webhook/bling/{integration_id}",
+        data=body,
+        headers={"X-Bling-Signature-256": signature, "Content-Type": "application/json"},
+        timeout=30,
+    ).status_code
+
+
+def scenario_rotation(served: Served, sandbox: SandboxServer, integration_id: int, tally: Tally) -> None:
+    print(f"2. Read-back while access tokens are due for a refresh every {SHORT_TTL - 300} s", flush=True)
+    sandbox.bling.control("token_ttl", {"seconds": SHORT_TTL})
+    sandbox.bling.control("expire_tokens", {})  # the next call refreshes: a short-lived pair from now on
+    served.rpc("tecpet.erp.integration", "action_test_connection", [integration_id])
+    log_start = served.log_size()
+    refreshes_before = sandbox.bling.oauth_stats["refreshes"]
+    moves = make_invoices(served, 4)  # posting wakes the push cron in the server
+    wait_for(
+        "the push cron to send the invoices", lambda: set(states(served, moves).values()) == {"open"}, 120
+    )
+    for n, (doc_type, external_id) in enumerate(documents(served, moves)):
+        time.sleep(SHORT_TTL - 300)  # let the token come due, so that the read-back refreshes it
+        sandbox.bling.control("pay", {"doc_type": doc_type, "id": external_id})
+        if bling_webhook(served, integration_id, f"served-pay-{n}") != 200:
+            raise RuntimeError("the Bling webhook was refused")
+    wait_for(
+        "the payments to reach the column",
+        lambda: set(states(served, moves).values()) == {"fulfilled"},
+        240,
+    )
+    log = served.log_text(log_start)
+    oauth = sandbox.bling.snapshot()["oauth"]
+    refreshes = oauth["refreshes"] - refreshes_before
+    tally.check("payments made in Bling reach the column as Fulfilled", True)
+    tally.check("the tokens were rotated during the run", refreshes >= 3, f"{refreshes} refreshes")
+    tally.check(
+        "no refresh token was refused",
+        oauth["invalid_grants"] == 0,
+        f"{oauth['invalid_grants']} invalid_grant",
+    )
+    serialize = [line for line in log.splitlines() if SERIALIZE_RE.search(line)]
+    tally.check("the server log has no 'could not serialize'", not serialize, "; ".join(serialize[:3]))
+    bad = [line for line in log.splitlines() if BAD_LINE_RE.match(line)]
+    tally.check("the server log has no ERROR", not bad, "; ".join(bad[:3]))
+    sandbox.bling.control("token_ttl", {"seconds": 21600})
+
+
+# -- 3. Two workers, one account ------------------------------------------------------------------
+def scenario_two_workers(served: Served, sandbox: SandboxServer, integration_id: int, tally: Tally) -> None:
+    print("3. Two worker processes pushing one Bling account at once", flush=True)
+
+    def prepare(env):
+        env.ref("tecpet_erp_sync.ir_cron_push_documents").active = False  # only the two pushers below
+        action = env["ir.actions.server"].create(
+            {
+                "name": "served tier: push",
+                "model_id": env.ref("tecpet_erp_sync.model_tecpet_erp_document").id,
+                "state": "code",
+                "code": "action = list(model._push_batch(batch_size=50, time_budget=120, with_commit=True))",
+            }
+        )
+        return action.id
+
+    action_id = served.env_do(prepare)
+    moves = make_invoices(served, 10, kinds=("service", "goods"))
+    sandbox.bling.control("rate_limit", {"enabled": 0})  # count what the addon sends, not what Bling lets in
+    start = time.time()
+    results: list = []
+
+    def push():
+        results.append(served.rpc("ir.actions.server", "run", [action_id]))
+
+    threads = [threading.Thread(target=push) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    sandbox.bling.control("rate_limit", {"enabled": 1})
+    api = [
+        r["arrived"]  # Bling counts requests as they arrive
+        for r in sandbox.requests_log("bling")
+        if r["t"] >= start and not r["path"].startswith("/oauth/") and r["status"] != 429
+    ]
+    peak = max_in_window(api)
+    done = [r[0] for r in results if isinstance(r, list)]
+    final = states(served, moves)
+    tally.check("both workers pushed documents", len(done) == 2 and all(done), f"done per worker: {done}")
+    tally.check(
+        "every invoice reached the ERP", set(final.values()) == {"open"}, str(sorted(set(final.values())))
+    )
+    tally.check(
+        f"at most {BLING_LIMIT} requests in any 1-second window",
+        0 < peak <= BLING_LIMIT,
+        f"{len(api)} requests in {max(api) - min(api):.1f} s, peak {peak} in a second",
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default="tecpet_served")
+    parser.add_argument("--keep", action="store_true", help="leave the database for inspection")
+    args = parser.parse_args()
+    started = time.monotonic()
+    sandbox = SandboxServer.start()
+    print(f"[tecpet] served tier: installing the addon in {args.db}...", flush=True)
+    registry = new_database(args.db, f"served-install-{args.db}")
+    served = Served(args.db, registry, sandbox)
+    log = dbtools.CACHE / "logs" / f"served-{args.db}.log"
+    tally = Tally()
+    try:
+        integration_id = setup(served, sandbox)
+        served.start(log)
+        print(f"[tecpet] Odoo serving {served.url} with 2 workers and a cron worker (log: {log})", flush=True)
+        for scenario in (scenario_connect, scenario_rotation, scenario_two_workers):
+            try:
+                scenario(served, sandbox, integration_id, tally)
+            except Exception as exc:  # a scenario that cannot finish is a failure, never a skip
+                tally.check(f"{scenario.__name__} ran to the end", False, f"{type(exc).__name__}: {exc}")
+    finally:
+        served.stop()
+        sandbox.stop()
+        odoo.sql_db.close_db(args.db)
+        if not args.keep:
+            dbtools.drop_db(args.db)
+    print(f"[tecpet] served tier took {time.monotonic() - started:.0f} s (server log: {log})")
+    print(f"{tally.passed} passed, {tally.failed} failed")
+    return 1 if tally.failed or not tally.passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
