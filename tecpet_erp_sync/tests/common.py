@@ -41,6 +41,12 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
     @AccountTestInvoicingCommon.setup_country("br")
     def setUpClass(cls):
         super().setUpClass()
+        if not getattr(cls, "registry_test_mode", False):  # HttpCase enters it itself
+            # The token store and the shared rate limit commit on cursors of their own
+            # (``registry.cursor()``). In test mode those are savepoints of the test's transaction,
+            # as in an HttpCase: they see the test's rows, and nothing they write outlives the test.
+            cls.registry.enter_test_mode(cls.cr)
+            cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.sandbox = SandboxServer.start()
         cls.addClassCleanup(cls.sandbox.stop)
         cls.env["ir.config_parameter"].sudo().set_param("tecpet_erp_sync.consistency_wait", "0")

@@ -97,6 +97,33 @@ class TestBlingTokenRow(ProductionCommon):
             sorted(r[0] for r in self.env.cr.fetchall()), ["vhsys_access_token", "vhsys_secret_token"]
         )
 
+    def test_a_token_refresh_never_writes_the_integration_row(self):
+        self.integration.write(_issue_tokens(self))
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            CREATE TABLE tecpet_test_integration_updates (id int);
+            CREATE FUNCTION tecpet_test_count_update() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN INSERT INTO tecpet_test_integration_updates VALUES (NEW.id); RETURN NEW; END $$;
+            CREATE TRIGGER tecpet_test_integration_update AFTER UPDATE ON tecpet_erp_integration
+                FOR EACH ROW EXECUTE FUNCTION tecpet_test_count_update();
+            """
+        )
+        old = self.integration.bling_access_token
+        self.sandbox.control("expire_tokens", {"provider": "bling"})  # the next call answers 401
+        self.integration._erp_client().test_connection()
+        calls = [(r["path"], r["status"]) for r in self.sandbox.requests_log("bling")]
+        self.assertEqual(
+            calls[:3],
+            [("/empresas/me/dados-basicos", 401), ("/oauth/token", 200), ("/empresas/me/dados-basicos", 200)],
+        )
+        self.assertEqual(self.sandbox.control("state", {})["bling"]["oauth"]["refreshes"], 1)
+        self.integration.invalidate_recordset()
+        self.assertNotEqual(self.integration.bling_access_token, old, "the new pair is in the token row")
+        self.assertFalse(self.integration.auth_failed)
+        self.env.cr.execute("SELECT count(*) FROM tecpet_test_integration_updates")
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "a token save never touches the integration row")
+
     def test_credential_buttons_are_for_administrators_only(self):
         billing = new_test_user(
             self.env, login="billing-prod", groups="account.group_account_invoice", company_id=self.company.id
