@@ -46,6 +46,7 @@ CRON_LIMIT_SHARE = 0.4  # of the cron worker's time limit, shared by the callbac
 NOTE_FINAL_DAYS_PARAM = "tecpet_erp_sync.note_final_days"
 SWEEP_AGE_PARAM = "tecpet_erp_sync.sweep_age_hours"
 SWEEP_LIMIT_PARAM = "tecpet_erp_sync.sweep_limit"
+FIRST_READ_CHUNK = 50  # documents read (and committed) together when an integration has no cursor yet
 
 # A document with nothing left to do and nothing to report: after a success, or handed over.
 NOTHING_PENDING = {
@@ -396,15 +397,19 @@ class TecpetErpDocument(models.Model):
         integrations = self.env["tecpet.erp.integration"].search(
             [("active", "=", True), ("auth_failed", "=", False)]
         )
-        for integration in integrations:
+        deadline = time.monotonic() + self._erp_cron_time_budget()
+        for index, integration in enumerate(integrations):
+            if index and time.monotonic() > deadline:  # the others in a run of their own
+                self.env.ref("tecpet_erp_sync.ir_cron_refresh_status")._trigger()
+                break
             try:
                 jobs = self._erp_with_company_lang(integration.company_id)
                 if with_commit:
-                    jobs._refresh_integration(integration)
+                    jobs._refresh_integration(integration, deadline=deadline, with_commit=True)
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 else:
                     with self.env.cr.savepoint():
-                        jobs._refresh_integration(integration)
+                        jobs._refresh_integration(integration, deadline=deadline)
             except psycopg2.extensions.TransactionRollbackError:  # serialization failure, deadlock
                 if not with_commit:
                     raise
@@ -435,17 +440,21 @@ class TecpetErpDocument(models.Model):
         ]
 
     @api.model
-    def _refresh_integration(self, integration):
+    def _refresh_integration(self, integration, deadline=None, with_commit=False):
         """Read back what changed since the last run (list calls, PRODUCT 2.6), then a bounded
         sweep of documents not read for a while or flagged for a recheck: what no list shows
-        (an order deleted in Bling, a note cancelled in the ERP) is found there."""
-        docs = self.search(self._read_back_domain(integration))
+        (an order deleted in Bling, a note cancelled in the ERP) is found there. Without a cursor
+        yet, every document is read once instead, across runs if the time budget demands."""
+        docs = self.search(self._read_back_domain(integration), order="id")
         if not docs:
             integration._erp_record_run("refresh", None)  # no call made: it tells nothing of the ERP
             return 0
         client = integration._erp_client()
+        more = False
         try:
-            changes = client.fetch_changes(docs._erp_refs(), integration.refresh_cursor or None)
+            if not integration.refresh_cursor:
+                return self._erp_first_read(integration, docs, deadline, with_commit)
+            changes = client.fetch_changes(docs._erp_refs(), integration.refresh_cursor)
             changed = docs._erp_apply_read_back(changes)
             sweep, more = (docs - changed)._erp_sweep_candidates()
             if sweep:
@@ -465,6 +474,41 @@ class TecpetErpDocument(models.Model):
         if more:  # more asked for (Refresh ERP status on a large selection) than a run reads
             self.env.ref("tecpet_erp_sync.ir_cron_refresh_status")._trigger()
         return len(changed)
+
+    @api.model
+    def _erp_first_read(self, integration, docs, deadline, with_commit):
+        """Read every document once, ``FIRST_READ_CHUNK`` at a time, committing the progress after
+        each chunk so that a large account's first read completes across runs (a cron run is
+        killed after its time limit). The cursor taken before the first chunk becomes the
+        integration's once all are read: what changed meanwhile is listed by the next run."""
+        integration = integration.sudo()
+        todo = docs.filtered(lambda doc: doc.id > integration.first_read_done_id)
+        changed = 0
+        for start in range(0, len(todo), FIRST_READ_CHUNK):
+            chunk = todo[start : start + FIRST_READ_CHUNK]
+            changes = integration._erp_client().fetch_changes(chunk._erp_refs(), None)
+            changed += len(chunk._erp_apply_read_back(changes))
+            integration.write(
+                {
+                    "first_read_done_id": chunk[-1].id,
+                    "first_read_cursor": integration.first_read_cursor or changes.cursor,
+                }
+            )
+            if with_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if deadline is not None and time.monotonic() > deadline and start + FIRST_READ_CHUNK < len(todo):
+                integration._erp_record_run("refresh", "")
+                self.env.ref("tecpet_erp_sync.ir_cron_refresh_status")._trigger()
+                return changed
+        integration.write(
+            {
+                "refresh_cursor": integration.first_read_cursor,
+                "first_read_cursor": False,
+                "first_read_done_id": 0,
+            }
+        )
+        integration._erp_record_run("refresh", "")
+        return changed
 
     def _erp_refs(self):
         return [DocRef(DocType(d.doc_type), d.external_id, d.marker) for d in self]

@@ -124,6 +124,9 @@ class TecpetErpIntegration(models.Model):
         "production ERP account.",
     )
     refresh_cursor = fields.Char(readonly=True, copy=False, help="Where the next status read-back resumes.")
+    # A first read (no cursor yet) in progress: the last document read, and the cursor it will leave.
+    first_read_done_id = fields.Integer(readonly=True, copy=False)
+    first_read_cursor = fields.Char(readonly=True, copy=False)
     document_ids = fields.One2many("tecpet.erp.document", "integration_id", string="Documents")
     error_document_count = fields.Integer(compute="_compute_document_counts")
     pending_document_count = fields.Integer(compute="_compute_document_counts")

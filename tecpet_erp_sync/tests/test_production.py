@@ -10,16 +10,19 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError
+from odoo.modules.migration import load_script
 from odoo.modules.neutralize import get_installed_modules, get_neutralization_queries, neutralize_database
 from odoo.tests import new_test_user, tagged
-from odoo.tools import config
+from odoo.tools import config, file_path
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
 from ..erp.http import seconds_until_quota_reset
+from ..models import tecpet_erp_document_jobs as jobs
 from .common import ErpSyncCommon
 
 PUSH_CRON = "tecpet_erp_sync.ir_cron_push_documents"
+REFRESH_CRON = "tecpet_erp_sync.ir_cron_refresh_status"
 
 
 def _issue_tokens(env_owner, client_id="sandbox-client"):
@@ -96,6 +99,32 @@ class TestBlingTokenRow(ProductionCommon):
         self.assertEqual(
             sorted(r[0] for r in self.env.cr.fetchall()), ["vhsys_access_token", "vhsys_secret_token"]
         )
+
+    def test_an_upgrade_moves_the_old_token_columns_into_the_token_row(self):
+        cr = self.env.cr
+        cr.execute(
+            "ALTER TABLE tecpet_erp_integration ADD COLUMN bling_access_token varchar, "
+            "ADD COLUMN bling_refresh_token varchar, ADD COLUMN bling_token_expires_at timestamp"
+        )
+        expires = fields.Datetime.now().replace(microsecond=0) + dt.timedelta(hours=5)
+        cr.execute(
+            "UPDATE tecpet_erp_integration SET bling_access_token = 'old-access', "
+            "bling_refresh_token = 'old-refresh', bling_token_expires_at = %s WHERE id = %s",
+            [expires, self.integration.id],
+        )
+        script = load_script(
+            file_path("tecpet_erp_sync/migrations/18.0.1.1.0/post-migration.py"), "tecpet_erp_sync_post_migrate"
+        )
+        script.migrate(cr, "18.0.1.0.0")
+        script.migrate(cr, "18.0.1.0.0")  # run twice (a retried upgrade): nothing breaks
+        self.env.invalidate_all()
+        self.assertEqual(
+            (self.integration.bling_access_token, self.integration.bling_refresh_token),
+            ("old-access", "old-refresh"),
+        )
+        self.assertEqual(self.integration.bling_token_expires_at, expires)
+        self.assertTrue(self.integration.bling_connected, "still connected after the upgrade")
+        self.test_tokens_are_not_columns_of_the_integration()  # the clear-text columns are gone
 
     def test_a_token_refresh_never_writes_the_integration_row(self):
         self.integration.write(_issue_tokens(self))
@@ -227,6 +256,36 @@ class TestCronLimits(CronMixinCase, ErpSyncCommon):
         self.env.invalidate_all()
         self.assertEqual(sorted(moves.mapped("service_order_state")), ["open", "processing"])
         self.assertEqual(len(capture.records), 1, "the rest is handed over with _trigger()")
+
+    def test_a_first_read_completes_across_runs_and_misses_nothing(self):
+        """No cursor yet (a new integration, a large account): the read-back reads the documents
+        a chunk at a time, commits its progress and hands over; the last chunk sets the cursor
+        taken before the first, so a payment made in the ERP meanwhile is read by the next run."""
+        moves = self._invoice() + self._invoice() + self._invoice() + self._invoice() + self._invoice()
+        self._run_push()
+        docs = moves.erp_document_ids.sorted("id")
+        self.assertEqual(set(docs.mapped("state")), {"open"})
+        Doc = type(self.env["tecpet.erp.document"])
+        runs = []
+        with (
+            patch.object(jobs, "FIRST_READ_CHUNK", 2),
+            patch.object(Doc, "_erp_cron_time_budget", return_value=0.0),
+            self.capture_triggers(REFRESH_CRON) as capture,
+        ):
+            while not self.integration.refresh_cursor and len(runs) < 5:
+                seen = len(self.sandbox.requests_log("vhsys"))
+                self.env["tecpet.erp.document"]._cron_refresh_status()
+                self.env.invalidate_all()
+                paths = [r["path"] for r in self.sandbox.requests_log("vhsys")[seen:] if r["method"] == "GET"]
+                runs.append(sorted({p.split("/")[2] for p in paths if p.startswith("/ordens-servico/")}))
+                if len(runs) == 1:
+                    self.assertEqual(self.integration.first_read_done_id, docs[1].id, "progress kept")
+                    self._erp_act(docs[0], "pay")  # after its chunk was read
+        self.assertEqual(runs, [sorted(docs[i : i + 2].mapped("external_id")) for i in (0, 2, 4)])
+        self.assertEqual(len(capture.records), 2, "each unfinished run handed over with _trigger()")
+        self.assertFalse(self.integration.first_read_done_id)
+        self._run_refresh()  # incremental, from the cursor taken before the first chunk
+        self.assertEqual(docs[0].state, "fulfilled", "the payment made during the first read is seen")
 
 
 @tagged("post_install", "-at_install")
