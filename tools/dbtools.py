@@ -60,16 +60,44 @@ def template_db(demo: bool) -> str:
         sys.exit(f"Building the template database failed; see {log}")
     # Copies inherit the planner statistics: without them some of Odoo's account queries take minutes.
     psql("ANALYZE", db=partial)
-    psql(f'alter database "{partial}" rename to "{name}"')
-    if (FILESTORE / partial).exists():
-        (FILESTORE / partial).rename(FILESTORE / name)
+    _rename_db(partial, name)
     return name
 
 
-def fresh_db(name: str, demo: bool) -> None:
-    """(Re)create ``name`` as a copy of the template."""
-    template = template_db(demo)
+def test_template_db() -> str:
+    """The template of the Odoo test tier: the base template plus the companies with their chart
+    that every test class would otherwise create (tools/test_companies.py)."""
+    base = template_db(demo=False)
+    script = TOOLS / "test_companies.py"
+    name = f"tecpet_tests_{hashlib.sha256(base.encode() + script.read_bytes()).hexdigest()[:10]}"
+    if db_exists(name):
+        return name
+    print(f"[tecpet] building template database {name} (test companies, about two minutes)...", flush=True)
+    partial = name + "_partial"
+    _copy_db(base, partial)
+    log = CACHE / "logs" / f"{name}.log"
+    with script.open() as stdin, log.open("w") as out:
+        cmd = ["bash", str(TOOLS / "odoo.sh"), "shell", "-d", partial, "--no-http", "--without-demo=all"]
+        if subprocess.call(cmd, stdin=stdin, stdout=out, stderr=subprocess.STDOUT):
+            sys.exit(f"Building the test template database failed; see {log}")
+    psql("ANALYZE", db=partial)
+    _rename_db(partial, name)
+    return name
+
+
+def _copy_db(template: str, name: str) -> None:
     drop_db(name)
     psql(f'create database "{name}" template "{template}"')
     if (FILESTORE / template).exists():
         shutil.copytree(FILESTORE / template, FILESTORE / name)
+
+
+def _rename_db(old: str, new: str) -> None:
+    psql(f'alter database "{old}" rename to "{new}"')
+    if (FILESTORE / old).exists():
+        (FILESTORE / old).rename(FILESTORE / new)
+
+
+def fresh_db(name: str, demo: bool, template: str | None = None) -> None:
+    """(Re)create ``name`` as a copy of ``template`` (the base or demo template by default)."""
+    _copy_db(template or template_db(demo), name)

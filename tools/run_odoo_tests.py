@@ -14,7 +14,7 @@ import re
 import socket
 import sys
 
-from dbtools import CACHE, fresh_db, odoo
+from dbtools import CACHE, fresh_db, odoo, test_template_db
 
 RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
 SKIP_RE = re.compile(r"\bINFO \S+ (\S+): skipped (.*)")
@@ -34,7 +34,7 @@ def main() -> int:
     parser.add_argument("--db", default="tecpet_test")
     args = parser.parse_args()
 
-    fresh_db(args.db, demo=False)
+    fresh_db(args.db, demo=False, template=test_template_db())
     log = CACHE / "logs" / f"odoo-tests-{args.db}.log"
     print(
         f"[tecpet] installing tecpet_erp_sync in {args.db} and running tests {args.tags} (log: {log})",

@@ -63,6 +63,29 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
+    def setup_independent_company(cls, **kwargs):
+        return (not kwargs and cls._prepared_company("company_1_data")) or super().setup_independent_company(
+            **kwargs
+        )
+
+    @classmethod
+    def setup_other_company(cls, **kwargs):
+        company = not kwargs and cls._prepared_company("company_2")
+        if not company:
+            return super().setup_other_company(**kwargs)
+        return cls.collect_company_accounting_data(company)
+
+    @classmethod
+    def _prepared_company(cls, name):
+        """The company of that name with l10n_br's chart, prepared once in the test template
+        (tools/test_companies.py) instead of a chart loaded in every class. None on a database
+        without it: the standard setup then creates one."""
+        company = cls.env.ref(f"__tecpet_tests__.{name}", raise_if_not_found=False)
+        if company:
+            cls.env.user.company_ids = [Command.link(company.id)]  # as _create_company does
+        return company
+
+    @classmethod
     def _create_integration(cls, company, provider):
         vals = {
             "name": f"{provider} sandbox",

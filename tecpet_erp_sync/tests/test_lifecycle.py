@@ -216,10 +216,10 @@ class TestLifecycleVhsys(LifecycleCases, ErpSyncCommon):
         documents = self.env["tecpet.erp.document"]
         original = type(documents)._refresh_integration
 
-        def refresh(model, integration):
+        def refresh(model, integration, **kwargs):
             if integration == other:
                 raise RuntimeError("a bug in one integration's read-back")
-            return original(model, integration)
+            return original(model, integration, **kwargs)
 
         with (
             patch.object(type(documents), "_refresh_integration", refresh),

@@ -112,9 +112,8 @@ class TestBlingTokenRow(ProductionCommon):
             "bling_refresh_token = 'old-refresh', bling_token_expires_at = %s WHERE id = %s",
             [expires, self.integration.id],
         )
-        script = load_script(
-            file_path("tecpet_erp_sync/migrations/18.0.1.1.0/post-migration.py"), "tecpet_erp_sync_post_migrate"
-        )
+        path = file_path("tecpet_erp_sync/migrations/18.0.1.1.0/post-migration.py")
+        script = load_script(path, "tecpet_erp_sync_post_migrate")
         script.migrate(cr, "18.0.1.0.0")
         script.migrate(cr, "18.0.1.0.0")  # run twice (a retried upgrade): nothing breaks
         self.env.invalidate_all()
