@@ -185,7 +185,7 @@ def test_revoked_grant_asks_to_reconnect(sandbox, make_bling, bling_tokens):
     with pytest.raises(AuthError) as caught:
         make_bling().test_connection()
     assert "reconnect Bling" in caught.value.message
-    assert caught.value.kind == "connection" and not caught.value.retryable
+    assert caught.value.kind == "connection" and not isinstance(caught.value, TransientError)
 
 
 def test_wrong_client_secret(sandbox, bling_tokens):

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tecpet_erp_sync.erp.bling import RATE_LIMIT_CALLS, RATE_LIMIT_PERIOD, account_rate_limiter
-from tecpet_erp_sync.erp.errors import RateLimited
+from tecpet_erp_sync.erp.errors import RateLimited, TransientError
 from tecpet_erp_sync.erp.ratelimit import RateLimiter
 
 
@@ -111,7 +111,7 @@ def test_429_pauses_the_limiter_and_is_raised(sandbox, make_bling):
     client.test_connection()
     with pytest.raises(RateLimited) as caught:
         client.test_connection()
-    assert caught.value.retryable and caught.value.retry_after >= 0.5
+    assert isinstance(caught.value, TransientError) and caught.value.retry_after >= 0.5
     assert limiter._paused_until > time.monotonic()  # every caller of this account now waits
     log = sandbox.requests_log("bling")
     assert [r["status"] for r in log] == [200, 429]

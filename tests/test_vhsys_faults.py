@@ -270,4 +270,4 @@ def test_errors_are_typed_erp_errors(sandbox, make_vhsys):
     sandbox.faults.add(fault="outage", provider="vhsys", method="POST", path=R)
     with pytest.raises(ErpError) as info:
         make_vhsys().push(order(OS, "ODOO:fault:t"))
-    assert info.value.kind == "connection" and info.value.retryable
+    assert info.value.kind == "connection" and isinstance(info.value, TransientError)

@@ -1,4 +1,4 @@
-"""Typed ERP errors. The Odoo side maps each one to an error kind and a user message."""
+"""Typed ERP errors. ``outcome.classify`` says what each means for a document; the addon words it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ class ErpError(Exception):
     """Base class. ``message`` is safe to show to a user: it never contains credentials."""
 
     kind = "internal"  # data | connection | internal (tecpet.erp.document.error_kind)
-    retryable = False
 
     def __init__(self, message: str, *, erp_message: str = ""):
         super().__init__(message)
@@ -49,7 +48,6 @@ class TransientError(ErpError):
     """Timeout, 5xx, HTML error page, VHSYS outage body: nothing was applied, retry later."""
 
     kind = "connection"
-    retryable = True
 
 
 class RateLimited(TransientError):

@@ -8,7 +8,6 @@ resumes by searching the ERP for its marker, so nothing is lost and nothing is s
 """
 
 import logging
-import random
 import time
 from datetime import timedelta
 
@@ -19,23 +18,12 @@ from odoo.tools import config
 
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
-from ..erp import lifecycle
+from ..erp import lifecycle, outcome
 from ..erp.contract import DocRef, DocState, DocType
-from ..erp.errors import (
-    AuthError,
-    DataError,
-    ErpError,
-    NotSupported,
-    RateLimited,
-    SetupError,
-    UnknownOutcome,
-)
+from ..erp.errors import AuthError, DataError, ErpError
 
 _logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8  # transient failures before the document goes to error
-BACKOFF_BASE = 30  # seconds; doubled at each attempt, with jitter
-BACKOFF_CAP = 3600
 CLAIM_LEASE = timedelta(minutes=10)  # a claimed document is not picked again before this
 TIME_BUDGET = 240  # at most, seconds of one push callback before it hands over to a new run
 MIN_TIME_BUDGET = 1  # seconds (a callback always sends at least one document)
@@ -57,12 +45,6 @@ NOTHING_PENDING = {
     "attempts": 0,
     "next_attempt_at": False,
 }
-
-
-def backoff_delay(attempts):
-    """Exponential backoff with full jitter over [delay/2, delay] (avoids thundering herds)."""
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
-    return delay / 2 + random.random() * delay / 2
 
 
 class TecpetErpDocument(models.Model):
@@ -223,35 +205,8 @@ class TecpetErpDocument(models.Model):
                 self._do_cancel(maybe_sent)
             elif action == "issue":
                 self._do_issue()
-        except AuthError as exc:
-            self._on_auth_error(exc)
-        except DataError as exc:
-            self._erp_set_error(self._data_error_text(exc, action), "data")
-        except RateLimited as exc:
-            # The limit is not the document's fault: try again after it without spending an attempt
-            # (after the daily quota's reset for QuotaExhausted), and the run does not count it.
-            self.write(
-                {
-                    "attempts": self.attempts - 1,
-                    "next_attempt_at": fields.Datetime.now() + timedelta(seconds=exc.retry_after),
-                }
-            )
-            return False
-        except SetupError as exc:  # a missing scope, a wrong URL: this document, not the credentials
-            self._erp_set_error(exc.message, exc.kind)
-        except NotSupported as exc:
-            self._hand_over_to_erp_users(exc.message)
-        except ErpError as exc:
-            self._on_transient_error(exc)
-        except Exception:
-            _logger.exception("ERP sync: unexpected error on document %s", self.id)
-            self._erp_set_error(
-                self.env._(
-                    "Unexpected error while talking to the ERP. Contact support; the details are in the "
-                    "server log."
-                ),
-                "internal",
-            )
+        except Exception as exc:
+            return self._erp_apply_failure(exc, action)
 
     def _client(self):
         return self.integration_id._erp_client()
@@ -306,21 +261,76 @@ class TecpetErpDocument(models.Model):
         self.write(NOTHING_PENDING)
         self.move_id.sudo().message_post(body=message)
 
-    def _data_error_text(self, exc, action="push"):
-        field = f" ({exc.field})" if getattr(exc, "field", "") else ""
-        erp = self.env._("\nThe ERP said: %(text)s", text=exc.erp_message) if exc.erp_message else ""
-        if action != "push":
-            # A refused cancel or note issue says itself what to do (e.g. cancel the note first);
-            # the customer is not what is wrong.
-            return f"{exc.message}{field}{erp}"
-        return self.env._(
-            "%(message)s%(field)s%(erp)s\nFix the customer (or product) and Reprocess the invoice.",
-            message=exc.message,
-            field=field,
-            erp=erp,
-        )
+    def _erp_apply_failure(self, exc, action):
+        """Apply what ``outcome.classify`` says of ``exc``; False when the document made no
+        progress (the account's limit: it goes again after it and the run does not count it)."""
+        result = outcome.classify(exc, action=action, attempts=self.attempts)
+        if result.hint is outcome.Hint.UNEXPECTED:
+            _logger.exception("ERP sync: unexpected error on document %s", self.id)
+        if result.action is outcome.Action.WAIT:
+            self.write(
+                {
+                    "attempts": self.attempts - 1,
+                    "next_attempt_at": fields.Datetime.now() + timedelta(seconds=result.retry_after),
+                }
+            )
+            return False
+        if result.action is outcome.Action.RETRY:  # still in flight: the reason stays visible
+            self.write(
+                {
+                    "error_message": exc.message,
+                    "error_kind": result.kind,
+                    "next_attempt_at": fields.Datetime.now() + timedelta(seconds=result.retry_after),
+                    "maybe_sent": self.maybe_sent or result.maybe_sent,
+                }
+            )
+        elif result.action is outcome.Action.HAND_OVER:
+            self._hand_over_to_erp_users(exc.message)
+        elif result.action is outcome.Action.STOP_INTEGRATION:
+            self._erp_stop_integration(exc)
+            self._erp_set_error(self._erp_failure_text(exc, result.hint), result.kind)
+        else:
+            self._erp_set_error(self._erp_failure_text(exc, result.hint), result.kind)
+        return None
 
-    def _on_auth_error(self, exc):
+    def _erp_failure_text(self, exc, hint):
+        """The user's message for a failed document, in the job's language."""
+        Hint = outcome.Hint
+        if hint is Hint.FIX_CREDENTIALS:
+            return self.env._(
+                "The ERP rejected the integration's credentials. Check the ERP integration (Invoicing → "
+                "Configuration → ERP Integrations) or contact support; the invoice is resent "
+                "once the connection works."
+            )
+        if hint is Hint.UNREACHABLE:
+            return self.env._(
+                "The ERP could not be reached after %(attempts)s attempts (%(reason)s). "
+                "Check the ERP integration or contact support, then Reprocess.",
+                attempts=self.attempts,
+                reason=exc.message,
+            )
+        if hint is Hint.UNEXPECTED:
+            return self.env._(
+                "Unexpected error while talking to the ERP. Contact support; the details are in the "
+                "server log."
+            )
+        if hint in (Hint.FIX_RECORD, Hint.ERP_REFUSED):
+            field = f" ({exc.field})" if getattr(exc, "field", "") else ""
+            erp = self.env._("\nThe ERP said: %(text)s", text=exc.erp_message) if exc.erp_message else ""
+            if hint is Hint.ERP_REFUSED:
+                # A refused cancel or note issue says itself what to do (e.g. cancel the note
+                # first); the customer is not what is wrong.
+                return f"{exc.message}{field}{erp}"
+            return self.env._(
+                "%(message)s%(field)s%(erp)s\nFix the customer (or product) and Reprocess the invoice.",
+                message=exc.message,
+                field=field,
+                erp=erp,
+            )
+        return exc.message  # FIX_SETUP: the message names what to change
+
+    def _erp_stop_integration(self, exc):
+        """The credentials were refused: no job calls this ERP account until they are fixed."""
         integration = self.integration_id.sudo()
         integration.write(
             {
@@ -335,36 +345,6 @@ class TecpetErpDocument(models.Model):
                 "The ERP rejected the credentials: the jobs stopped calling it. "
                 "Fix the credentials and press Test connection."
             )
-        )
-        self._erp_set_error(
-            self.env._(
-                "The ERP rejected the integration's credentials. Check the ERP integration (Invoicing → "
-                "Configuration → ERP Integrations) or contact support; the invoice is resent "
-                "once the connection works."
-            ),
-            "connection",
-        )
-
-    def _on_transient_error(self, exc):
-        if self.attempts >= MAX_ATTEMPTS:
-            self._erp_set_error(
-                self.env._(
-                    "The ERP could not be reached after %(attempts)s attempts (%(reason)s). "
-                    "Check the ERP integration or contact support, then Reprocess.",
-                    attempts=self.attempts,
-                    reason=exc.message,
-                ),
-                "connection",
-            )
-            return
-        # Still in flight: keep the reason visible, retry later. UnknownOutcome keeps maybe_sent.
-        self.write(
-            {
-                "error_message": exc.message,
-                "error_kind": "connection",
-                "next_attempt_at": fields.Datetime.now() + timedelta(seconds=backoff_delay(self.attempts)),
-                "maybe_sent": self.maybe_sent or isinstance(exc, UnknownOutcome),
-            }
         )
 
     def _erp_set_error(self, message, kind):
