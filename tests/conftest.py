@@ -4,6 +4,7 @@ import time
 import uuid
 
 import pytest
+from samples import CUSTOMER
 
 from tecpet_erp_sync.sandbox import SandboxServer
 
@@ -96,8 +97,6 @@ def bling_order():
     from decimal import Decimal
 
     from tecpet_erp_sync.erp.contract import (
-        Address,
-        Customer,
         DocType,
         Installment,
         Line,
@@ -109,14 +108,7 @@ def bling_order():
 
     def make(doc_type=DocType.SERVICE_ORDER, marker="", *, customer=None, lines=None, installments=None):
         number = next(counter)
-        customer = customer or Customer(
-            name="Ana Souza",
-            document="52998224725",
-            is_company=False,
-            address=Address("Rua das Flores", "123", "Centro", "São Paulo", "SP", "01310100"),
-            phone="11 98765-4321",
-            email="ana@example.com",
-        )
+        customer = customer or CUSTOMER
         goods = doc_type is DocType.SALES_ORDER
         lines = lines or (
             Line(

@@ -16,21 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from samples import CUSTOMER
 
 from tecpet_erp_sync.erp import mapping
-from tecpet_erp_sync.erp.contract import Address, Customer, DocRef, DocType, Installment, Line, LineKind
+from tecpet_erp_sync.erp.contract import CENT, DocRef, DocType, Installment, Line, LineKind
 from tecpet_erp_sync.erp.errors import DataError
 from tecpet_erp_sync.sandbox.readback import stored_document
 
-CENT = Decimal("0.01")
-CUSTOMER = Customer(
-    name="Ana Souza",
-    document="52998224725",
-    is_company=False,
-    address=Address("Rua das Flores", "123", "Centro", "São Paulo", "SP", "01310100"),
-    phone="11 98765-4321",
-    email="ana@example.com",
-)
 ISSUED = dt.date(2026, 11, 25)
 MARKERS = itertools.count(1)
 

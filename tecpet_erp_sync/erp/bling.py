@@ -35,6 +35,7 @@ from typing import Any
 from .bling_oauth import BlingTokenManager
 from .common import check_amounts, customer_phone, customer_value, parse_cursor, read_each
 from .contract import (
+    CENT,
     ChangeSet,
     ConnectionInfo,
     Customer,
@@ -77,7 +78,6 @@ RATE_LIMIT_PERIOD = 1.1
 PAGE_LIMIT = 100  # Bling's maximum page size
 MAX_PAGES = 500
 MAX_RANGE = dt.timedelta(days=364)  # Bling refuses date filters spanning more than one year
-CENT = Decimal("0.01")
 
 # Note situações the issuing steps look at (which ones mean "issued" is states.py's business).
 NFE_CANCELED = 2

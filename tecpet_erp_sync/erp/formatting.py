@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 
 import phonenumbers
 
-from .contract import Address, Customer
+from .contract import CENT, Address, Customer
 
 if TYPE_CHECKING:  # validation imports this module; the annotation is all we need from it
     from .validation import RawCustomer
 
-CENT = Decimal("0.01")
 QUANTITY_STEP = Decimal("0.0001")  # ERPs take up to 4 decimals in quantities
 
 # Numbers a person can be called on with an area code (DDD): what "(11) 99999-9999" can express.

@@ -13,11 +13,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .contract import Customer, DocType, Installment, Line, LineKind, OrderRequest
+from .contract import CENT, Customer, DocType, Installment, Line, LineKind, OrderRequest
 from .formatting import clean_lines, control_character, quoted
 from .messages import Problem, _
 
-CENT = Decimal("0.01")
 UNIT_STEP = Decimal("0.0001")
 
 

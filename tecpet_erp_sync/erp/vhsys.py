@@ -29,6 +29,7 @@ from typing import Any
 
 from .common import BRT, check_amounts, customer_phone, customer_value, parse_cursor, read_each
 from .contract import (
+    CENT,
     ChangeSet,
     ConnectionInfo,
     Customer,
@@ -62,7 +63,6 @@ from .states import VHSYS_CANCELED, VHSYS_DONE, vhsys_state
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.vhsys.com/v2"
-CENT = Decimal("0.01")
 CLOCK_SKEW = dt.timedelta(minutes=15)
 UNIT_STEP = Decimal("0.0001")  # VHSYS quantities and unit prices: 4 decimals
 TOLERANCE = Decimal("0.01")  # rounding allowed when comparing what an earlier attempt left (resume)
