@@ -13,6 +13,14 @@ VALID_CNPJ = "11.222.333/0001-81"
 BAD_CPF = "123.456.789-00"
 
 
+def load_pt_br(env):
+    """pt_BR active with the addon's .po loaded, as installing the language would (the test
+    database is installed in en_US only)."""
+    env["res.lang"]._activate_lang("pt_BR")
+    env["ir.module.module"]._load_module_terms(["tecpet_erp_sync"], ["pt_BR"], overwrite=True)
+    env.registry.clear_cache()
+
+
 def customer_values(env, name, document, is_company=False, **extra):
     """A Brazilian customer with a complete address; ``extra`` overrides any value."""
     is_cnpj = len("".join(c for c in document if c.isdigit())) == 14

@@ -19,7 +19,7 @@ from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
 from ..erp.http import seconds_until_quota_reset
 from ..models import tecpet_erp_document_jobs as jobs
-from .common import ErpSyncCommon
+from .common import ErpSyncCommon, load_pt_br
 
 PUSH_CRON = "tecpet_erp_sync.ir_cron_push_documents"
 REFRESH_CRON = "tecpet_erp_sync.ir_cron_refresh_status"
@@ -292,9 +292,7 @@ class TestJobLanguage(ErpSyncCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("pt_BR")
-        cls.env["ir.module.module"]._load_module_terms(["tecpet_erp_sync"], ["pt_BR"], overwrite=True)
-        cls.env.registry.clear_cache()
+        load_pt_br(cls.env)
         cls.company.partner_id.lang = "pt_BR"
 
     def test_job_messages_are_in_the_companys_language(self):

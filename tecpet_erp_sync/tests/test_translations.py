@@ -27,11 +27,7 @@ class TestTranslations(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # The test database is installed in en_US only: activate pt_BR and load the addon's .po
-        # as installing the language would.
-        cls.env["res.lang"]._activate_lang("pt_BR")
-        cls.env["ir.module.module"]._load_module_terms(["tecpet_erp_sync"], ["pt_BR"], overwrite=True)
-        cls.env.registry.clear_cache()
+        load_pt_br(cls.env)
 
     @property
     def env_pt(self):
