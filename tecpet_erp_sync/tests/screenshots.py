@@ -26,6 +26,11 @@ class ScreenshotTourMixin:
     # Wide enough for every column of the Invoices list, small enough for light PNGs.
     browser_size = "1440x810"
 
+    def invoicing_url(self, path="invoicing"):
+        """``/odoo/<path>`` with the Invoicing menu above it (the web client does not find the
+        app of the Invoices action by itself), as a clerk who came through the menu sees it."""
+        return f"/odoo/{path}?menu_id={self.env.ref('account.menu_finance').id}"
+
     def start_tour(self, url_path, tour_name, step_delay=None, **kwargs):
         folder = os.environ.get("TECPET_SCREENSHOTS")
         if not folder:

@@ -11,9 +11,6 @@ from ..erp.contract import ChangeSet, DocState, DocType, FiscalNote, RemoteStatu
 from .common import BAD_CPF, ErpSyncCommon
 from .screenshots import COMPANY_NAME, ScreenshotTourMixin
 
-# By the action's path: the Invoicing menu shows above the invoice.
-INVOICE_URL = "/odoo/invoicing/{id}"
-
 
 @tagged("post_install", "-at_install")
 class TestErpUxTours(ScreenshotTourMixin, ErpSyncCommon, HttpCase):
@@ -23,18 +20,21 @@ class TestErpUxTours(ScreenshotTourMixin, ErpSyncCommon, HttpCase):
         admin.write({"company_ids": [(4, self.company.id)], "company_id": self.company.id})
         self.company.name = COMPANY_NAME
 
+    def _open_invoice(self, move, tour, **kwargs):
+        self.start_tour(self.invoicing_url(f"invoicing/{move.id}"), tour, **kwargs)
+
     def test_error_invoice_fixed_reprocessed_then_open(self):
         customer = self._create_customer("Ana Errada", BAD_CPF)
         move = self._invoice(partner=customer)
         self._run_push()
         self.assertServiceOrderState(move, "error")
-        self.start_tour(INVOICE_URL.format(id=move.id), "tecpet_erp_sync_error_fix_reprocess", login="admin")
+        self._open_invoice(move, "tecpet_erp_sync_error_fix_reprocess", login="admin")
         self.env.invalidate_all()
         self.assertEqual(customer.vat, "390.533.447-05")
         self.assertServiceOrderState(move, "processing")
         self._run_push()
         self.assertServiceOrderState(move, "open")
-        self.start_tour(INVOICE_URL.format(id=move.id), "tecpet_erp_sync_invoice_open", login="admin")
+        self._open_invoice(move, "tecpet_erp_sync_invoice_open", login="admin")
 
     def test_issued_invoice_shows_its_note_block(self):
         # Goods: a sales order whose NF-e has a 44-digit access key; no XML link given.
@@ -51,7 +51,7 @@ class TestErpUxTours(ScreenshotTourMixin, ErpSyncCommon, HttpCase):
         status = RemoteStatus(DocType(doc.doc_type), doc.external_id, DocState.ISSUED, note=note)
         doc._erp_apply_read_back(ChangeSet((status,), cursor=""))
         self.assertServiceOrderState(move, "issued")
-        self.start_tour(INVOICE_URL.format(id=move.id), "tecpet_erp_sync_note_block", login="admin")
+        self._open_invoice(move, "tecpet_erp_sync_note_block", login="admin")
 
     def test_overview(self):
         self.integration.name = "VHSYS (matriz)"

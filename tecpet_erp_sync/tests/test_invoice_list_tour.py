@@ -54,8 +54,7 @@ class TestInvoiceListTour(ScreenshotTourMixin, ErpSyncCommon, HttpCase):
             self.assertServiceOrderState(move, state)
         calls_before = len(self.sandbox.requests_log())
 
-        # By the action's path, so that the Invoicing menu shows above the list.
-        self.start_tour("/odoo/invoicing", "tecpet_erp_sync_invoice_list", login="admin")
+        self.start_tour(self.invoicing_url(), "tecpet_erp_sync_invoice_list", login="admin")
         # Reprocess ran from the browser: the invalid customer was validated again, nothing was sent.
         self.assertServiceOrderState(failed, "error")
         self.assertEqual(len(self.sandbox.requests_log()), calls_before)

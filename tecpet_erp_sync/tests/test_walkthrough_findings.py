@@ -58,3 +58,10 @@ class TestWalkthroughFindings(ErpSyncCommon):
         search = etree.fromstring(views["search"]["arch"])
         archived = search.xpath("//filter[@name='inactive']")[0]
         self.assertEqual(Integration.search(safe_eval(archived.get("domain"))), self.integration)
+
+    def test_error_document_does_not_show_a_pending_send(self):
+        Document = self.env["tecpet.erp.document"]
+        for view_type in ("list", "form"):
+            arch = etree.fromstring(Document.get_view(view_type=view_type)["arch"])
+            (field,) = arch.xpath("//field[@name='pending_action']")
+            self.assertIn("state == 'error'", field.get("invisible", ""), view_type)

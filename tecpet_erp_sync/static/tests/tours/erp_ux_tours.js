@@ -135,6 +135,18 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_note_block", {
             content: "bold",
             trigger: "div[name='erp_document_ids'] .badge.text-bg-success.fw-bolder:contains('Issued')",
         },
+        {
+            content: "Every column title of the ERP tab reads in full",
+            trigger: "div[name='erp_document_ids'] th[data-name='state']",
+            run() {
+                const cut = [...document.querySelectorAll("div[name='erp_document_ids'] th .text-truncate")]
+                    .filter((title) => title.scrollWidth > title.clientWidth + 1)
+                    .map((title) => title.textContent.trim());
+                if (cut.length) {
+                    throw new Error(`Truncated column titles on the ERP tab: ${cut.join(", ")}`);
+                }
+            },
+        },
     ],
 });
 
