@@ -39,6 +39,19 @@ class TestWalkthroughFindings(ErpSyncCommon):
         self.assertTrue(doc.note_number)
         self.assertEqual(move.erp_note_numbers, doc.note_number)
 
+    def test_service_invoice_whose_nfse_a_vhsys_user_issued_shows_its_number(self):
+        move = self._invoice()
+        self._run_push()
+        doc = move.erp_document_ids
+        self._erp_act(doc, "pay", "ready", "issue")  # as make demo does, in VHSYS's screens
+        self._run_refresh()
+        self.assertServiceOrderState(move, "issued")
+        erp_side = [
+            d for d in self.sandbox.control("state", {})["vhsys"]["documents"] if d["marker"] == doc.marker
+        ]
+        self.assertEqual(doc.note_number, erp_side[0]["note"])
+        self.assertEqual(move.erp_note_numbers, doc.note_number)
+
     def test_test_connection_fails_with_a_mistyped_vhsys_secret(self):
         self.assertEqual(self.integration.action_test_connection()["params"]["title"], "Connection OK")
         self.integration.vhsys_secret_token = "test-secret-mistyped"
