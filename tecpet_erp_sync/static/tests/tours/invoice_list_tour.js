@@ -44,6 +44,18 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_invoice_list", {
             content: "A failed invoice shows a red Error badge",
             trigger: `${column} .badge.text-bg-danger:contains('Error')`,
         },
+        {
+            content: "Every column title reads in full",
+            trigger: "th[data-name='service_order_state']",
+            run() {
+                const cut = [...document.querySelectorAll(".o_list_view thead th .text-truncate")]
+                    .filter((title) => title.scrollWidth > title.clientWidth + 1)
+                    .map((title) => title.textContent.trim());
+                if (cut.length) {
+                    throw new Error(`Truncated column titles: ${cut.join(", ")}`);
+                }
+            },
+        },
         screenshotStep("invoices_list"),
         {
             content: "Select the failed invoice",
