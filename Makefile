@@ -58,10 +58,12 @@ clean-db: postgres
 pot: setup
 	@$(RUN) python tools/i18n.py
 
-# The README's picture of the Invoices list, taken by the browser test.
+# The README's pictures (Invoices list, fiscal note block, sync-health overview), taken by the
+# browser tests at chosen tour steps into $(SCREENSHOTS_DIR) (tecpet_erp_sync/tests/screenshots.py).
+SCREENSHOTS_DIR ?= $(CURDIR)/tecpet_erp_sync/static/description
 screenshot: setup
-	@TECPET_SCREENSHOT=$(CURDIR)/tecpet_erp_sync/static/description/invoices_list.png \
-		$(RUN) python tools/run_odoo_tests.py --tags /tecpet_erp_sync:TestInvoiceListTour --db tecpet_screenshot
+	@TECPET_SCREENSHOTS=$(SCREENSHOTS_DIR) $(RUN) python tools/run_odoo_tests.py --db tecpet_screenshot \
+		--tags /tecpet_erp_sync:TestInvoiceListTour,/tecpet_erp_sync:TestErpUxTours
 
 # Speed bars of PRODUCT.md §3 as ratios measured in one run (table + bench/results/latest.json).
 bench: setup

@@ -473,6 +473,19 @@ def test_states_follow_the_erp(sandbox, make_vhsys):
     assert {s.state for s in statuses.values()} == {DocState.ISSUED}
     assert statuses[pv_doc.external_id].note_number == docs(sandbox, "ODOO:t:61")[0]["note"]
     assert statuses[os_doc.external_id].external_number == os_doc.external_number
+    # An NFS-e issued in VHSYS's screens: its number found by customer and amount (issue 13, 8).
+    assert statuses[os_doc.external_id].note_number == docs(sandbox, "ODOO:t:60")[0]["note"]
+    assert statuses[os_doc.external_id].note.number == statuses[os_doc.external_id].note_number
+
+
+def test_nfse_number_issued_in_vhsys_is_not_guessed_between_two_alike(sandbox, make_vhsys):
+    client = make_vhsys()
+    first, second = client.push(order(OS, "ODOO:t:64")), client.push(order(OS, "ODOO:t:65"))
+    for doc in (first, second):
+        act(sandbox, "issue", OS, doc.external_id)
+    statuses = client.fetch_changes([ref(first, OS), ref(second, OS)], None).statuses
+    # Same customer, same amount: which note is whose is unknown, so no number rather than a wrong one.
+    assert [(s.state, s.note_number) for s in statuses] == [(DocState.ISSUED, ""), (DocState.ISSUED, "")]
 
 
 def test_canceled_and_trashed_in_the_erp(sandbox, make_vhsys):

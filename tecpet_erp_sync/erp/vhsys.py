@@ -1209,6 +1209,31 @@ class VhsysClient:
             return True, text if text.isdigit() and text != "1" else ""
         return False, ""
 
+    def _ui_nfse_number(self, head: dict) -> str:
+        """The number of the NFS-e a VHSYS user issued for this OS in VHSYS's own screens.
+
+        The API links no NFS-e to its OS: the one live, issued note of the OS's customer for the
+        OS's amount, created since the OS, is it. None or several: the number stays unknown
+        ('') rather than guessed; the document is Issued all the same.
+        """
+        start = _parse_stamp(head.get("data_cad_pedido"))
+        total = _nfse_total(head)
+        rows = self._list(
+            "/notas-servico",
+            {"id_cliente": _int(head.get("id_cliente"))},
+            pk=("id_servico",),
+            what="NFS-e list",
+        )
+        numbers = {
+            self._nfse_number(row)
+            for row in rows
+            if self._nfse_live(row)
+            and _truthy(row.get("nota_emitida"))
+            and abs(_dec(row.get("valor_total_servicos")) - total) <= TOLERANCE
+            and (start is None or (_parse_stamp(row.get("data_cad_pedido")) or start) >= start - CLOCK_SKEW)
+        } - {""}
+        return numbers.pop() if len(numbers) == 1 else ""
+
     def _nfe_of(self, doc_id: str) -> list[dict]:
         rows = self._list("/notas-fiscais", {"id_pedido_ref": doc_id}, pk=("id_venda",), what="NF-e list")
         return [r for r in rows if str(r.get("id_pedido_ref")) == str(doc_id)]
@@ -1445,6 +1470,8 @@ class _Refresh:
         fiscal_note = None
         if is_os:
             note_issued, note = self.client._os_note(head)
+            if note_issued and not note:  # issued by a person in VHSYS: find its number
+                note = self.client._ui_nfse_number(head)
             fiscal_note = FiscalNote(number=note) if note_issued else None
             total = _dec(head.get("valor_total_os"))
         else:

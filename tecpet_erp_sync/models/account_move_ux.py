@@ -127,6 +127,30 @@ class AccountMove(models.Model):
             "context": {"default_move_ids": self.ids},
         }
 
+    def action_erp_include(self):
+        """Undo *Exclude from ERP*: the invoices may go to the ERP again. The posted ones the
+        sending policy lets go are queued at once; older ones are then for *Send to ERP*."""
+        excluded = self.filtered("erp_excluded")
+        excluded.write({"erp_excluded": False})
+        for move in excluded:
+            move.message_post(body=self.env._("Included in the ERP flow again."))
+        excluded._erp_create_documents()
+        queued = excluded.filtered("erp_document_ids")
+        parts = [self.env._("%(count)s invoice(s) back in the ERP flow and queued.", count=len(queued))]
+        if excluded - queued:
+            parts.append(
+                self.env._(
+                    "%(count)s no longer excluded but not queued (not posted, dated before the "
+                    "integration's start date, or left out by the sending policy): %(names)s. "
+                    "Send to ERP brings older invoices in.",
+                    count=len(excluded - queued),
+                    names=", ".join((excluded - queued).mapped("name")),
+                )
+            )
+        if self - excluded:
+            parts.append(self.env._("%(count)s were not excluded.", count=len(self - excluded)))
+        return self._erp_notify(self.env._("Include in ERP again"), " ".join(parts), warning=not queued)
+
     @api.model
     def _group_expand_service_order_state(self, states, domain):
         """Grouped by the column: the states present, in the order of the flow (2.2), not by name."""

@@ -14,5 +14,6 @@ from . import (
     test_security,
     test_service_order_state,
     test_translations,
+    test_walkthrough_findings,
     test_webhooks,
 )

@@ -124,6 +124,38 @@ class TestSendingPolicy(CronMixinCase, ErpSyncCommon):
             set(waiting.with_context(active_test=False).erp_document_ids.mapped("marker")) & markers
         )
 
+    def test_include_again_brings_an_excluded_invoice_back(self):
+        recent = self._invoice()
+        old = self._old_invoice(30)
+        self.integration.start_date = False
+        self._exclude(recent | old, "By mistake")
+        self.integration.start_date = fields.Date.today() - timedelta(days=7)
+        self.assertFalse(recent.service_order_state)
+
+        with self.capture_triggers("tecpet_erp_sync.ir_cron_push_documents") as capture:
+            action = (recent | old | self._invoice()).action_erp_include()
+        message = action["params"]["message"]
+        self.assertIn("1 invoice(s) back in the ERP flow and queued", message)
+        self.assertIn("1 no longer excluded but not queued (", message)
+        self.assertIn(old.name, message)
+        self.assertIn("1 were not excluded", message)
+        self.assertTrue(capture.records, "the push job must be woken")
+        self.assertFalse((recent | old).filtered("erp_excluded"))
+        said = recent.message_ids.filtered(lambda m: "Included in the ERP flow again" in (m.body or ""))
+        self.assertTrue(said)
+        self._run_push()
+        self.assertServiceOrderState(recent, "open")
+        # Older than the start date: outside until Send to ERP brings it in, which it now can.
+        self.assertFalse(old.service_order_state)
+        wizard = Form(self.env["tecpet.erp.send.wizard"])
+        wizard.date_from = fields.Date.today() - timedelta(days=40)
+        self.assertEqual(wizard.invoice_count, 1)
+
+    def test_include_again_is_offered_on_the_invoices(self):
+        action = self.env.ref("tecpet_erp_sync.action_server_include")
+        self.assertEqual(action.binding_model_id.model, "account.move")
+        self.assertIn(self.env.ref("account.group_account_invoice"), action.groups_id)
+
 
 @tagged("post_install", "-at_install")
 class TestBulkActions(CronMixinCase, ErpSyncCommon):

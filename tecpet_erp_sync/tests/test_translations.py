@@ -7,7 +7,7 @@ top-level tests/test_i18n_files.py.
 
 from odoo.tests import TransactionCase, tagged
 
-from .common import customer_values
+from .common import customer_values, load_pt_br
 
 # PRODUCT.md 2.2, label column (pt_BR).
 PT_BR_STATES = {

@@ -4,6 +4,7 @@
 // invoice, and the sync-health overview. The Python side (test_erp_ux_tours.py) prepares the data
 // and opens each tour on its record.
 import {registry} from "@web/core/registry";
+import {screenshotStep} from "@tecpet_erp_sync/../tests/tours/screenshot";
 
 registry.category("web_tour.tours").add("tecpet_erp_sync_error_fix_reprocess", {
     steps: () => [
@@ -57,6 +58,15 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_error_fix_reprocess", {
             content: "Processing, blue",
             trigger: "div[name='erp_document_ids'] .badge.text-bg-info:contains('Processing')",
         },
+        {
+            content: "Not in the ERP yet: no Open in ERP link (it would lead nowhere)",
+            trigger: "div[name='erp_document_ids'] .o_data_row",
+            run() {
+                if (document.querySelector("div[name='erp_document_ids'] td[name='external_url'] a")) {
+                    throw new Error("A document without an ERP record shows an Open in ERP link");
+                }
+            },
+        },
     ],
 });
 
@@ -104,8 +114,18 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_note_block", {
         },
         {
             content: "and the ERP record",
-            trigger: `${note} a[href*='#vhsys-service_order-']:contains('Open in ERP')`,
+            trigger: `${note} a[href*='#vhsys-sales_order-']:contains('Open in ERP')`,
         },
+        {
+            content: "No XML link where the ERP gives none (no dead link)",
+            trigger: `${note} td[name='note_issued_on']:contains('12/01/2026')`,
+            run() {
+                if (document.querySelector(`${note} td[name='note_xml_url'] a`)) {
+                    throw new Error("The XML cell shows a link without an address");
+                }
+            },
+        },
+        screenshotStep("invoice_fiscal_note"),
         {
             content: "Issued is a bold green badge on the ERP tab",
             trigger: "a.nav-link:contains('ERP')",
@@ -115,6 +135,18 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_note_block", {
             content: "bold",
             trigger: "div[name='erp_document_ids'] .badge.text-bg-success.fw-bolder:contains('Issued')",
         },
+        {
+            content: "Every column title of the ERP tab reads in full",
+            trigger: "div[name='erp_document_ids'] th[data-name='state']",
+            run() {
+                const cut = [...document.querySelectorAll("div[name='erp_document_ids'] th .text-truncate")]
+                    .filter((title) => title.scrollWidth > title.clientWidth + 1)
+                    .map((title) => title.textContent.trim());
+                if (cut.length) {
+                    throw new Error(`Truncated column titles on the ERP tab: ${cut.join(", ")}`);
+                }
+            },
+        },
     ],
 });
 
@@ -122,19 +154,20 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_overview", {
     steps: () => [
         {
             content: "One card per integration, its health in a badge",
-            trigger: ".o_kanban_record:contains('vhsys sandbox') .badge:contains('OK')",
+            trigger: ".o_kanban_record:contains('VHSYS (matriz)') .badge:contains('OK')",
         },
         {
             content: "The counts per state",
-            trigger: ".o_kanban_record:contains('vhsys sandbox') tr:contains('Open') a:contains('2')",
+            trigger: ".o_kanban_record:contains('VHSYS (matriz)') tr:contains('Open') a:contains('2')",
         },
         {
             content: "Errors by kind, the last send run and the requests of the day",
             trigger: ".o_kanban_record:contains('Requests today'):contains('Last send run')",
         },
+        screenshotStep("sync_overview"),
         {
             content: "Open the data errors",
-            trigger: ".o_kanban_record:contains('vhsys sandbox') a:contains('data')",
+            trigger: ".o_kanban_record:contains('VHSYS (matriz)') a:contains('data')",
             run: "click",
         },
         {

@@ -1,6 +1,7 @@
 /** @odoo-module */
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import {registry} from "@web/core/registry";
+import {screenshotStep} from "@tecpet_erp_sync/../tests/tours/screenshot";
 
 const column = "td[name='service_order_state']";
 
@@ -44,6 +45,19 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_invoice_list", {
             trigger: `${column} .badge.text-bg-danger:contains('Error')`,
         },
         {
+            content: "Every column title reads in full",
+            trigger: "th[data-name='service_order_state']",
+            run() {
+                const cut = [...document.querySelectorAll(".o_list_view thead th .text-truncate")]
+                    .filter((title) => title.scrollWidth > title.clientWidth + 1)
+                    .map((title) => title.textContent.trim());
+                if (cut.length) {
+                    throw new Error(`Truncated column titles: ${cut.join(", ")}`);
+                }
+            },
+        },
+        screenshotStep("invoices_list"),
+        {
             content: "Select the failed invoice",
             trigger: `tr.o_data_row:has(${column} .badge.text-bg-danger) .o_list_record_selector input`,
             run: "click",
@@ -61,6 +75,38 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_invoice_list", {
         {
             content: "Reprocess reports the invoice that still fails validation, by name",
             trigger: ".o_notification:contains('still fail validation')",
+        },
+        {
+            content: "Open the search options",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Group by the Service Order column",
+            trigger: ".o_group_by_menu .o_menu_item:contains('Service Order')",
+            run: "click",
+        },
+        {
+            content: "Groups in the order of the flow; invoices outside it are the last group, '—', not 'None'",
+            trigger: ".o_list_view .o_group_name:contains('—')",
+            run() {
+                const names = [...document.querySelectorAll(".o_list_view .o_group_name")].map((cell) =>
+                    cell.textContent.replace(/\(\d+\)/, "").trim()
+                );
+                const expected = [
+                    "Processing",
+                    "Open",
+                    "Fulfilled",
+                    "Awaiting Issue",
+                    "Issued",
+                    "Canceled",
+                    "Error",
+                    "—",
+                ];
+                if (names.join("|") !== expected.join("|")) {
+                    throw new Error(`Groups ${names.join(", ")}; expected ${expected.join(", ")}`);
+                }
+            },
         },
     ],
 });
