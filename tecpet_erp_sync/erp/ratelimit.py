@@ -31,6 +31,11 @@ class Limiter(Protocol):
     def pause(self, seconds: float) -> None: ...
 
 
+def _check_window(max_calls: int, period: float) -> None:
+    if max_calls < 1 or period <= 0:
+        raise ValueError("max_calls must be >= 1 and period > 0")
+
+
 def window_wait(
     calls: Sequence[float], now: float, max_calls: int, period: float, paused_until: float = 0.0
 ) -> tuple[float, list[float]]:
@@ -66,8 +71,7 @@ class RateLimiter:
         sleep: Callable[[float], None] = time.sleep,
         max_wait: float = MAX_WAIT,
     ):
-        if max_calls < 1 or period <= 0:
-            raise ValueError("max_calls must be >= 1 and period > 0")
+        _check_window(max_calls, period)
         self.max_calls = max_calls
         self.period = period
         self.max_wait = max_wait
@@ -130,8 +134,7 @@ class SharedRateLimiter:
         sleep: Callable[[float], None] = time.sleep,
         max_wait: float = MAX_WAIT,
     ):
-        if max_calls < 1 or period <= 0:
-            raise ValueError("max_calls must be >= 1 and period > 0")
+        _check_window(max_calls, period)
         self.store = store
         self.max_calls = max_calls
         self.period = period

@@ -286,10 +286,9 @@ class TecpetErpDocument(models.Model):
             )
         elif result.action is outcome.Action.HAND_OVER:
             self._hand_over_to_erp_users(exc.message)
-        elif result.action is outcome.Action.STOP_INTEGRATION:
-            self._erp_stop_integration(exc)
-            self._erp_set_error(self._erp_failure_text(exc, result.hint), result.kind)
-        else:
+        else:  # FAIL, or STOP_INTEGRATION which fails the document too
+            if result.action is outcome.Action.STOP_INTEGRATION:
+                self._erp_stop_integration(exc)
             self._erp_set_error(self._erp_failure_text(exc, result.hint), result.kind)
         return None
 
@@ -430,7 +429,6 @@ class TecpetErpDocument(models.Model):
             integration._erp_record_run("refresh", None)  # no call made: it tells nothing of the ERP
             return 0
         client = integration._erp_client()
-        more = False
         try:
             if not integration.refresh_cursor:
                 return self._erp_first_read(integration, docs, deadline, with_commit)
