@@ -16,11 +16,11 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tecpet_erp_sandbox.readback import stored_document
 
 from tecpet_erp_sync.erp import mapping
 from tecpet_erp_sync.erp.contract import Address, Customer, DocRef, DocType, Installment, Line, LineKind
 from tecpet_erp_sync.erp.errors import DataError
-from tecpet_erp_sync.sandbox.readback import stored_document
 
 CENT = Decimal("0.01")
 CUSTOMER = Customer(
