@@ -37,6 +37,8 @@ import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from stdnum.br import cnpj, cpf
+
 from .clock import BRT, STAMP_FORMAT, now_brt, stamp
 from .emulator import Emulator, cep_exists
 from .wire import Request, Response, html
@@ -224,26 +226,10 @@ def _digits(value: Any) -> str:
     return re.sub(r"\D", "", str(value or ""))
 
 
-def _cpf_ok(doc: str) -> bool:
-    if len(doc) != 11 or doc == doc[0] * 11:
-        return False
-    for n in (9, 10):
-        total = sum(int(doc[i]) * (n + 1 - i) for i in range(n))
-        if (total * 10 % 11) % 10 != int(doc[n]):
-            return False
-    return True
-
-
-def _cnpj_ok(doc: str) -> bool:
-    if len(doc) != 14 or doc == doc[0] * 14:
-        return False
-    for n in (12, 13):
-        weights = list(range(n - 7, 1, -1)) + list(range(9, 1, -1))
-        total = sum(int(doc[i]) * weights[i] for i in range(n))
-        check = 0 if total % 11 < 2 else 11 - total % 11
-        if check != int(doc[n]):
-            return False
-    return True
+def _document_ok(doc: str, scheme) -> bool:
+    """CPF/CNPJ check digits (python-stdnum's ``cpf`` or ``cnpj``). stdnum 1.19 accepts a number of
+    one repeated digit (111.111.111-11), which Bling refuses."""
+    return len(set(doc)) > 1 and scheme.is_valid(doc)
 
 
 def _phone_ok(value: str) -> bool:
@@ -717,9 +703,9 @@ class BlingEmulator(Emulator):
         if body.get("situacao", "A") not in ("A", "E", "I", "S"):
             errors.append(_field("situacao", "Situação do contato inválida.", 2))
         doc = _digits(body.get("numeroDocumento"))
-        if tipo == "F" and doc and not _cpf_ok(doc):
+        if tipo == "F" and doc and not _document_ok(doc, cpf):
             errors.append(_field("numeroDocumento", "O campo CPF é inválido", 10))
-        if tipo == "J" and doc and not _cnpj_ok(doc):
+        if tipo == "J" and doc and not _document_ok(doc, cnpj):
             errors.append(_field("numeroDocumento", "O campo CNPJ é inválido", 10))
         indicador = body.get("indicadorIe")
         if indicador not in (None, "", 1, 2, 9):
