@@ -40,7 +40,7 @@ from typing import Any
 from stdnum.br import cnpj, cpf
 
 from .clock import BRT, STAMP_FORMAT, now_brt, stamp
-from .emulator import Emulator, cep_exists
+from .emulator import Emulator, Router, cep_exists
 from .wire import Request, Response, html
 
 CENT = Decimal("0.01")
@@ -328,9 +328,64 @@ def _id(value: Any) -> int:
 class BlingEmulator(Emulator):
     name = "bling"
     prefix = "/bling/Api/v3"
+    SEQUENCES = {
+        "contato": 16000000000,
+        "pedido": 17000000000,
+        "item": 18000000000,
+        "parcela": 18500000000,
+        "conta": 19000000000,
+        "nfe": 20000000000,
+        "nfse": 21000000000,
+        "produto": 15000000000,
+        "numero": 0,
+        "nfe_numero": 0,
+        "grant": 0,
+        "situacao": 716900,
+    }
+    ROUTES = Router(
+        [
+            ("GET", "/empresas/me/dados-basicos", "_empresa", "empresas"),
+            ("GET", "/situacoes/modulos", "_modulos", "situacoes"),
+            ("GET", "/situacoes/modulos/{id}", "_modulo", "situacoes"),
+            ("GET", "/situacoes/{id}", "_situacao", "situacoes"),
+            ("GET", "/formas-pagamentos", "_formas", "formas"),
+            ("GET", "/contatos", "_contacts_list", "contatos"),
+            ("POST", "/contatos", "_contact_create", "contatos"),
+            ("GET", "/contatos/{id}", "_contact_get", "contatos"),
+            ("PUT", "/contatos/{id}", "_contact_put", "contatos"),
+            ("GET", "/produtos", "_products_list", "produtos"),
+            ("POST", "/produtos", "_product_create", "produtos"),
+            ("GET", "/produtos/{id}", "_product_get", "produtos"),
+            ("GET", "/pedidos/vendas", "_orders_list", "pedidos"),
+            ("POST", "/pedidos/vendas", "_order_create", "pedidos"),
+            ("GET", "/pedidos/vendas/{id}", "_order_get", "pedidos"),
+            ("PUT", "/pedidos/vendas/{id}", "_order_put", "pedidos"),
+            ("DELETE", "/pedidos/vendas/{id}", "_order_delete", "pedidos"),
+            ("PATCH", "/pedidos/vendas/{id}/situacoes/{id}", "_order_situacao", "pedidos"),
+            ("POST", "/pedidos/vendas/{id}/lancar-estoque", "_stock_post", "pedidos"),
+            ("POST", "/pedidos/vendas/{id}/lancar-estoque/{id}", "_stock_post", "pedidos"),
+            ("POST", "/pedidos/vendas/{id}/estornar-estoque", "_stock_reverse", "pedidos"),
+            ("POST", "/pedidos/vendas/{id}/lancar-contas", "_contas_post", "pedidos"),
+            ("POST", "/pedidos/vendas/{id}/estornar-contas", "_contas_reverse", "pedidos"),
+            ("POST", "/pedidos/vendas/{id}/gerar-nfe", "_gerar_nfe", "nfe"),
+            ("GET", "/contas/receber", "_contas_list", "contas"),
+            ("GET", "/contas/receber/{id}", "_conta_get", "contas"),
+            ("POST", "/contas/receber/{id}/baixar", "_conta_baixar", "contas"),
+            ("GET", "/nfe", "_nfe_list", "nfe"),
+            ("GET", "/nfe/{id}", "_nfe_get", "nfe"),
+            ("POST", "/nfe/{id}/enviar", "_nfe_send", "nfe"),
+            ("GET", "/nfse/configuracoes", "_nfse_config", "nfse"),
+            ("GET", "/nfse", "_nfse_list", "nfse"),
+            ("POST", "/nfse", "_nfse_create", "nfse"),
+            ("GET", "/nfse/{id}", "_nfse_get", "nfse"),
+            ("POST", "/nfse/{id}/enviar", "_nfse_send", "nfse"),
+            ("POST", "/nfse/{id}/cancelar", "_nfse_cancel", "nfse"),
+        ]
+    )
 
     def reset(self) -> None:
         with self.lock:
+            super().reset()
             self.apps: dict[str, dict[str, Any]] = {
                 DEFAULT_CLIENT_ID: {
                     "secret": DEFAULT_CLIENT_SECRET,
@@ -354,7 +409,6 @@ class BlingEmulator(Emulator):
             self.rate = {"enabled": True, "max": 3, "period": 1.0}
             self.api_calls: collections.deque[float] = collections.deque()
             self.rate_limited = 0
-            self._seq: dict[str, int] = collections.defaultdict(int)
             self.contacts: dict[int, dict[str, Any]] = {}
             self.orders: dict[int, dict[str, Any]] = {}
             self.meta: dict[int, dict[str, Any]] = {}
@@ -374,24 +428,6 @@ class BlingEmulator(Emulator):
                 for sid, nome, valor, cor in SEEDED_SITUACOES
             }
             self.rps_next = 1
-
-    def _next(self, kind: str) -> int:
-        bases = {
-            "contato": 16000000000,
-            "pedido": 17000000000,
-            "item": 18000000000,
-            "parcela": 18500000000,
-            "conta": 19000000000,
-            "nfe": 20000000000,
-            "nfse": 21000000000,
-            "produto": 15000000000,
-            "numero": 0,
-            "nfe_numero": 0,
-            "grant": 0,
-            "situacao": 716900,
-        }
-        self._seq[kind] += 1
-        return bases[kind] + self._seq[kind]
 
     # -- server interface ------------------------------------------------------------------
     def fault_response(self, fault: str) -> Response:
@@ -440,68 +476,25 @@ class BlingEmulator(Emulator):
             app, error = self._authenticate(req)
             if error:
                 return error
-            for method, pattern, handler, scope in self._routes():
-                match = pattern.fullmatch(req.path)
-                if match and method == req.method:
-                    if scope not in app["scopes"]:
-                        return _error(
-                            403,
-                            "FORBIDDEN",
-                            "Acesso negado",
-                            f'O aplicativo não possui permissão para o escopo "{SCOPE_LABELS[scope]}".',
-                        )
-                    try:
-                        return handler(req, *[int(g) for g in match.groups()])
-                    except _Invalid as exc:
-                        return exc.response
-                    except ValueError as exc:  # JSON syntax
-                        return _error(
-                            400, "INVALID_REQUEST_BODY", "Corpo da requisição inválido", str(exc)[:200]
-                        )
-            if any(p.fullmatch(req.path) for _, p, _, _ in self._routes()):
+            found = self.ROUTES.find(req.method, req.path)
+            if found:
+                route, ids = found
+                if route.scope not in app["scopes"]:
+                    return _error(
+                        403,
+                        "FORBIDDEN",
+                        "Acesso negado",
+                        f'O aplicativo não possui permissão para o escopo "{SCOPE_LABELS[route.scope]}".',
+                    )
+                try:
+                    return Router.call(self, route, req, ids)
+                except _Invalid as exc:
+                    return exc.response
+                except ValueError as exc:  # JSON syntax
+                    return _error(400, "INVALID_REQUEST_BODY", "Corpo da requisição inválido", str(exc)[:200])
+            if self.ROUTES.knows(req.path):
                 return _error(405, "METHOD_NOT_ALLOWED", "Método não permitido", f"{req.method} {req.path}")
             return _not_found("Recurso")
-
-    def _routes(self):
-        n = r"(\d+)"
-        return [
-            ("GET", re.compile(r"/empresas/me/dados-basicos"), self._empresa, "empresas"),
-            ("GET", re.compile(r"/situacoes/modulos"), self._modulos, "situacoes"),
-            ("GET", re.compile(rf"/situacoes/modulos/{n}"), self._modulo, "situacoes"),
-            ("GET", re.compile(rf"/situacoes/{n}"), self._situacao, "situacoes"),
-            ("GET", re.compile(r"/formas-pagamentos"), self._formas, "formas"),
-            ("GET", re.compile(r"/contatos"), self._contacts_list, "contatos"),
-            ("POST", re.compile(r"/contatos"), self._contact_create, "contatos"),
-            ("GET", re.compile(rf"/contatos/{n}"), self._contact_get, "contatos"),
-            ("PUT", re.compile(rf"/contatos/{n}"), self._contact_put, "contatos"),
-            ("GET", re.compile(r"/produtos"), self._products_list, "produtos"),
-            ("POST", re.compile(r"/produtos"), self._product_create, "produtos"),
-            ("GET", re.compile(rf"/produtos/{n}"), self._product_get, "produtos"),
-            ("GET", re.compile(r"/pedidos/vendas"), self._orders_list, "pedidos"),
-            ("POST", re.compile(r"/pedidos/vendas"), self._order_create, "pedidos"),
-            ("GET", re.compile(rf"/pedidos/vendas/{n}"), self._order_get, "pedidos"),
-            ("PUT", re.compile(rf"/pedidos/vendas/{n}"), self._order_put, "pedidos"),
-            ("DELETE", re.compile(rf"/pedidos/vendas/{n}"), self._order_delete, "pedidos"),
-            ("PATCH", re.compile(rf"/pedidos/vendas/{n}/situacoes/{n}"), self._order_situacao, "pedidos"),
-            ("POST", re.compile(rf"/pedidos/vendas/{n}/lancar-estoque"), self._stock_post, "pedidos"),
-            ("POST", re.compile(rf"/pedidos/vendas/{n}/lancar-estoque/{n}"), self._stock_post, "pedidos"),
-            ("POST", re.compile(rf"/pedidos/vendas/{n}/estornar-estoque"), self._stock_reverse, "pedidos"),
-            ("POST", re.compile(rf"/pedidos/vendas/{n}/lancar-contas"), self._contas_post, "pedidos"),
-            ("POST", re.compile(rf"/pedidos/vendas/{n}/estornar-contas"), self._contas_reverse, "pedidos"),
-            ("POST", re.compile(rf"/pedidos/vendas/{n}/gerar-nfe"), self._gerar_nfe, "nfe"),
-            ("GET", re.compile(r"/contas/receber"), self._contas_list, "contas"),
-            ("GET", re.compile(rf"/contas/receber/{n}"), self._conta_get, "contas"),
-            ("POST", re.compile(rf"/contas/receber/{n}/baixar"), self._conta_baixar, "contas"),
-            ("GET", re.compile(r"/nfe"), self._nfe_list, "nfe"),
-            ("GET", re.compile(rf"/nfe/{n}"), self._nfe_get, "nfe"),
-            ("POST", re.compile(rf"/nfe/{n}/enviar"), self._nfe_send, "nfe"),
-            ("GET", re.compile(r"/nfse/configuracoes"), self._nfse_config, "nfse"),
-            ("GET", re.compile(r"/nfse"), self._nfse_list, "nfse"),
-            ("POST", re.compile(r"/nfse"), self._nfse_create, "nfse"),
-            ("GET", re.compile(rf"/nfse/{n}"), self._nfse_get, "nfse"),
-            ("POST", re.compile(rf"/nfse/{n}/enviar"), self._nfse_send, "nfse"),
-            ("POST", re.compile(rf"/nfse/{n}/cancelar"), self._nfse_cancel, "nfse"),
-        ]
 
     # -- rate limit and authentication -----------------------------------------------------
     def _rate_limit(self) -> Response | None:
@@ -1711,72 +1704,84 @@ class BlingEmulator(Emulator):
         return _no_content()
 
     # -- control -----------------------------------------------------------------------------
-    def control(self, action: str, params: dict[str, Any]) -> Any:
-        with self.lock:
-            if action == "register_app":
-                client_id = str(params.get("client_id") or "")
-                if not client_id or not params.get("client_secret"):
-                    raise ValueError("register_app needs client_id and client_secret")
-                scopes = params.get("scopes")
-                if isinstance(scopes, str):
-                    scopes = [s.strip() for s in scopes.split(",") if s.strip()]
-                scopes = set(scopes) if scopes else set(SCOPES)
-                unknown = scopes - set(SCOPES)
-                if unknown:
-                    raise ValueError(f"unknown scopes {sorted(unknown)}; known: {sorted(SCOPES)}")
-                self.apps[client_id] = {
-                    "secret": str(params["client_secret"]),
-                    "redirect_uri": str(params.get("redirect_uri") or ""),
-                    "scopes": scopes,
-                }
-                return {"client_id": client_id, "scopes": sorted(scopes)}
-            if action == "issue_tokens":
-                client_id = str(params.get("client_id") or DEFAULT_CLIENT_ID)
-                if client_id not in self.apps:
-                    raise ValueError(f"unknown app {client_id!r}")
-                self.oauth_stats["issued_by_control"] += 1
-                return self._issue(self._new_grant(client_id))
-            if action == "token_ttl":
-                self.token_ttl = int(params.get("seconds", TOKEN_TTL))
-                return {"token_ttl": self.token_ttl}
-            if action == "expire_tokens":
-                for info in self.access_tokens.values():
-                    info["expires"] = min(info["expires"], time.time())
-                return {"ok": True}
-            if action == "rate_limit":
-                if "enabled" in params:
-                    self.rate["enabled"] = str(params["enabled"]).lower() not in (
-                        "0",
-                        "false",
-                        "no",
-                        "off",
-                        "",
-                    )
-                if "max" in params:
-                    self.rate["max"] = int(params["max"])
-                if "period" in params:
-                    self.rate["period"] = float(params["period"])
-                self.api_calls.clear()
-                return dict(self.rate)
-            if action == "add_situacao":
-                parent = self.situacoes.get(int(params.get("idHerdado") or SIT_OPEN))
-                if parent is None:
-                    raise ValueError("idHerdado must be an existing situação")
-                sid = self._next("situacao")
-                self.situacoes[sid] = {
-                    "id": sid,
-                    "nome": str(params.get("nome") or f"Situação {sid}"),
-                    "idHerdado": parent["id"],
-                    "cor": "#999999",
-                    "valor": parent["valor"],
-                    "modulo": VENDAS_MODULE,
-                }
-                return {"id": sid}
-            if action in ("pay", "ready", "issue", "cancel", "delete", "cancel_note", "reject_note"):
-                return self._document_action(action, params)
-        raise ValueError(f"unknown bling action {action!r}")
+    CONTROLS = {
+        "register_app": "_ctl_register_app",
+        "issue_tokens": "_ctl_issue_tokens",
+        "token_ttl": "_ctl_token_ttl",
+        "expire_tokens": "_ctl_expire_tokens",
+        "rate_limit": "_ctl_rate_limit",
+        "add_situacao": "_ctl_add_situacao",
+    }
+    DOCUMENT_CONTROLS = {
+        "pay": "_doc_pay",
+        "ready": "_doc_ready",
+        "issue": "_doc_issue",
+        "cancel": "_doc_cancel",
+        "delete": "_doc_delete",
+        "cancel_note": "_doc_cancel_note",
+        "reject_note": "_doc_reject_note",
+    }
 
-    def _document_action(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _ctl_register_app(self, params: dict[str, Any]) -> dict[str, Any]:
+        client_id = str(params.get("client_id") or "")
+        if not client_id or not params.get("client_secret"):
+            raise ValueError("register_app needs client_id and client_secret")
+        scopes = params.get("scopes")
+        if isinstance(scopes, str):
+            scopes = [s.strip() for s in scopes.split(",") if s.strip()]
+        scopes = set(scopes) if scopes else set(SCOPES)
+        unknown = scopes - set(SCOPES)
+        if unknown:
+            raise ValueError(f"unknown scopes {sorted(unknown)}; known: {sorted(SCOPES)}")
+        self.apps[client_id] = {
+            "secret": str(params["client_secret"]),
+            "redirect_uri": str(params.get("redirect_uri") or ""),
+            "scopes": scopes,
+        }
+        return {"client_id": client_id, "scopes": sorted(scopes)}
+
+    def _ctl_issue_tokens(self, params: dict[str, Any]) -> dict[str, Any]:
+        client_id = str(params.get("client_id") or DEFAULT_CLIENT_ID)
+        if client_id not in self.apps:
+            raise ValueError(f"unknown app {client_id!r}")
+        self.oauth_stats["issued_by_control"] += 1
+        return self._issue(self._new_grant(client_id))
+
+    def _ctl_token_ttl(self, params: dict[str, Any]) -> dict[str, Any]:
+        self.token_ttl = int(params.get("seconds", TOKEN_TTL))
+        return {"token_ttl": self.token_ttl}
+
+    def _ctl_expire_tokens(self, params: dict[str, Any]) -> dict[str, Any]:
+        for info in self.access_tokens.values():
+            info["expires"] = min(info["expires"], time.time())
+        return {"ok": True}
+
+    def _ctl_rate_limit(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "enabled" in params:
+            self.rate["enabled"] = str(params["enabled"]).lower() not in ("0", "false", "no", "off", "")
+        if "max" in params:
+            self.rate["max"] = int(params["max"])
+        if "period" in params:
+            self.rate["period"] = float(params["period"])
+        self.api_calls.clear()
+        return dict(self.rate)
+
+    def _ctl_add_situacao(self, params: dict[str, Any]) -> dict[str, Any]:
+        parent = self.situacoes.get(int(params.get("idHerdado") or SIT_OPEN))
+        if parent is None:
+            raise ValueError("idHerdado must be an existing situação")
+        sid = self._next("situacao")
+        self.situacoes[sid] = {
+            "id": sid,
+            "nome": str(params.get("nome") or f"Situação {sid}"),
+            "idHerdado": parent["id"],
+            "cor": "#999999",
+            "valor": parent["valor"],
+            "modulo": VENDAS_MODULE,
+        }
+        return {"id": sid}
+
+    def _document_control(self, run, params: dict[str, Any]) -> dict[str, Any]:
         try:
             oid = int(params.get("id") or 0)
         except ValueError:
@@ -1784,61 +1789,63 @@ class BlingEmulator(Emulator):
         order = self.orders.get(oid)
         if order is None:
             raise ValueError(f"no pedido {oid}")
-        if action == "pay":
-            if not self.meta[oid]["contas_lancadas"]:
-                self._launch_contas(oid)
-            today = now_brt().date().isoformat()
-            for conta in self.contas.values():
-                if conta["origem"]["id"] == oid and conta["situacao"] in (1, 3):
-                    conta["situacao"], conta["_recebimento"] = 2, today
-        elif action == "ready":
-            if order["situacao"]["id"] != SIT_DONE:
-                order["situacao"] = {"id": SIT_DONE, "valor": 1}
-                self._touch(oid)
-        elif action == "cancel":
-            if order["situacao"]["id"] != SIT_CANCELED:
-                order["situacao"] = {"id": SIT_CANCELED, "valor": 2}
-                self._touch(oid)
-        elif action in ("delete", "cancel_note", "reject_note"):
-            self._user_action(action, oid, params)
-        elif action == "issue":
-            doc_type = params.get("doc_type") or self._doc_type(oid)
-            note_id = order["notaFiscal"]["id"]
-            if doc_type == "sales_order":
-                if note_id not in self.nfes or self.nfes[note_id]["situacao"] == 2:
-                    note_id = self._create_nfe(oid)
-                if self.nfes[note_id]["situacao"] not in (5, 6, 7):
-                    self._authorise_nfe(note_id)
-                return {"ok": True, "note": self.nfes[note_id]["numero"], "note_id": note_id}
-            if note_id not in self.nfses or self.nfses[note_id]["situacao"] == 3:
-                contact = self.contacts[order["contato"]["id"]]
-                note_id = self._create_nfse(contact, Decimal(str(order["total"])))
-                order["notaFiscal"] = {"id": note_id}
-                self._touch(oid)
-            if self.nfses[note_id]["situacao"] == 0:
-                self._emit_nfse(note_id)
-            return {"ok": True, "note": self.nfses[note_id]["numero"], "note_id": note_id}
-        return {"ok": True}
+        return run(oid, order, params) or {"ok": True}
 
-    def _user_action(self, action: str, oid: int, params: dict[str, Any]) -> None:
-        """What a Bling user does in the UI: delete the order, cancel or have its note rejected."""
-        order = self.orders[oid]
-        if action == "delete":  # as a Bling user deleting the order in the UI
-            del self.orders[oid]
-            self.meta.pop(oid, None)
-        elif action == "cancel_note":
-            note_id = order["notaFiscal"]["id"]
-            if note_id in self.nfes:
-                self.nfes[note_id]["situacao"] = 2
-            elif note_id in self.nfses:
-                self.nfses[note_id]["situacao"] = 3
-            else:
-                raise ValueError(f"pedido {oid} has no note")
-        elif action == "reject_note":
-            note_id = order["notaFiscal"]["id"]
-            if note_id not in self.nfes:
+    def _doc_pay(self, oid: int, order: dict[str, Any], params: dict[str, Any]) -> None:
+        if not self.meta[oid]["contas_lancadas"]:
+            self._launch_contas(oid)
+        today = now_brt().date().isoformat()
+        for conta in self.contas.values():
+            if conta["origem"]["id"] == oid and conta["situacao"] in (1, 3):
+                conta["situacao"], conta["_recebimento"] = 2, today
+
+    def _doc_ready(self, oid: int, order: dict[str, Any], params: dict[str, Any]) -> None:
+        if order["situacao"]["id"] != SIT_DONE:
+            order["situacao"] = {"id": SIT_DONE, "valor": 1}
+            self._touch(oid)
+
+    def _doc_cancel(self, oid: int, order: dict[str, Any], params: dict[str, Any]) -> None:
+        if order["situacao"]["id"] != SIT_CANCELED:
+            order["situacao"] = {"id": SIT_CANCELED, "valor": 2}
+            self._touch(oid)
+
+    def _doc_issue(self, oid: int, order: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        doc_type = params.get("doc_type") or self._doc_type(oid)
+        note_id = order["notaFiscal"]["id"]
+        if doc_type == "sales_order":
+            if note_id not in self.nfes or self.nfes[note_id]["situacao"] == 2:
                 note_id = self._create_nfe(oid)
-            self.nfes[note_id]["situacao"] = int(params.get("situacao") or 4)
+            if self.nfes[note_id]["situacao"] not in (5, 6, 7):
+                self._authorise_nfe(note_id)
+            return {"ok": True, "note": self.nfes[note_id]["numero"], "note_id": note_id}
+        if note_id not in self.nfses or self.nfses[note_id]["situacao"] == 3:
+            contact = self.contacts[order["contato"]["id"]]
+            note_id = self._create_nfse(contact, Decimal(str(order["total"])))
+            order["notaFiscal"] = {"id": note_id}
+            self._touch(oid)
+        if self.nfses[note_id]["situacao"] == 0:
+            self._emit_nfse(note_id)
+        return {"ok": True, "note": self.nfses[note_id]["numero"], "note_id": note_id}
+
+    # What a Bling user does in the UI: delete the order, cancel its note or have it rejected.
+    def _doc_delete(self, oid: int, order: dict[str, Any], params: dict[str, Any]) -> None:
+        del self.orders[oid]
+        self.meta.pop(oid, None)
+
+    def _doc_cancel_note(self, oid: int, order: dict[str, Any], params: dict[str, Any]) -> None:
+        note_id = order["notaFiscal"]["id"]
+        if note_id in self.nfes:
+            self.nfes[note_id]["situacao"] = 2
+        elif note_id in self.nfses:
+            self.nfses[note_id]["situacao"] = 3
+        else:
+            raise ValueError(f"pedido {oid} has no note")
+
+    def _doc_reject_note(self, oid: int, order: dict[str, Any], params: dict[str, Any]) -> None:
+        note_id = order["notaFiscal"]["id"]
+        if note_id not in self.nfes:
+            note_id = self._create_nfe(oid)
+        self.nfes[note_id]["situacao"] = int(params.get("situacao") or 4)
 
     # -- inspection --------------------------------------------------------------------------
     def _doc_type(self, oid: int) -> str:

@@ -38,8 +38,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from .clock import now_brt, stamp
-from .emulator import Emulator, cep_exists
+from .emulator import Emulator, Router, cep_exists
 from .wire import Request, Response, html
 
 _logger = logging.getLogger(__name__)
@@ -192,6 +191,21 @@ _MONEY_RE = re.compile(r"-?\d+(\.\d+)?")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MODIFIED_RE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 _CENT = Decimal("0.01")
+# The sub-resources listed under an OS or a PV: what an empty list says, their primary key.
+_OS_SUBS = ("servicos", "produtos", "parcelas", "status")
+_PV_SUBS = ("produtos", "parcelas", "status")
+_SUB_EMPTY = {
+    "servicos": "Nenhum serviço encontrado!",
+    "produtos": "Nenhum produto encontrado!",
+    "parcelas": "Nenhuma parcela encontrada!",
+    "status": "Nenhum status encontrado!",
+}
+_SUB_PK = {
+    "servicos": "id_ordem_servico",
+    "produtos": "id_ped_produto",
+    "parcelas": "id_parcela",
+    "status": "id_status",
+}
 
 
 class _ApiError(Exception):
@@ -267,10 +281,85 @@ def _sort_key(value: Any):
 class VhsysEmulator(Emulator):
     name = "vhsys"
     prefix = "/vhsys/v2"
+    SEQUENCES = {
+        "cliente": 3100000,
+        "produto": 5200000,
+        "estoque": 700000,
+        "ordem": 8100000,
+        "os_num": 1000,
+        "ped": 15579150,
+        "ped_num": 500,
+        "item": 900000,
+        "parcela": 400000,
+        "status": 60000,
+        "receita": 2200000,
+        "nfse": 3300000,
+        "nfse_num": 100,
+        "nfe": 4400000,
+        "nfe_num": 2000,
+    }
+    ROUTES = Router(
+        [
+            ("GET", "/clientes", "_list_clientes"),
+            ("POST", "/clientes", "_create_cliente"),
+            ("GET", "/clientes/{id}", "_get_cliente"),
+            ("PUT", "/clientes/{id}", "_update_cliente"),
+            ("DELETE", "/clientes/{id}", "_delete_cliente"),
+            ("GET", "/produtos", "_list_produtos"),
+            ("POST", "/produtos", "_create_produto"),
+            ("GET", "/produtos/{id}", "_get_produto"),
+            ("PUT", "/produtos/{id}", "_update_produto"),
+            ("DELETE", "/produtos/{id}", "_delete_produto"),
+            ("GET", "/produtos/{id}/estoque", "_list_estoque"),
+            ("POST", "/produtos/{id}/estoque", "_create_estoque"),
+            ("GET", "/ordens-servico", "_list_ordens"),
+            ("POST", "/ordens-servico", "_create_ordem"),
+            ("GET", "/ordens-servico/{id}", "_get_ordem"),
+            ("PUT", "/ordens-servico/{id}", "_update_ordem"),
+            ("DELETE", "/ordens-servico/{id}", "_delete_ordem"),
+            ("POST", "/ordens-servico/{id}/servicos", "_add_os_servicos"),
+            ("POST", "/ordens-servico/{id}/produtos", "_add_os_produtos"),
+            ("POST", "/ordens-servico/{id}/parcelas", "_set_os_parcelas"),
+            ("POST", "/ordens-servico/{id}/status", "_add_os_status"),
+            ("GET", "/ordens-servico/{id}/servicos/{id}", "_get_os_item_servico"),
+            ("GET", "/ordens-servico/{id}/produtos/{id}", "_get_os_item_produto"),
+            ("PUT", "/ordens-servico/{id}/servicos/{id}", "_put_os_item_servico"),
+            ("PUT", "/ordens-servico/{id}/produtos/{id}", "_put_os_item_produto"),
+            ("DELETE", "/ordens-servico/{id}/servicos/{id}", "_del_os_item_servico"),
+            ("DELETE", "/ordens-servico/{id}/produtos/{id}", "_del_os_item_produto"),
+            ("GET", "/pedidos", "_list_pedidos"),
+            ("POST", "/pedidos", "_create_pedido"),
+            ("GET", "/pedidos/{id}", "_get_pedido"),
+            ("PUT", "/pedidos/{id}", "_update_pedido"),
+            ("DELETE", "/pedidos/{id}", "_delete_pedido"),
+            ("POST", "/pedidos/{id}/produtos", "_add_pv_produtos"),
+            ("POST", "/pedidos/{id}/parcelas", "_set_pv_parcelas"),
+            ("POST", "/pedidos/{id}/status", "_add_pv_status"),
+            ("GET", "/pedidos/{id}/produtos/{id}", "_get_pv_item"),
+            ("PUT", "/pedidos/{id}/produtos/{id}", "_put_pv_item"),
+            ("DELETE", "/pedidos/{id}/produtos/{id}", "_del_pv_item"),
+            ("GET", "/contas-receber", "_list_receitas"),
+            ("POST", "/contas-receber", "_create_receita"),
+            ("GET", "/contas-receber/{id}", "_get_receita"),
+            ("PUT", "/contas-receber/{id}", "_update_receita"),
+            ("DELETE", "/contas-receber/{id}", "_delete_receita"),
+            ("GET", "/notas-servico", "_list_nfse"),
+            ("POST", "/notas-servico", "_create_nfse"),
+            ("GET", "/notas-servico/{id}", "_get_nfse"),
+            ("PUT", "/notas-servico/{id}", "_update_nfse"),
+            ("DELETE", "/notas-servico/{id}", "_delete_nfse"),
+            ("POST", "/notas-servico/{id}/emitir", "_emit_nfse"),
+            ("GET", "/notas-fiscais", "_list_nfe"),
+            ("GET", "/notas-fiscais/{id}", "_get_nfe"),
+        ]
+        + [("GET", f"/ordens-servico/{{id}}/{sub}", "_list_sub", "", ("_ordem", sub)) for sub in _OS_SUBS]
+        + [("GET", f"/pedidos/{{id}}/{sub}", "_list_sub", "", ("_pedido", sub)) for sub in _PV_SUBS]
+    )
 
     # -- state -----------------------------------------------------------------------------
     def reset(self) -> None:
         with self.lock:
+            super().reset()
             self.clientes: dict[int, dict] = {}
             self.produtos: dict[int, dict] = {}
             self.estoque: list[dict] = []
@@ -284,42 +373,11 @@ class VhsysEmulator(Emulator):
             self.revoked = False
             self.tokens: tuple[str, str] | None = None  # None: each access token keeps its first secret
             self.secrets: dict[str, str] = {}  # access token -> the secret it was first used with
-            self.clock_offset = 0.0  # seconds added to the emulator's clock
             self.duplicate_rows = True
             self.empty_pedido_number = False  # POST /pedidos answers id_pedido "" (seen in the docs)
             self.date_only_filter = False  # data_modificacao takes only YYYY-MM-DD (unknown in VHSYS)
             self.nfse_rejection = ""  # when set, POST /notas-servico/{id}/emitir is rejected with it
             self.calls = 0
-            self._seq = {
-                "cliente": 3100000,
-                "produto": 5200000,
-                "estoque": 700000,
-                "ordem": 8100000,
-                "os_num": 1000,
-                "ped": 15579150,
-                "ped_num": 500,
-                "item": 900000,
-                "parcela": 400000,
-                "status": 60000,
-                "receita": 2200000,
-                "nfse": 3300000,
-                "nfse_num": 100,
-                "nfe": 4400000,
-                "nfe_num": 2000,
-            }
-
-    def _next(self, key: str) -> int:
-        self._seq[key] += 1
-        return self._seq[key]
-
-    def _now(self) -> dt.datetime:
-        return now_brt(self.clock_offset)
-
-    def _stamp(self) -> str:
-        return stamp(self._now())
-
-    def _today(self) -> str:
-        return self._now().date().isoformat()
 
     def revoke_credentials(self) -> None:
         with self.lock:
@@ -367,77 +425,11 @@ class VhsysEmulator(Emulator):
             raise _ApiError(400, "O header User-Agent é obrigatório.")
         method = req.method.upper()
         path = "/" + "/".join(s for s in req.path.split("/") if s)
-        for route_method, pattern, handler in self._routes():
-            if route_method != method:
-                continue
-            match = re.fullmatch(pattern, path)
-            if match:
-                return handler(req, *(int(g) for g in match.groups()))
+        found = self.ROUTES.find(method, path)
+        if found:
+            return Router.call(self, found[0], req, found[1])
         # Unknown route or sub-path: HTTP 200 with code 404 in the body.
         return self._envelope(200, 404, "error", "Endpoint não encontrado.")
-
-    def _routes(self):
-        n = r"(\d+)"
-        return (
-            ("GET", "/clientes", self._list_clientes),
-            ("POST", "/clientes", self._create_cliente),
-            ("GET", f"/clientes/{n}", self._get_cliente),
-            ("PUT", f"/clientes/{n}", self._update_cliente),
-            ("DELETE", f"/clientes/{n}", self._delete_cliente),
-            ("GET", "/produtos", self._list_produtos),
-            ("POST", "/produtos", self._create_produto),
-            ("GET", f"/produtos/{n}", self._get_produto),
-            ("PUT", f"/produtos/{n}", self._update_produto),
-            ("DELETE", f"/produtos/{n}", self._delete_produto),
-            ("GET", f"/produtos/{n}/estoque", self._list_estoque),
-            ("POST", f"/produtos/{n}/estoque", self._create_estoque),
-            ("GET", "/ordens-servico", self._list_ordens),
-            ("POST", "/ordens-servico", self._create_ordem),
-            ("GET", f"/ordens-servico/{n}", self._get_ordem),
-            ("PUT", f"/ordens-servico/{n}", self._update_ordem),
-            ("DELETE", f"/ordens-servico/{n}", self._delete_ordem),
-            ("POST", f"/ordens-servico/{n}/servicos", self._add_os_servicos),
-            ("POST", f"/ordens-servico/{n}/produtos", self._add_os_produtos),
-            ("POST", f"/ordens-servico/{n}/parcelas", self._set_os_parcelas),
-            ("POST", f"/ordens-servico/{n}/status", self._add_os_status),
-            ("GET", f"/ordens-servico/{n}/servicos/{n}", self._get_os_item_servico),
-            ("GET", f"/ordens-servico/{n}/produtos/{n}", self._get_os_item_produto),
-            ("PUT", f"/ordens-servico/{n}/servicos/{n}", self._put_os_item_servico),
-            ("PUT", f"/ordens-servico/{n}/produtos/{n}", self._put_os_item_produto),
-            ("DELETE", f"/ordens-servico/{n}/servicos/{n}", self._del_os_item_servico),
-            ("DELETE", f"/ordens-servico/{n}/produtos/{n}", self._del_os_item_produto),
-            ("GET", "/pedidos", self._list_pedidos),
-            ("POST", "/pedidos", self._create_pedido),
-            ("GET", f"/pedidos/{n}", self._get_pedido),
-            ("PUT", f"/pedidos/{n}", self._update_pedido),
-            ("DELETE", f"/pedidos/{n}", self._delete_pedido),
-            ("POST", f"/pedidos/{n}/produtos", self._add_pv_produtos),
-            ("POST", f"/pedidos/{n}/parcelas", self._set_pv_parcelas),
-            ("POST", f"/pedidos/{n}/status", self._add_pv_status),
-            ("GET", f"/pedidos/{n}/produtos/{n}", self._get_pv_item),
-            ("PUT", f"/pedidos/{n}/produtos/{n}", self._put_pv_item),
-            ("DELETE", f"/pedidos/{n}/produtos/{n}", self._del_pv_item),
-            ("GET", "/contas-receber", self._list_receitas),
-            ("POST", "/contas-receber", self._create_receita),
-            ("GET", f"/contas-receber/{n}", self._get_receita),
-            ("PUT", f"/contas-receber/{n}", self._update_receita),
-            ("DELETE", f"/contas-receber/{n}", self._delete_receita),
-            ("GET", "/notas-servico", self._list_nfse),
-            ("POST", "/notas-servico", self._create_nfse),
-            ("GET", f"/notas-servico/{n}", self._get_nfse),
-            ("PUT", f"/notas-servico/{n}", self._update_nfse),
-            ("DELETE", f"/notas-servico/{n}", self._delete_nfse),
-            ("POST", f"/notas-servico/{n}/emitir", self._emit_nfse),
-            ("GET", "/notas-fiscais", self._list_nfe),
-            ("GET", f"/notas-fiscais/{n}", self._get_nfe),
-        ) + tuple(self._sub_get_routes())
-
-    def _sub_get_routes(self):
-        n = r"(\d+)"
-        for sub in ("servicos", "produtos", "parcelas", "status"):
-            yield ("GET", f"/ordens-servico/{n}/{sub}", self._sub_lister(self._ordem, sub))
-        for sub in ("produtos", "parcelas", "status"):
-            yield ("GET", f"/pedidos/{n}/{sub}", self._sub_lister(self._pedido, sub))
 
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod
@@ -757,25 +749,10 @@ class VhsysEmulator(Emulator):
             raise _ApiError(403, "Pedido não encontrado!")
         return doc
 
-    def _sub_lister(self, getter, sub: str):
-        empties = {
-            "servicos": "Nenhum serviço encontrado!",
-            "produtos": "Nenhum produto encontrado!",
-            "parcelas": "Nenhuma parcela encontrada!",
-            "status": "Nenhum status encontrado!",
-        }
-        pks = {
-            "servicos": "id_ordem_servico",
-            "produtos": "id_ped_produto",
-            "parcelas": "id_parcela",
-            "status": "id_status",
-        }
-
-        def lister(req: Request, doc_id: int) -> Response:
-            doc = getter(doc_id)
-            return self._paged(req, doc[sub], empty=empties[sub], pk=pks[sub], duplicates=False)
-
-        return lister
+    def _list_sub(self, req: Request, doc_id: int, getter: str, sub: str) -> Response:
+        """``GET /ordens-servico/{id}/<sub>`` and ``GET /pedidos/{id}/<sub>``: one document's lines."""
+        doc = getattr(self, getter)(doc_id)
+        return self._paged(req, doc[sub], empty=_SUB_EMPTY[sub], pk=_SUB_PK[sub], duplicates=False)
 
     def _touch(self, doc: dict) -> None:
         doc["row"]["data_mod_pedido"] = self._stamp()
@@ -1546,61 +1523,90 @@ class VhsysEmulator(Emulator):
         return Response(500, {"code": 500, "status": "error", "data": f"falha simulada: {fault}"})
 
     # -- control ---------------------------------------------------------------------------
-    def control(self, action: str, params: dict[str, Any]) -> Any:
-        with self.lock:
-            if action == "restore_credentials":
-                self.revoked = False
-                return {"ok": True}
-            if action == "revoke_credentials":
-                self.revoked = True
-                return {"ok": True}
-            if action == "set_credentials":  # require exactly these tokens (default: see _authorized)
-                access, secret = params.get("access_token", ""), params.get("secret_token", "")
-                self.tokens = (access, secret) if access and secret else None
-                return {"ok": True}
-            if action == "clock":
-                if "offset_seconds" in params:
-                    self.clock_offset = float(params["offset_seconds"])
-                self.clock_offset += float(params.get("advance_seconds", 0) or 0)
-                return {"now": self._stamp(), "offset_seconds": self.clock_offset}
-            if action == "nfse_reject":
-                self.nfse_rejection = str(params.get("message") or "")
-                return {"ok": True}
-            if action == "configure":
-                for key in ("duplicate_rows", "empty_pedido_number", "date_only_filter"):
-                    if key in params:
-                        setattr(
-                            self, key, params[key] if isinstance(params[key], bool) else _flag(params[key])
-                        )
-                return {
-                    "duplicate_rows": self.duplicate_rows,
-                    "empty_pedido_number": self.empty_pedido_number,
-                    "date_only_filter": self.date_only_filter,
-                }
-            doc_type, doc = self._control_doc(params)
-            if action == "pay":
-                self._launch_receivables(doc_type, doc)
-                self._liquidate(doc_type, doc, params.get("amount"))
-            elif action == "launch_receivables":
-                self._launch_receivables(doc_type, doc)
-            elif action == "ready":
-                self._status_entry(doc, self._doc_id(doc_type, doc), "Atendido", "Atendido (sandbox)")
-            elif action == "cancel":
-                self._status_entry(doc, self._doc_id(doc_type, doc), "Cancelado", "Cancelado (sandbox)")
-            elif action == "issue":
-                self._issue(doc_type, doc)
-            elif action == "delete":  # as a VHSYS user deleting it in the UI: to the trash
-                doc["row"]["lixeira"] = "Sim"
-                self._touch(doc)
-            elif action == "cancel_note":
-                self._cancel_note(doc_type, doc)
-            elif action == "reject_note":  # the SEFAZ denied the NF-e
-                self._issue(doc_type, doc)
-                note = self._notes_of(doc)[-1]
-                note.update(nota_emitida=0, nota_denegada=1, status_pedido="Em Aberto")
-            else:
-                raise ValueError(f"unknown vhsys action {action!r}")
-            return self._summary(doc_type, doc)
+    CONTROLS = {
+        "restore_credentials": "_ctl_restore_credentials",
+        "revoke_credentials": "_ctl_revoke_credentials",
+        "set_credentials": "_ctl_set_credentials",
+        "clock": "_ctl_clock",
+        "nfse_reject": "_ctl_nfse_reject",
+        "configure": "_ctl_configure",
+    }
+    DOCUMENT_CONTROLS = {
+        "pay": "_doc_pay",
+        "launch_receivables": "_doc_launch_receivables",
+        "ready": "_doc_ready",
+        "cancel": "_doc_cancel",
+        "issue": "_doc_issue",
+        "delete": "_doc_delete",
+        "cancel_note": "_doc_cancel_note",
+        "reject_note": "_doc_reject_note",
+    }
+    CONFIGURABLE = ("duplicate_rows", "empty_pedido_number", "date_only_filter")
+
+    def _ctl_restore_credentials(self, params: dict[str, Any]) -> dict:
+        self.revoked = False
+        return {"ok": True}
+
+    def _ctl_revoke_credentials(self, params: dict[str, Any]) -> dict:
+        self.revoked = True
+        return {"ok": True}
+
+    def _ctl_set_credentials(self, params: dict[str, Any]) -> dict:
+        """Require exactly these tokens (default: see ``_authorized``)."""
+        access, secret = params.get("access_token", ""), params.get("secret_token", "")
+        self.tokens = (access, secret) if access and secret else None
+        return {"ok": True}
+
+    def _ctl_clock(self, params: dict[str, Any]) -> dict:
+        if "offset_seconds" in params:
+            self.clock_offset = float(params["offset_seconds"])
+        self.clock_offset += float(params.get("advance_seconds", 0) or 0)
+        return {"now": self._stamp(), "offset_seconds": self.clock_offset}
+
+    def _ctl_nfse_reject(self, params: dict[str, Any]) -> dict:
+        self.nfse_rejection = str(params.get("message") or "")
+        return {"ok": True}
+
+    def _ctl_configure(self, params: dict[str, Any]) -> dict:
+        for key in self.CONFIGURABLE:
+            if key in params:
+                setattr(self, key, params[key] if isinstance(params[key], bool) else _flag(params[key]))
+        return {key: getattr(self, key) for key in self.CONFIGURABLE}
+
+    def _document_control(self, run, params: dict[str, Any]) -> dict[str, Any]:
+        doc_type, doc = self._control_doc(params)
+        run(doc_type, doc, params)
+        return self._summary(doc_type, doc)
+
+    def _doc_pay(self, doc_type: str, doc: dict, params: dict[str, Any]) -> None:
+        self._launch_receivables(doc_type, doc)
+        self._liquidate(doc_type, doc, params.get("amount"))
+
+    def _doc_launch_receivables(self, doc_type: str, doc: dict, params: dict[str, Any]) -> None:
+        self._launch_receivables(doc_type, doc)
+
+    def _doc_issue(self, doc_type: str, doc: dict, params: dict[str, Any]) -> None:
+        self._issue(doc_type, doc)
+
+    def _doc_cancel_note(self, doc_type: str, doc: dict, params: dict[str, Any]) -> None:
+        self._cancel_note(doc_type, doc)
+
+    def _doc_ready(self, doc_type: str, doc: dict, params: dict[str, Any]) -> None:
+        self._status_entry(doc, self._doc_id(doc_type, doc), "Atendido", "Atendido (sandbox)")
+
+    def _doc_cancel(self, doc_type: str, doc: dict, params: dict[str, Any]) -> None:
+        self._status_entry(doc, self._doc_id(doc_type, doc), "Cancelado", "Cancelado (sandbox)")
+
+    def _doc_delete(self, doc_type: str, doc: dict, params: dict[str, Any]) -> None:
+        """As a VHSYS user deleting it in the UI: to the trash."""
+        doc["row"]["lixeira"] = "Sim"
+        self._touch(doc)
+
+    def _doc_reject_note(self, doc_type: str, doc: dict, params: dict[str, Any]) -> None:
+        """The SEFAZ denied the NF-e."""
+        self._issue(doc_type, doc)
+        note = self._notes_of(doc)[-1]
+        note.update(nota_emitida=0, nota_denegada=1, status_pedido="Em Aberto")
 
     def _control_doc(self, params: dict[str, Any]) -> tuple[str, dict]:
         doc_type = params.get("doc_type", "")
