@@ -38,12 +38,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common import new_database, odoo_env, vhsys_integration
+from tecpet_erp_sandbox.server import SandboxServer
 
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 
 from tecpet_erp_sync.erp.formatting import parse_phone_br
-from tecpet_erp_sync.sandbox.server import SandboxServer
 
 DB = "tecpet_badinput"
 DEFAULT_CASES = 120

@@ -34,14 +34,14 @@ from common import (
     odoo_env,
     vhsys_integration,
 )
+from tecpet_erp_sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from tecpet_erp_sandbox.clock import BRT
+from tecpet_erp_sandbox.server import SandboxServer
+from tecpet_erp_sandbox.wire import Request
 
 import odoo
 
 from tecpet_erp_sync.erp.vhsys import VhsysClient, VhsysOptions
-from tecpet_erp_sync.sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from tecpet_erp_sync.sandbox.clock import BRT
-from tecpet_erp_sync.sandbox.server import SandboxServer
-from tecpet_erp_sync.sandbox.wire import Request
 
 DB = "tecpet_bench"
 RESULTS = ROOT / "bench" / "results"

@@ -34,11 +34,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from common import ROOT, catalogue, customers, new_database, new_invoices, odoo_env, vhsys_integration
+from tecpet_erp_sandbox.server import SandboxServer
 
 from odoo.exceptions import UserError
 
 from tecpet_erp_sync.erp.states import aggregate_invoice_state
-from tecpet_erp_sync.sandbox.server import SandboxServer
 
 DB = "tecpet_soak"
 WRITE_PATHS = [

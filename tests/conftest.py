@@ -5,8 +5,7 @@ import uuid
 
 import pytest
 from samples import CUSTOMER
-
-from tecpet_erp_sync.sandbox import SandboxServer
+from tecpet_erp_sandbox import SandboxServer
 
 
 @pytest.fixture(scope="session")
@@ -49,8 +48,9 @@ def make_vhsys(sandbox):
 @pytest.fixture
 def bling_tokens(sandbox):
     """Token manager of the sandbox's default Bling app, holding a fresh token pair."""
+    from tecpet_erp_sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
     from tecpet_erp_sync.erp.bling_oauth import BlingTokenManager, MemoryTokenStore, TokenSet
-    from tecpet_erp_sync.sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
     store = MemoryTokenStore()
     token_url = sandbox.bling_url + "/oauth/token"

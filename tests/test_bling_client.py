@@ -225,7 +225,7 @@ def test_parcelas_always_go_in_the_order_create(sandbox, make_bling, bling_order
     assert parcela["valor"] == 91.0 and parcela["formaPagamento"] == {"id": 2101001}  # account default
     posts = [r for r in sandbox.requests_log("bling") if r["method"] == "POST"]
     assert not any(r["path"].startswith("/contas/receber") for r in posts)  # no receivable of our own
-    from tecpet_erp_sync.sandbox import bling as emulator
+    from tecpet_erp_sandbox.bling import common as emulator
 
     monkeypatch.setattr(emulator, "FORMAS", [{**f, "padrao": 0} for f in emulator.FORMAS])  # no default
     with pytest.raises(DataError) as caught:

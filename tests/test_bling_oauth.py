@@ -6,10 +6,10 @@ import urllib.parse
 
 import pytest
 import requests
+from tecpet_erp_sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
 from tecpet_erp_sync.erp.bling_oauth import BlingTokenManager, MemoryTokenStore, TokenSet
 from tecpet_erp_sync.erp.errors import AuthError, RateLimited, SetupError, TransientError
-from tecpet_erp_sync.sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
 CALLBACK = "http://localhost:8069/tecpet_erp_sync/bling/callback"
 

@@ -32,10 +32,10 @@ from typing import Any
 import pytest
 import requests
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
+from tecpet_erp_sandbox.wire import Request
 
 from tecpet_erp_sync.erp import mapping
 from tecpet_erp_sync.erp.contract import DocRef, DocType
-from tecpet_erp_sync.sandbox.wire import Request
 
 SHA256 = "512403d1ebabf2fa6440319ec27ea1c2fc6a37d1c70663dcc89761c2c7ddaef4"  # as in tools/ensure_openapi.sh
 CACHE_DIR = Path(

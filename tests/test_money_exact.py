@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from samples import CUSTOMER
+from tecpet_erp_sandbox.readback import stored_document
 
 from tecpet_erp_sync.erp import mapping
 from tecpet_erp_sync.erp.contract import CENT, DocRef, DocType, Installment, Line, LineKind
 from tecpet_erp_sync.erp.errors import DataError
-from tecpet_erp_sync.sandbox.readback import stored_document
 
 ISSUED = dt.date(2026, 11, 25)
 MARKERS = itertools.count(1)

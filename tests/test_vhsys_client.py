@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+from tecpet_erp_sandbox.wire import Request
 
 from tecpet_erp_sync.erp.contract import (
     Address,
@@ -24,7 +25,6 @@ from tecpet_erp_sync.erp.contract import (
 )
 from tecpet_erp_sync.erp.errors import AuthError, DataError, ErpError
 from tecpet_erp_sync.erp.vhsys import NotSupported
-from tecpet_erp_sync.sandbox.wire import Request
 
 OS, PV = DocType.SERVICE_ORDER, DocType.SALES_ORDER
 CPF = "52998224725"
@@ -348,7 +348,7 @@ def test_rejected_stock_exit_rolls_back_and_reverses(sandbox, make_vhsys):
     def reject_second(req, pid):
         calls.append(pid)
         if len(calls) == 2:
-            from tecpet_erp_sync.sandbox.vhsys import _ApiError
+            from tecpet_erp_sandbox.vhsys import _ApiError
 
             raise _ApiError(403, ["O formato do campo (qtde_estoque) não é válido"])
         return original(req, pid)

@@ -11,12 +11,12 @@ from decimal import Decimal
 
 import pytest
 import requests
+from tecpet_erp_sandbox.readback import VHSYS_HEADERS
+from tecpet_erp_sandbox.wire import Request
 from vhsys_fixtures import fixtures, request_problems, response_problems
 
 from tecpet_erp_sync.erp import mapping
 from tecpet_erp_sync.erp.contract import Address, Customer, DocRef, DocType
-from tecpet_erp_sync.sandbox.readback import VHSYS_HEADERS
-from tecpet_erp_sync.sandbox.wire import Request
 
 CUSTOMER = Customer(
     name="Maria da Silva",

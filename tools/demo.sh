@@ -10,7 +10,7 @@ mkdir -p "$CACHE_DIR/logs"
 if ! "$RUN" python -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1', $SANDBOX_PORT)) == 0)"; then
     die "Port $SANDBOX_PORT is taken: stop what uses it (an earlier 'make demo'?) or run make demo SANDBOX_PORT=<port>."
 fi
-"$RUN" python -m tecpet_erp_sync.sandbox --port "$SANDBOX_PORT" >"$CACHE_DIR/logs/sandbox.log" 2>&1 &
+"$RUN" tecpet-erp-sandbox --port "$SANDBOX_PORT" >"$CACHE_DIR/logs/sandbox.log" 2>&1 &
 sandbox_pid=$!
 trap 'kill $sandbox_pid 2>/dev/null || true; wait $sandbox_pid 2>/dev/null || true; say "Stopped."' EXIT
 "$RUN" python - "$SANDBOX_PORT" <<'PY'

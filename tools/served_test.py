@@ -42,11 +42,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import dbtools  # noqa: E402
 from common import catalogue, customers, new_database, new_invoices, odoo_env  # noqa: E402
+from tecpet_erp_sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET  # noqa: E402
+from tecpet_erp_sandbox.server import SandboxServer  # noqa: E402
 
 import odoo  # noqa: E402
-
-from tecpet_erp_sync.sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET  # noqa: E402
-from tecpet_erp_sync.sandbox.server import SandboxServer  # noqa: E402
 
 LOGIN = PASSWORD = "admin"
 BLING_LIMIT = 3  # requests per second per account

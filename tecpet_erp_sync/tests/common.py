@@ -2,11 +2,11 @@
 """Shared setup: a Brazilian company, an integration pointing at the ERP sandbox over loopback
 HTTP (started once per class on a free port), valid and invalid customers, products."""
 
+from tecpet_erp_sandbox.server import SandboxServer
+
 from odoo import Command, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-
-from ..sandbox.server import SandboxServer
 
 VALID_CPF = "529.982.247-25"
 VALID_CNPJ = "11.222.333/0001-81"

@@ -7,13 +7,14 @@ import subprocess
 import sys
 import tempfile
 
+from tecpet_erp_sandbox.server import SandboxServer
+
 import odoo
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
-from ..sandbox.server import SandboxServer
 from .common import VALID_CPF, customer_values
 
 INVOICES = 12

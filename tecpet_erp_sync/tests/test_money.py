@@ -8,10 +8,11 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from tecpet_erp_sandbox.readback import stored_document
+
 from odoo import Command, fields
 from odoo.tests import tagged
 
-from ..sandbox.readback import stored_document
 from .common import ErpSyncCommon
 
 

@@ -1,4 +1,7 @@
-"""``python -m tecpet_erp_sync.sandbox [--port 8070]``: run the ERP sandbox in the foreground."""
+"""``tecpet-erp-sandbox [--port 8070]``: run the ERP sandbox in the foreground.
+
+Also ``python -m tecpet_erp_sandbox``; the console script calls :func:`main`.
+"""
 
 import argparse
 import contextlib
