@@ -42,7 +42,8 @@ from common import new_database, odoo_env, vhsys_integration
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 
-from tecpet_erp_sync.erp.formatting import parse_phone_br
+from odoo.addons.tecpet_erp_sync.erp.formatting import parse_phone_br
+
 from tecpet_erp_sync.sandbox.server import SandboxServer
 
 DB = "tecpet_badinput"

@@ -37,7 +37,8 @@ from common import (
 
 import odoo
 
-from tecpet_erp_sync.erp.vhsys import VhsysClient, VhsysOptions
+from odoo.addons.tecpet_erp_sync.erp.vhsys import VhsysClient, VhsysOptions
+
 from tecpet_erp_sync.sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from tecpet_erp_sync.sandbox.clock import BRT
 from tecpet_erp_sync.sandbox.server import SandboxServer

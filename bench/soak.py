@@ -37,7 +37,8 @@ from common import ROOT, catalogue, customers, new_database, new_invoices, odoo_
 
 from odoo.exceptions import UserError
 
-from tecpet_erp_sync.erp.states import aggregate_invoice_state
+from odoo.addons.tecpet_erp_sync.erp.states import aggregate_invoice_state
+
 from tecpet_erp_sync.sandbox.server import SandboxServer
 
 DB = "tecpet_soak"
