@@ -10,19 +10,23 @@ DEMO_DB ?= tecpet_demo
 DEMO_PORT ?= 8069
 SANDBOX_PORT ?= 8070
 
-.PHONY: help setup odoo venv postgres browser openapi demo test lint test-python test-odoo wheel bench soak bad-input clean-db screenshot pot
+.PHONY: help setup odoo venv node-tools postgres browser openapi demo test lint test-python test-odoo wheel bench soak bad-input clean-db screenshot pot
 
 help:
 	@echo "make demo  - set up and serve Odoo with the addon and demo data on http://localhost:$(DEMO_PORT)"
 	@echo "make test  - static checks, pure-Python tests and Odoo tests"
 
-setup: odoo venv postgres browser openapi
+setup: odoo venv node-tools postgres browser openapi
 
 odoo:
 	@tools/ensure_odoo.sh
 
 venv: odoo
 	@tools/ensure_venv.sh
+
+# prettier and eslint for pre-commit (npm registry, pinned in tools/node/package-lock.json).
+node-tools:
+	@tools/ensure_node_tools.sh
 
 postgres:
 	@tools/ensure_postgres.sh
@@ -40,7 +44,7 @@ demo: setup
 test: setup
 	@tools/test.sh
 
-lint: venv
+lint: venv node-tools
 	@$(RUN) tools/lint.sh
 
 test-python: venv openapi

@@ -43,7 +43,7 @@ from tecpet_erp_sandbox.server import SandboxServer
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 
-from tecpet_erp_sync.erp.formatting import parse_phone_br
+from odoo.addons.tecpet_erp_sync.erp.formatting import parse_phone_br
 
 DB = "tecpet_badinput"
 DEFAULT_CASES = 120

@@ -19,6 +19,12 @@ import dbtools  # noqa: E402
 import odoo  # noqa: E402
 from odoo import SUPERUSER_ID, Command, api, fields  # noqa: E402
 
+# One identity for the addon's modules: the bench imports them as Odoo does
+# (``odoo.addons.tecpet_erp_sync.erp``), never as ``tecpet_erp_sync.erp`` from PYTHONPATH, which
+# would give a second copy of every module (two ErpError classes, two rate-limiter registries).
+if str(ROOT) not in odoo.addons.__path__:
+    odoo.addons.__path__.append(str(ROOT))
+
 VALID_CPFS = ("529.982.247-25", "111.444.777-35", "390.533.447-05")
 
 

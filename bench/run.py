@@ -41,7 +41,7 @@ from tecpet_erp_sandbox.wire import Request
 
 import odoo
 
-from tecpet_erp_sync.erp.vhsys import VhsysClient, VhsysOptions
+from odoo.addons.tecpet_erp_sync.erp.vhsys import VhsysClient, VhsysOptions
 
 DB = "tecpet_bench"
 RESULTS = ROOT / "bench" / "results"

@@ -38,7 +38,7 @@ from tecpet_erp_sandbox.server import SandboxServer
 
 from odoo.exceptions import UserError
 
-from tecpet_erp_sync.erp.states import aggregate_invoice_state
+from odoo.addons.tecpet_erp_sync.erp.states import aggregate_invoice_state
 
 DB = "tecpet_soak"
 WRITE_PATHS = [

@@ -133,3 +133,16 @@ def bling_order():
         )
 
     return make
+
+
+# -- pytest-odoo ------------------------------------------------------------------------------
+# The project venv has pytest-odoo for the Odoo tier (tools/run_odoo_tests.py). Its autouse
+# fixtures load an Odoo registry for every test session; these tests use no Odoo: no registry.
+@pytest.fixture(scope="session", autouse=True)
+def load_registry():
+    yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def enable_odoo_test_flag():
+    yield

@@ -48,6 +48,10 @@ invoices["canceled"].button_draft()
 invoices["canceled"].button_cancel()
 Document._push_batch(batch_size=100, with_commit=True)
 
+# `make demo` opens on the BR Company, whose invoices these are. The module's demo data leaves
+# base.user_admin alone (a shared demo database serves other addons too): only this database is set.
+env.ref("base.user_admin").company_id = env.ref("base.demo_company_br")
+
 # One invoice stays "Processing": posted now, the job sends it when Odoo starts.
 invoices["processing"].action_post()
 env.cr.commit()

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Static checks: ruff (lint + format), pylint-odoo (the OCA checks, manifest included).
+# Static tier of `make test`: exactly the pre-commit hooks (.pre-commit-config.yaml) on every file,
+# so CI and a contributor's commit hook run the same checks. A hook that changes a file (ruff
+# --fix, prettier, the README generator) fails the run and shows the diff.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "[tecpet] ruff"
-ruff check .
-ruff format --check --quiet .
-echo "[tecpet] pylint-odoo"
-pylint --rcfile=.pylintrc tecpet_erp_sync
-echo "[tecpet] static checks passed"
+PRE_COMMIT_HOME="${PRE_COMMIT_HOME:-$(source tools/env.sh && echo "$CACHE_DIR/pre-commit")}" \
+    exec pre-commit run --all-files --show-diff-on-failure --color=never

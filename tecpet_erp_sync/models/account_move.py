@@ -26,7 +26,6 @@ class AccountMove(models.Model):
         compute="_compute_service_order_state",
         store=True,
         index=True,
-        tracking=True,
         copy=False,
         help="Where the invoice stands in the ERP. Empty when the invoice is outside the ERP flow.",
         group_expand="_group_expand_service_order_state",

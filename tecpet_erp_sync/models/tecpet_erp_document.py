@@ -30,7 +30,7 @@ class TecpetErpDocument(models.Model):
     _name = "tecpet.erp.document"
     _description = "ERP Document"
     _order = "id desc"
-    _rec_name = "display_name"
+    _rec_names_search = ["move_id", "marker", "external_number"]
 
     move_id = fields.Many2one(
         "account.move", string="Invoice", required=True, ondelete="cascade", index=True, readonly=True
@@ -52,7 +52,8 @@ class TecpetErpDocument(models.Model):
     external_id = fields.Char(string="ERP ID", readonly=True, copy=False, index="btree_not_null")
     external_number = fields.Char(string="ERP Number", readonly=True, copy=False)
     note_number = fields.Char(string="Fiscal Note", readonly=True, copy=False)
-    external_url = fields.Char(string="Open in ERP", compute="_compute_external_url")
+    # Read as sudo: every internal user reads the invoice's documents, not the integration.
+    external_url = fields.Char(string="Open in ERP", compute="_compute_external_url", compute_sudo=True)
     marker = fields.Char(
         readonly=True,
         copy=False,
@@ -91,8 +92,23 @@ class TecpetErpDocument(models.Model):
         ("marker_unique", "unique(marker)", "An ERP marker identifies exactly one document."),
     ]
 
+    def init(self):
+        # One live document per invoice and type, kept by the database (account_edi has
+        # UNIQUE(edi_format_id, move_id)). Not live: archived, canceled, or being cancelled, since
+        # a re-posting queues the new document beside the one whose cancellation is still pending
+        # (lifecycle.on_post). A partial index is raw SQL, as account.move's own unique indexes.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS tecpet_erp_document_live_type_uniq
+                ON tecpet_erp_document (move_id, doc_type)
+             WHERE active AND state != 'canceled' AND pending_action IS DISTINCT FROM 'cancel'
+            """
+        )
+
+    @api.depends("move_id.name", "doc_type")
+    @api.depends_context("lang")
     def _compute_display_name(self):
-        types = dict(self._fields["doc_type"].selection)
+        types = dict(self._fields["doc_type"]._description_selection(self.env))
         for doc in self:
             doc.display_name = f"{doc.move_id.name or ''} · {types.get(doc.doc_type, '')}"
 
@@ -109,6 +125,9 @@ class TecpetErpDocument(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # The live-document index judges the rows as written: a re-posting has just marked the
+        # old document as being cancelled (lifecycle.on_post), still in the ORM's cache.
+        self.flush_model(["active", "state", "pending_action"])
         docs = super().create(vals_list)
         db_key = (self.env["ir.config_parameter"].sudo().get_param("database.uuid") or "odoo")[:8]
         for doc in docs.filtered(lambda d: not d.marker):

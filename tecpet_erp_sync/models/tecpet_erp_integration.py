@@ -102,10 +102,6 @@ class TecpetErpIntegration(models.Model):
         help="ERP code used for service lines whose product has no internal reference "
         "(Bling: municipal service code of the NFS-e)."
     )
-    default_product_code = fields.Char(
-        help="ERP code used for goods lines whose product has no internal reference."
-    )
-    batch_size = fields.Integer(default=50, help="Documents sent per job run before it hands over.")
 
     # Health
     last_check_at = fields.Datetime(string="Last Connection Check", readonly=True, copy=False)
@@ -276,7 +272,6 @@ class TecpetErpIntegration(models.Model):
             "bling_client_secret": self.bling_client_secret or "",
             "default_payment_method": self.default_payment_method or "",
             "default_service_code": self.default_service_code or "",
-            "default_product_code": self.default_product_code or "",
         }
 
     # ------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from . import (
     test_lifecycle,
     test_money,
     test_note_and_health,
+    test_odoo_correctness,
     test_policy_and_actions,
     test_production,
     test_security,

@@ -15,13 +15,13 @@ EXPECTED_STATES = {
 @tagged("post_install", "-at_install")
 class TestServiceOrderStateField(TransactionCase):
     def test_field_has_the_states_of_the_spec(self):
-        """PRODUCT.md 2.2: seven keys plus empty ("—"), stored, indexed, tracked, not copied."""
+        """PRODUCT.md 2.2: seven keys plus empty ("—"), stored, indexed, not copied (and not tracked:
+        test_odoo_correctness.TestInvoiceChatter)."""
         field = self.env["account.move"]._fields["service_order_state"]
         self.assertEqual(field.type, "selection")
         self.assertEqual(dict(field.selection), EXPECTED_STATES)
         self.assertTrue(field.store)
         self.assertTrue(field.index)
-        self.assertTrue(field.tracking)
         self.assertFalse(field.copy)
 
     def test_empty_state_is_outside_the_flow(self):
