@@ -87,7 +87,8 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_invoice_list", {
             run: "click",
         },
         {
-            content: "Groups in the order of the flow; invoices outside it are the last group, '—', not 'None'",
+            content:
+                "Groups in the order of the flow; invoices outside it are the last group, '—', not 'None'",
             trigger: ".o_list_view .o_group_name:contains('—')",
             run() {
                 const names = [...document.querySelectorAll(".o_list_view .o_group_name")].map((cell) =>
