@@ -35,6 +35,7 @@ import copy
 import datetime as dt
 import logging
 import re
+import time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -289,6 +290,10 @@ class VhsysEmulator(Emulator):
             self.empty_pedido_number = False  # POST /pedidos answers id_pedido "" (seen in the docs)
             self.date_only_filter = False  # data_modificacao takes only YYYY-MM-DD (unknown in VHSYS)
             self.nfse_rejection = ""  # when set, POST /notas-servico/{id}/emitir is rejected with it
+            # Eventual consistency: a new OS/PV is "não encontrado" for this many seconds (the
+            # 650 ms a real account needs, erp-apis/vhsys.md); 0 = visible at once.
+            self.consistency_lag = 0.0
+            self.born: dict[tuple[str, int], float] = {}  # ("os"|"pv", id) -> monotonic creation time
             self.calls = 0
             self._seq = {
                 "cliente": 3100000,
@@ -745,15 +750,18 @@ class VhsysEmulator(Emulator):
         return self._ok(copy.deepcopy(move))
 
     # -- documents (shared by OS and pedidos) ----------------------------------------------
+    def _settled(self, kind: str, doc_id: int) -> bool:
+        return time.monotonic() - self.born.get((kind, doc_id), 0.0) >= self.consistency_lag
+
     def _ordem(self, oid: int) -> dict:
         doc = self.ordens.get(oid)
-        if doc is None:
+        if doc is None or not self._settled("os", oid):
             raise _ApiError(403, "Ordem de serviço não encontrada!")
         return doc
 
     def _pedido(self, pid: int) -> dict:
         doc = self.pedidos.get(pid)
-        if doc is None:
+        if doc is None or not self._settled("pv", pid):
             raise _ApiError(403, "Pedido não encontrado!")
         return doc
 
@@ -979,6 +987,7 @@ class VhsysEmulator(Emulator):
         doc = {"row": row, "servicos": [], "produtos": [], "parcelas": [], "status": []}
         self._recompute_os(doc)
         self.ordens[oid] = doc
+        self.born["os", oid] = time.monotonic()
         return self._ok(copy.deepcopy(row))
 
     def _get_ordem(self, req: Request, oid: int) -> Response:
@@ -1209,6 +1218,7 @@ class VhsysEmulator(Emulator):
         doc = {"row": row, "produtos": [], "parcelas": [], "status": []}
         self._recompute_pv(doc)
         self.pedidos[pid] = doc
+        self.born["pv", pid] = time.monotonic()
         answer = copy.deepcopy(row)
         if self.empty_pedido_number:
             answer["id_pedido"] = ""
