@@ -5,7 +5,8 @@
 Loads the registry, prints ``READY``, waits for a line on stdin (so that every worker starts
 together, after the slow registry load), then runs the push job (``_push_batch``, committing per
 document, claiming with ``SKIP LOCKED`` as the cron workers do) until nothing is left, and prints
-``RESULT {json}``: documents done, start and end (epoch seconds), peak RSS of the run (KiB).
+``RESULT {json}``: the consistency wait it read, documents done, start and end (epoch seconds),
+RSS before and peak RSS of the run (KiB).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def main() -> int:
     done = 0
     with registry.cursor() as cr:
         jobs = odoo_env(cr)["tecpet.erp.document"]
+        wait = jobs.env["ir.config_parameter"].get_param("tecpet_erp_sync.consistency_wait", "")
         while True:
             count, remaining = jobs._push_batch(batch_size=10_000, time_budget=3600, with_commit=True)
             done += count
@@ -56,7 +58,8 @@ def main() -> int:
                 break
         cr.commit()
     end = time.time()
-    result = {"done": done, "start": start, "end": end, "rss_before": before, "rss_peak": status("VmHWM")}
+    result = {"wait": wait, "done": done, "start": start, "end": end}
+    result.update(rss_before=before, rss_peak=status("VmHWM"))
     print("RESULT " + json.dumps(result), flush=True)
     return 0
 

@@ -340,6 +340,7 @@ class Bench:
         return {
             "wall": max(r["end"] for r in results) - start,
             "done": [r["done"] for r in results],
+            "consistency_wait": [r["wait"] for r in results],
             "rss_peak_kib": [r["rss_peak"] for r in results],
             "rss_growth_kib": [r["rss_peak"] - r["rss_before"] for r in results],
         }
@@ -373,6 +374,8 @@ class Bench:
             if d["marker"] in markers
         ]
         api = [r for r in log if not r["path"].startswith("/oauth/")]
+        run["refused"] = [f"{r['method']} {r['path']} {r['status']}" for r in api if r["status"] >= 400][:20]
+        run["sandbox"] = {"latency": self.sandbox.latency, "lag": self.sandbox.vhsys.consistency_lag}
         run.update(
             invoices=count,
             documents=documents,
@@ -389,17 +392,22 @@ class Bench:
     def _real_account(self, env_wait: float, lag: float) -> None:
         """The sandbox answering as a real account: 150 ms per call, new VHSYS documents visible
         after ``lag``; the client waiting ``env_wait`` after each header."""
-        with self.registry.cursor() as cr:
-            odoo_env(cr)["ir.config_parameter"].set_param("tecpet_erp_sync.consistency_wait", str(env_wait))
+        self._set_wait(env_wait)
         self.sandbox.control("latency", {"ms": REAL_LATENCY * 1000, "consistency_ms": lag * 1000})
 
     def _test_account(self) -> None:
-        with self.registry.cursor() as cr:
-            odoo_env(cr)["ir.config_parameter"].set_param("tecpet_erp_sync.consistency_wait", "0")
+        self._set_wait(0)
         self.sandbox.control("latency", {"ms": 0})
+
+    def _set_wait(self, seconds: float) -> None:
+        with self.registry.cursor() as cr:
+            env = odoo_env(cr)
+            env["ir.config_parameter"].set_param("tecpet_erp_sync.consistency_wait", str(seconds))
+            env.flush_all()  # a cursor's commit alone leaves a lone set_param unwritten
 
     def parallel_vhsys(self, sizes=((1, 24), (4, 96))) -> None:
         """VHSYS at 150 ms per call with the 650 ms wait: 1 and 4 worker processes."""
+        sizes = json.loads(os.environ.get("BENCH_VHSYS_SIZES", "null")) or sizes
         self._real_account(CONSISTENCY_WAIT, CONSISTENCY_WAIT)
         runs = {}
         try:

@@ -181,7 +181,9 @@ class Served:
     def env_do(self, fn):
         """Run ``fn(env)`` in a fresh transaction of this process and commit it."""
         with self.registry.cursor() as cr:
-            result = fn(odoo_env(cr))
+            env = odoo_env(cr)
+            result = fn(env)
+            env.flush_all()  # the commit alone can leave a lone write (set_param) unwritten
             cr.commit()
             return result
 
