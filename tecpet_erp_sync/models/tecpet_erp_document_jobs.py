@@ -190,83 +190,98 @@ class TecpetErpDocument(models.Model):
 
     @api.model
     def _push_batch(self, batch_size=None, time_budget=TIME_BUDGET, with_commit=False):
-        """Process up to ``batch_size`` due documents, one claimed at a time; return (done, remaining)."""
+        """Process up to ``batch_size`` due documents, one invoice's at a time; return (done, remaining)."""
         batch_size = batch_size or int(
             self.env["ir.config_parameter"].sudo().get_param("tecpet_erp_sync.batch_size", 50)
         )
         started = time.monotonic()
-        done = 0
-        handled = []  # ids this run took: never twice in one run (a refused commit, tests' rollbacks)
-        while len(handled) < batch_size:
-            if handled and time.monotonic() - started > time_budget:  # at least one per run
+        done = tried = 0
+        handled = []  # ids this run took: never twice in one run (tests' rollbacks, the quota)
+        while tried < batch_size:
+            if tried and time.monotonic() - started > time_budget:  # at least one per run
                 break
-            candidate, claim = self._claim_next(with_commit, handled)
-            if candidate is None:
+            claimed = self._claim_next(with_commit, handled)
+            if not claimed:
                 return done, 0  # nothing left that another worker does not hold
-            handled.append(candidate.id)
-            # Each commit empties the cache: without this, every document would fetch again the
-            # invoices, lines and partners of the whole batch (its prefetch set).
-            doc = candidate.with_prefetch()._erp_with_company_lang(candidate.company_id)
-            progressed = doc._run_pending_action(maybe_sent=claim)
-            if with_commit and not doc._commit_or_give_back():
-                continue
-            if progressed is False:  # the account's quota or limit: not done, tried again later
-                continue
-            done += 1
+            for candidate, claim in claimed.items():
+                tried += 1
+                handled.append(candidate.id)
+                # Each commit empties the cache: without this, every document would fetch again the
+                # invoices, lines and partners of the whole batch (its prefetch set).
+                doc = candidate.with_prefetch()._erp_with_company_lang(candidate.company_id)
+                progressed = doc._run_pending_action(maybe_sent=claim)
+                if with_commit and not doc._commit_or_give_back():
+                    handled.remove(candidate.id)  # due again at once: the other commit is done
+                    continue
+                if progressed is False:  # the account's quota or limit: not done, tried again later
+                    continue
+                done += 1
         remaining = self.search_count(self._push_domain() + [("id", "not in", handled)], limit=1)
         return done, remaining
 
+    def _due_rows(self, domain, limit=None):
+        """(id, maybe_sent) of the due documents of ``domain`` no other transaction holds, locked."""
+        query = self._search(self._push_domain() + domain, order="next_attempt_at, id", limit=limit)
+        table = SQL.identifier(self._table)
+        return self.env.execute_query(
+            SQL(
+                "%s FOR NO KEY UPDATE OF %s SKIP LOCKED",
+                query.select(SQL("%s.id, %s.maybe_sent", table, table)),
+                table,
+            )
+        )
+
     @api.model
     def _claim_next(self, with_commit, handled=()):
-        """Select and lock the next due document no other worker holds, and claim it; return it
-        with whether an earlier send may have arrived, or (None, None) when none is left.
+        """Select and lock the next due document no other worker holds, with the other due
+        documents of its invoice, and claim them; return {document: whether an earlier send may
+        have arrived}, empty when none is left.
 
-        ``SKIP LOCKED`` is in the selection itself: a second worker passes over the row the first
-        is claiming and takes the next one, instead of both walking the same list. The claim (a
-        lease, ``maybe_sent``) is committed before any call, so the lock lasts only a few
-        milliseconds and the lease keeps the document out of every other worker's selection.
-        A document whose integration was refused since (the ERP said no to the credentials for
-        another document, of this worker or another's) is no longer due: the jobs stop at once.
+        ``SKIP LOCKED`` is in the selection itself: a second worker passes over the rows the first
+        is claiming and takes the next ones, instead of both walking the same list. An invoice's
+        documents go to one worker (finished by two at once, the later commit would be refused
+        and its document redone). The claim (a lease, ``maybe_sent``) is committed before any
+        call, so the locks last a few milliseconds and the lease keeps the documents out of every
+        other worker's selection. A document whose integration was refused since (the ERP said no
+        to the credentials for another document, of this worker or another's) is no longer due.
         """
         # An earlier document of this run may have flagged the integration (without commit in tests).
         self.env["tecpet.erp.integration"].flush_model(["active", "auth_failed"])
-        domain = self._push_domain() + ([("id", "not in", list(handled))] if handled else [])
-        query = self._search(domain, order="next_attempt_at, id", limit=1)
-        table = SQL.identifier(self._table)
-        select = SQL(
-            "%s FOR NO KEY UPDATE OF %s SKIP LOCKED",
-            query.select(SQL("%s.id, %s.maybe_sent", table, table)),
-            table,
-        )
+        skip = [("id", "not in", list(handled))] if handled else []
         for _attempt in range(CLAIM_RETRIES):
             try:
                 with self.env.cr.savepoint(flush=False):
-                    rows = self.env.execute_query(select)
+                    rows = self._due_rows(skip, limit=1)
+                    if rows:
+                        first = self.browse(rows[0][0])
+                        rows += self._due_rows(
+                            skip + [("move_id", "=", first.move_id.id), ("id", "!=", first.id)]
+                        )
                 break
             except psycopg2.errors.SerializationFailure:
                 # Another worker claimed and committed a row after our snapshot (REPEATABLE READ):
                 # a new transaction sees its lease and selects past it.
                 if not with_commit:
-                    return None, None
+                    return {}
                 self.env.cr.rollback()
         else:
-            return None, None
-        if not rows:
-            return None, None
-        doc = self.browse(rows[0][0])
-        doc.invalidate_recordset()
-        maybe_sent = bool(rows[0][1])
-        doc.write(
-            {
-                "attempts": doc.attempts + 1,
-                "next_attempt_at": fields.Datetime.now() + CLAIM_LEASE,
-                "maybe_sent": maybe_sent or doc.pending_action == "push",
-            }
-        )
-        if with_commit:
+            return {}
+        claimed = {}
+        for doc_id, maybe_sent in rows:
+            doc = self.browse(doc_id)
+            doc.invalidate_recordset()
+            doc.write(
+                {
+                    "attempts": doc.attempts + 1,
+                    "next_attempt_at": fields.Datetime.now() + CLAIM_LEASE,
+                    "maybe_sent": bool(maybe_sent) or doc.pending_action == "push",
+                }
+            )
+            claimed[doc] = bool(maybe_sent)
+        if with_commit and claimed:
             # Persist the claim before any call: if we crash during it, the next run searches first.
             self.env.cr.commit()  # pylint: disable=invalid-commit
-        return doc, maybe_sent
+        return claimed
 
     def _commit_or_give_back(self):
         """Commit this document's outcome; return False when PostgreSQL refused it because another

@@ -140,9 +140,10 @@ class TestConcurrentJobRuns(BaseCase):
         for cr in crs:
             self.addCleanup(cr.close)
         first, second = (api.Environment(cr, SUPERUSER_ID, {})["tecpet.erp.document"] for cr in crs)
-        taken, _sent = first._claim_next(with_commit=False)
-        other, _sent = second._claim_next(with_commit=False)
+        taken = first._claim_next(with_commit=False)
+        other = second._claim_next(with_commit=False)
         self.assertTrue(taken and other, "both workers got a document")
+        [taken], [other] = taken, other
         self.assertNotEqual(taken, other)
         self.assertEqual({taken.id, other.id} - set(self.doc_ids), set())
         for cr in crs:

@@ -228,6 +228,18 @@ class TestCronLimits(CronMixinCase, ErpSyncCommon):
         Doc._cron_push_documents(worker=2)  # triggered before N went down: does nothing
         self.assertEqual(move.service_order_state, "processing")
 
+    def test_an_invoices_documents_are_claimed_together(self):
+        """The OS and the PV of one invoice go to one worker: finished by two at once, the later
+        commit would be refused and its document redone (with a search by its marker)."""
+        mixed = self._invoice(lines=[(self.service, 1, 80.0), (self.goods, 1, 150.0)])
+        single = self._invoice()
+        claimed = self.env["tecpet.erp.document"]._claim_next(with_commit=False)
+        self.assertEqual(set(claimed), set(mixed.erp_document_ids))
+        self.assertEqual(len(claimed), 2)
+        self.assertEqual(
+            list(self.env["tecpet.erp.document"]._claim_next(False)), list(single.erp_document_ids)
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestJobLanguage(ErpSyncCommon):
