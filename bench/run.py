@@ -801,7 +801,7 @@ def main() -> int:
         "--backlog",
         type=int,
         default=2000,
-        help="invoices of the 4-worker backlog (default 2000, about 12 min)",
+        help="invoices of the 4-worker backlog (default 2000, about 18 min)",
     )
     parser.add_argument("--only", default="", help="comma-separated step names (default: every step)")
     args = parser.parse_args()

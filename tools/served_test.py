@@ -462,6 +462,7 @@ def main() -> int:
     parser.add_argument("--db", default="tecpet_served")
     parser.add_argument("--keep", action="store_true", help="leave the database for inspection")
     parser.add_argument("--push-invoices", type=int, default=40, help="invoices of the cron workers check")
+    parser.add_argument("--push-only", action="store_true", help="the cron workers check alone")
     args = parser.parse_args()
     started = time.monotonic()
     sandbox = SandboxServer.start()
@@ -481,6 +482,8 @@ def main() -> int:
             scenario_cron_workers(*scenario_args, invoices=args.push_invoices)
 
         scenarios = (scenario_connect, scenario_rotation, scenario_two_workers, cron_workers)
+        if args.push_only:
+            scenarios = (cron_workers,)
         for scenario in scenarios:
             try:
                 scenario(served, sandbox, integration_id, tally)
