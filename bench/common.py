@@ -82,13 +82,22 @@ def vhsys_integration(env, sandbox, name: str):
     )
 
 
-def customers(env, count: int = len(VALID_CPFS)):
-    """Brazilian individuals with every field the ERPs need."""
+def cpf(seed: int) -> str:
+    """A valid CPF (check digits computed) built from ``seed``: a customer no ERP has seen."""
+    base = [int(c) for c in f"{seed:09d}"[-9:]]
+    for n in (9, 10):
+        base.append(sum(d * (n + 1 - i) for i, d in enumerate(base)) * 10 % 11 % 10)
+    return "".join(map(str, base))
+
+
+def customers(env, count: int = len(VALID_CPFS), *, seed: int | None = None):
+    """Brazilian individuals with every field the ERPs need; with ``seed``, each with a CPF of
+    its own (new to the ERPs), else the three of ``VALID_CPFS`` in turn."""
     return env["res.partner"].create(
         [
             {
-                "name": f"Cliente {i}",
-                "vat": VALID_CPFS[i % len(VALID_CPFS)],
+                "name": f"Cliente {i}" if seed is None else f"Cliente novo {seed + i}",
+                "vat": VALID_CPFS[i % len(VALID_CPFS)] if seed is None else cpf(seed + i),
                 "l10n_latam_identification_type_id": env.ref("l10n_br.cpf").id,
                 "country_id": env.ref("base.br").id,
                 "state_id": env.ref("base.state_br_sp").id,

@@ -29,6 +29,7 @@ from common import (
     catalogue,
     customers,
     database_without_addon,
+    dbtools,
     new_database,
     new_invoices,
     odoo_env,
@@ -46,12 +47,16 @@ from odoo.addons.tecpet_erp_sync.erp.vhsys import VhsysClient, VhsysOptions
 DB = "tecpet_bench"
 RESULTS = ROOT / "bench" / "results"
 BLING_RATE = 3.0  # requests per second allowed by Bling per account
+REAL_LATENCY = 0.150  # seconds per call of a real account (150-300 ms), for the parallel push
+CONSISTENCY_WAIT = 0.65  # VHSYS: seconds between a new header and its parts (erp-apis/vhsys.md)
+KINDS = ("service", "goods", "mixed")
 
 
 class Bench:
-    def __init__(self, latency: float, memory_invoices: int):
+    def __init__(self, latency: float, memory_invoices: int, backlog: int):
         self.latency = latency
         self.memory_invoices = memory_invoices
+        self.backlog_invoices = backlog
         self.rng = random.Random(0)
         self.sandbox = SandboxServer.start()
         self.registry = new_database(DB, "bench-install")
@@ -68,6 +73,8 @@ class Bench:
             self.plain_line_sets = {k: [p.id for p in v] for k, v in catalogue(env).items()}
         self.rows: list[dict] = []
         self.details: dict[str, object] = {}
+        self.bling_id = 0  # the Bling integration, made by the first step that needs it
+        self.seed = 100_000_000  # CPFs of the customers new to the ERPs
 
     # -- helpers -----------------------------------------------------------------------------
     def row(self, measurement: str, value: str, bar: str, ok: bool) -> None:
@@ -186,33 +193,18 @@ class Bench:
         """The same through Bling, where the account's 3 requests/s bound the rate."""
         with self.registry.cursor() as cr:
             env = odoo_env(cr)
-            env["tecpet.erp.integration"].browse(self.integration_id).active = False
-            tokens = self.sandbox.bling.control("issue_tokens", {})
-            bling = env["tecpet.erp.integration"].create(
-                {
-                    "name": "bench-bling",
-                    "provider": "bling",
-                    "company_id": env.ref("base.main_company").id,
-                    "api_url": self.sandbox.bling_url,
-                    "bling_client_id": DEFAULT_CLIENT_ID,
-                    "bling_client_secret": DEFAULT_CLIENT_SECRET,
-                    "bling_access_token": tokens["access_token"],
-                    "bling_refresh_token": tokens["refresh_token"],
-                    "bling_token_expires_at": odoo.fields.Datetime.now() + dt.timedelta(hours=6),
-                }
-            )
-            moves = self.invoices(env, count, kinds=("service", "goods", "mixed"))
+            self._only(env, "bling")
+            moves = self.invoices(env, count, kinds=KINDS)
             moves.action_post()
             cr.commit()
-            before = len(self.sandbox.requests_log("bling"))
+            before = self.bling_calls()
             start = time.perf_counter()
             env["tecpet.erp.document"]._push_batch(batch_size=500, time_budget=3600, with_commit=True)
             elapsed = time.perf_counter() - start
-            calls = len(self.sandbox.requests_log("bling")) - before
+            calls = self.bling_calls() - before
             opened = all(m.service_order_state == "open" for m in moves)
             rejected = self.sandbox.bling.snapshot()["rate_limit"]["rejected"]
-            bling.active = False
-            env["tecpet.erp.integration"].browse(self.integration_id).active = True
+            self._only(env, "vhsys")
             cr.commit()
         rate = count / elapsed
         bound = min(count / (calls * self.latency), BLING_RATE * count / calls)
@@ -225,6 +217,283 @@ class Bench:
         self.row(
             "Bling calls per invoice (429 answers received)", f"{calls / count:.2f} ({rejected})", "-", opened
         )
+
+    def bling_calls(self) -> int:
+        """Bling API requests so far (the token endpoint is not the API: not rate limited)."""
+        return sum(1 for r in self.sandbox.requests_log("bling") if not r["path"].startswith("/oauth/"))
+
+    def _only(self, env, provider: str):
+        """Make ``provider``'s integration (created on first use for Bling) the only active one."""
+        Integration = env["tecpet.erp.integration"]
+        if provider == "bling" and not self.bling_id:
+            tokens = self.sandbox.bling.control("issue_tokens", {})
+            self.bling_id = Integration.create(
+                {
+                    "name": "bench-bling",
+                    "provider": "bling",
+                    "company_id": env.ref("base.main_company").id,
+                    "api_url": self.sandbox.bling_url,
+                    "bling_client_id": DEFAULT_CLIENT_ID,
+                    "bling_client_secret": DEFAULT_CLIENT_SECRET,
+                    "bling_access_token": tokens["access_token"],
+                    "bling_refresh_token": tokens["refresh_token"],
+                    "bling_token_expires_at": odoo.fields.Datetime.now() + dt.timedelta(hours=6),
+                    "active": False,
+                }
+            ).id
+        wanted = self.bling_id if provider == "bling" else self.integration_id
+        both = Integration.with_context(active_test=False).browse([self.integration_id, self.bling_id])
+        both.filtered(lambda i: i.id and i.id != wanted).active = False  # one active per company
+        Integration.browse(wanted).active = True
+        return Integration.browse(wanted)
+
+    def _provider_calls(self, provider: str) -> int:
+        return self.bling_calls() if provider == "bling" else self.vhsys_calls()
+
+    # -- 3b. calls per invoice -----------------------------------------------------------------
+    def calls_per_invoice(self, per_kind: int = 4) -> None:
+        """Calls per invoice by ERP and kind: customers new to the ERP, then the same ones again."""
+        figures: dict[str, dict] = {}
+        for provider in ("vhsys", "bling"):
+            with self.registry.cursor() as cr:
+                env = odoo_env(cr)
+                self._only(env, provider)
+                cr.commit()
+                for kind in KINDS:
+                    partners = customers(env, per_kind, seed=self.seed)
+                    self.seed += per_kind
+                    products = env["product.product"].browse(self.line_sets[kind])
+                    for visit in ("first", "returning"):
+                        moves = env["account.move"]
+                        for partner in partners:  # one invoice per customer
+                            moves |= new_invoices(env, partner, [products], 1, self.rng)
+                        moves.action_post()
+                        cr.commit()
+                        before = self._provider_calls(provider)
+                        env["tecpet.erp.document"]._push_batch(
+                            batch_size=1000, time_budget=3600, with_commit=True
+                        )
+                        calls = self._provider_calls(provider) - before
+                        documents = len(moves.erp_document_ids)
+                        opened = all(m.service_order_state == "open" for m in moves)
+                        figures.setdefault(provider, {})[f"{kind}/{visit}"] = {
+                            "calls": calls,
+                            "invoices": len(moves),
+                            "documents": documents,
+                            "open": opened,
+                        }
+                self._only(env, "vhsys")
+                cr.commit()
+        self.details["calls_per_invoice"] = figures
+        for provider, bar in (("bling", 3.0), ("vhsys", 4.0)):
+            rows = figures[provider]
+            ok = all(f["open"] for f in rows.values())
+
+            def per(kind, visit, unit="invoices", rows=rows):
+                return rows[f"{kind}/{visit}"]["calls"] / rows[f"{kind}/{visit}"][unit]
+
+            returning = sum(per(kind, "returning") for kind in KINDS) / len(KINDS)
+            first = sum(per(kind, "first") for kind in KINDS) / len(KINDS)
+            by_kind = " / ".join(f"{per(kind, 'returning'):.2f}" for kind in KINDS)
+            docs = sum(rows[f"{kind}/returning"]["documents"] for kind in KINDS)
+            per_doc = sum(rows[f"{kind}/returning"]["calls"] for kind in KINDS) / docs
+            name = "Bling" if provider == "bling" else "VHSYS"
+            self.row(
+                f"{name} calls per invoice, returning customer (⅓ services, ⅓ goods, ⅓ mixed)",
+                f"{returning:.2f}",
+                f"≤ {bar:.1f}",
+                ok and returning <= bar,
+            )
+            self.row("  same, services / goods / mixed (a mixed invoice is 2 documents)", by_kind, "-", ok)
+            self.row("  same, per ERP document", f"{per_doc:.2f}", "-", ok)
+            self.row("  same, customers new to the ERP", f"{first:.2f}", "reported", ok)
+
+    # -- 3c. parallel push -----------------------------------------------------------------------
+    def _run_workers(self, workers: int) -> dict:
+        """``workers`` push worker processes (bench/push_worker.py) started together once loaded;
+        wall time from the start to the last one's end, documents done, peak RSS of each."""
+        logs = dbtools.CACHE / "logs"
+        command = [sys.executable, str(ROOT / "bench" / "push_worker.py"), DB]
+        processes = []
+        for n in range(workers):
+            with open(logs / f"bench-worker-{n}.log", "w") as log:
+                processes.append(
+                    subprocess.Popen(
+                        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True
+                    )
+                )
+        for process in processes:
+            line = process.stdout.readline()
+            if line.strip() != "READY":
+                raise RuntimeError(f"a push worker did not start (bench-worker-*.log): {line!r}")
+        start = time.time()
+        for process in processes:
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        results = []
+        for process in processes:
+            out, _ = process.communicate(timeout=7200)
+            line = next((ln for ln in out.splitlines() if ln.startswith("RESULT ")), "")
+            if not line:
+                raise RuntimeError(f"a push worker printed no result: {out[-2000:]}")
+            results.append(json.loads(line.removeprefix("RESULT ")))
+        return {
+            "wall": max(r["end"] for r in results) - start,
+            "done": [r["done"] for r in results],
+            "consistency_wait": [r["wait"] for r in results],
+            "rss_peak_kib": [r["rss_peak"] for r in results],
+            "rss_growth_kib": [r["rss_peak"] - r["rss_before"] for r in results],
+        }
+
+    def _parallel_run(self, provider: str, workers: int, count: int) -> dict:
+        """Post ``count`` invoices (⅓ of each kind, returning customers), push them with
+        ``workers`` processes; the run's figures, the ERP's documents checked for duplicates."""
+        with self.registry.cursor() as cr:
+            env = odoo_env(cr)
+            self._only(env, provider)
+            moves = env["account.move"]
+            for size in [500] * (count // 500) + [count % 500]:
+                if size:
+                    moves |= self.invoices(env, size, kinds=KINDS)
+            moves.action_post()
+            cr.commit()
+            markers = set(moves.erp_document_ids.mapped("marker"))
+            documents = len(markers)
+        log_start = len(self.sandbox.requests_log(provider))
+        run = self._run_workers(workers)
+        log = self.sandbox.requests_log(provider)[log_start:]
+        with self.registry.cursor() as cr:
+            env = odoo_env(cr)
+            moves = moves.with_env(env)
+            opened = sum(1 for m in moves if m.service_order_state == "open")
+            self._only(env, "vhsys")
+            cr.commit()
+        remote = [
+            d["marker"]
+            for d in getattr(self.sandbox, provider).snapshot()["documents"]
+            if d["marker"] in markers
+        ]
+        api = [r for r in log if not r["path"].startswith("/oauth/")]
+        run["refused"] = [f"{r['method']} {r['path']} {r['status']}" for r in api if r["status"] >= 400][:20]
+        run["sandbox"] = {"latency": self.sandbox.latency, "lag": self.sandbox.vhsys.consistency_lag}
+        run.update(
+            invoices=count,
+            documents=documents,
+            calls=len(api),
+            open=opened,
+            duplicates=len(remote) - len(set(remote)),
+            missing=documents - len(set(remote)),
+            rejected=sum(1 for r in api if r["status"] == 429),
+            peak_per_second=max_in_window([r["arrived"] for r in api if r["status"] != 429]),
+            rate=count / run["wall"],
+        )
+        return run
+
+    def _real_account(self, env_wait: float, lag: float) -> None:
+        """The sandbox answering as a real account: 150 ms per call, new VHSYS documents visible
+        after ``lag``; the client waiting ``env_wait`` after each header."""
+        self._set_wait(env_wait)
+        self.sandbox.control("latency", {"ms": REAL_LATENCY * 1000, "consistency_ms": lag * 1000})
+
+    def _test_account(self) -> None:
+        self._set_wait(0)
+        self.sandbox.control("latency", {"ms": 0})
+
+    def _set_wait(self, seconds: float) -> None:
+        with self.registry.cursor() as cr:
+            env = odoo_env(cr)
+            env["ir.config_parameter"].set_param("tecpet_erp_sync.consistency_wait", str(seconds))
+            env.flush_all()  # a cursor's commit alone leaves a lone set_param unwritten
+
+    def parallel_vhsys(self, sizes=((1, 24), (4, 96))) -> None:
+        """VHSYS at 150 ms per call with the 650 ms wait: 1 and 4 worker processes."""
+        sizes = json.loads(os.environ.get("BENCH_VHSYS_SIZES", "null")) or sizes
+        self._real_account(CONSISTENCY_WAIT, CONSISTENCY_WAIT)
+        runs = {}
+        try:
+            for workers, count in sizes:
+                run = self._parallel_run("vhsys", workers, count)
+                # What the calls and the waits alone allow, per worker: no time of our own.
+                seconds = (run["calls"] * REAL_LATENCY + run["documents"] * CONSISTENCY_WAIT) / count
+                run["bound"] = workers / seconds
+                runs[workers] = run
+        finally:
+            self._test_account()
+        self.details["parallel_vhsys"] = runs
+        one, four = runs[1], runs[4]
+        ok = all(
+            r["open"] == r["invoices"] and not r["duplicates"] and not r["missing"] for r in runs.values()
+        )
+        self.row(
+            "VHSYS 150 ms/call + 650 ms wait, inv/s with 4 workers / 1 worker",
+            f"{four['rate']:.2f} / {one['rate']:.2f} = {four['rate'] / one['rate']:.2f}",
+            "≥ 3.3",
+            ok and four["rate"] / one["rate"] >= 3.3,
+        )
+        for workers, run in runs.items():
+            self.row(
+                f"  {workers} worker(s): inv/s vs workers / (calls × latency + waits)",
+                f"{run['rate']:.2f} / {run['bound']:.2f} = {run['rate'] / run['bound']:.2f}",
+                "≥ 0.85",
+                ok and run["rate"] / run["bound"] >= 0.85,
+            )
+
+    def parallel_bling(self, sizes=((1, 15), (2, 15), (4, 15))) -> None:
+        """Bling at 150 ms per call: 1, 2 and 4 worker processes sharing the account's 3 requests/s."""
+        self._real_account(0, 0)
+        # The sandbox takes every request, so what the addon sends is what is counted.
+        self.sandbox.bling.control("rate_limit", {"enabled": 0})
+        runs = {}
+        try:
+            for workers, count in sizes:
+                run = self._parallel_run("bling", workers, count)
+                run["bound"] = BLING_RATE / (run["calls"] / count)
+                runs[workers] = run
+        finally:
+            self.sandbox.bling.control("rate_limit", {"enabled": 1})
+            self._test_account()
+        self.details["parallel_bling"] = runs
+        for workers, run in runs.items():
+            ok = run["open"] == run["invoices"] and not run["duplicates"] and not run["missing"]
+            per = run["calls"] / run["invoices"]
+            self.row(
+                f"Bling, {workers} worker(s): inv/s vs 3 req/s ÷ {per:.2f} calls",
+                f"{run['rate']:.2f} / {run['bound']:.2f} = {run['rate'] / run['bound']:.2f}",
+                "≥ 0.90",
+                ok and run["rate"] / run["bound"] >= 0.90,
+            )
+            self.row(
+                "  most requests in any 1 s window",
+                str(run["peak_per_second"]),
+                "≤ 3",
+                0 < run["peak_per_second"] <= 3,
+            )
+
+    def backlog(self, workers: int = 4) -> None:
+        """A backlog of invoices pushed by 4 worker processes to VHSYS at 150 ms per call + the wait."""
+        self._real_account(CONSISTENCY_WAIT, CONSISTENCY_WAIT)
+        try:
+            run = self._parallel_run("vhsys", workers, self.backlog_invoices)
+        finally:
+            self._test_account()
+        self.details["backlog"] = run
+        ok = run["open"] == run["invoices"] and not run["missing"]
+        self.row(
+            f"backlog of {run['invoices']:,} invoices, {workers} workers: wall time (inv/s)",
+            f"{run['wall']:.0f} s ({run['rate']:.2f})",
+            "all Open",
+            ok,
+        )
+        self.row(
+            "  peak RSS per worker (growth during the run)",
+            " ".join(f"{p / 1024:.0f}" for p in run["rss_peak_kib"])
+            + " MB ("
+            + " ".join(f"+{g / 1024:.0f}" for g in run["rss_growth_kib"])
+            + ")",
+            "< +50 MB each",
+            all(g < 50 * 1024 for g in run["rss_growth_kib"]),
+        )
+        self.row("  ERP documents sent twice", str(run["duplicates"]), "0", run["duplicates"] == 0 and ok)
 
     def _timed_push(self, env, moves) -> tuple[float, int]:
         self.sandbox.latency = self.latency
@@ -462,7 +731,7 @@ class Bench:
         return before, peak, done
 
     # -- report --------------------------------------------------------------------------------
-    def report(self) -> int:
+    def report(self, partial: bool = False) -> int:
         width = max(len(r["measurement"]) for r in self.rows)
         print(f"\n{'measurement':{width}}  {'value':>26}  {'bar':>18}  ok")
         for r in self.rows:
@@ -484,11 +753,25 @@ class Bench:
         }
         RESULTS.mkdir(parents=True, exist_ok=True)
         text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-        (RESULTS / f"{dt.date.today()}-{socket.gethostname()}.json").write_text(text)
-        (RESULTS / "latest.json").write_text(text)
+        if partial:  # some steps only (--only): not a run to keep
+            (RESULTS / "partial.json").write_text(text)
+        else:
+            (RESULTS / f"{dt.date.today()}-{socket.gethostname()}.json").write_text(text)
+            (RESULTS / "latest.json").write_text(text)
         missed = [r["measurement"] for r in self.rows if not r["ok"]]
         print(f"\n{len(self.rows) - len(missed)} bars met, {len(missed)} missed")
         return 1 if missed else 0
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    """The most of ``times`` inside any ``window`` seconds."""
+    times = sorted(times)
+    best, first = 0, 0
+    for last, moment in enumerate(times):
+        while moment - times[first] >= window:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
 
 
 class HttpCounter:
@@ -514,25 +797,39 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--latency-ms", type=float, default=50.0, help="ERP latency per call (default 50)")
     parser.add_argument("--memory-invoices", type=int, default=2000)
+    parser.add_argument(
+        "--backlog",
+        type=int,
+        default=2000,
+        help="invoices of the 4-worker backlog (default 2000, about 18 min)",
+    )
+    parser.add_argument("--only", default="", help="comma-separated step names (default: every step)")
     args = parser.parse_args()
-    bench = Bench(args.latency_ms / 1000.0, args.memory_invoices)
+    bench = Bench(args.latency_ms / 1000.0, args.memory_invoices, args.backlog)
     steps = [
         bench.posting_overhead,
         bench.list_queries,
         bench.push_vhsys,
         bench.connection_reuse,
         bench.push_bling,
+        bench.calls_per_invoice,
+        bench.parallel_vhsys,
+        bench.parallel_bling,
+        bench.backlog,
         bench.refresh_cost,
         bench.job_selection,
         bench.push_memory,
     ]
+    only = set(filter(None, args.only.split(",")))
     for step in steps:
+        if only and step.__name__ not in only:
+            continue
         started = time.perf_counter()
         print(f"[bench] {step.__doc__.splitlines()[0]}", flush=True)
         step()
         print(f"[bench]   {time.perf_counter() - started:.1f} s", flush=True)
     bench.sandbox.stop()
-    return bench.report()
+    return bench.report(partial=bool(only))
 
 
 if __name__ == "__main__":

@@ -225,6 +225,20 @@ def test_push_service_order(sandbox, make_vhsys):
     assert state["stock_moves"] == []
 
 
+def test_consistency_wait_is_what_a_new_document_needs(sandbox, make_vhsys):
+    """The sandbox answers "não encontrado" for a new document's parts during its consistency lag
+    (a real account's 650 ms): without the client's wait the push is retried later; with it, one
+    push builds the document."""
+    from tecpet_erp_sync.erp.errors import TransientError
+
+    sandbox.control("latency", {"consistency_ms": 300})
+    with pytest.raises(TransientError):
+        make_vhsys().push(order(OS, "ODOO:t:lag:1"))
+    result = make_vhsys(consistency_wait=0.35).push(order(OS, "ODOO:t:lag:2"))
+    assert result.state is DocState.OPEN
+    assert [d["services"] for d in docs(sandbox) if d["marker"] == "ODOO:t:lag:2"] == [2]
+
+
 def test_catalogue_name_cut_at_the_limit_has_no_trailing_space(sandbox, make_vhsys):
     label = "Banho " * 30  # a space falls on VHSYS's 120-character limit of desc_produto
     line = Line(LineKind.SERVICE, label.strip(), Decimal(1), Decimal("80.00"), "LONGO")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
@@ -19,6 +21,46 @@ from .formatting import format_phone_br, parse_phone_br
 _logger = logging.getLogger(__name__)
 
 BRT = dt.timezone(dt.timedelta(hours=-3), "BRT")  # Brasília: no daylight saving time since 2019
+PRODUCT_IDS_TTL = 900.0  # seconds a looked-up ERP product id (or its absence) is trusted
+
+
+class ProductIds:
+    """ERP product ids by product code, per account, shared by the clients of this process.
+
+    A returning product costs no lookup: the clients of one account (a new one per job run) read
+    what an earlier run found, for ``ttl`` seconds, absences included (a code the ERP has no
+    product for stays a free-text item), so a product added, changed or deleted in the ERP is seen
+    within that time. A document the ERP refuses for a remembered product makes the client
+    ``forget`` the account's ids and look them up again before it sends it once more.
+    """
+
+    def __init__(self, ttl: float = PRODUCT_IDS_TTL, clock: Callable[[], float] = time.monotonic):
+        self.ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._ids: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def known(self, account: str, codes: Iterable[str]) -> dict[str, int]:
+        """The codes looked up less than ``ttl`` ago: their id, 0 when the ERP had none."""
+        now = self._clock()
+        with self._lock:
+            entries = {code: self._ids.get((account, code)) for code in codes}
+        return {code: entry[1] for code, entry in entries.items() if entry and now - entry[0] < self.ttl}
+
+    def remember(self, account: str, ids: dict[str, int]) -> None:
+        now = self._clock()
+        with self._lock:
+            self._ids.update({(account, code): (now, product_id) for code, product_id in ids.items()})
+
+    def forget(self, account: str) -> None:
+        with self._lock:
+            for key in [key for key in self._ids if key[0] == account]:
+                del self._ids[key]
+
+    def clear(self) -> None:
+        """Forget every account's ids (an ERP reset under the clients: tests, the sandbox)."""
+        with self._lock:
+            self._ids.clear()
 
 
 def parse_cursor(since: str | None, *, naive_tz: dt.tzinfo, provider: str) -> dt.datetime | None:

@@ -8,13 +8,14 @@ resumes by searching the ERP for its marker, so nothing is lost and nothing is s
 """
 
 import logging
+import re
 import time
 from datetime import timedelta
 
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.tools import config
+from odoo.tools import SQL, config
 
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
@@ -27,6 +28,12 @@ _logger = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(minutes=10)  # a claimed document is not picked again before this
 TIME_BUDGET = 240  # at most, seconds of one push callback before it hands over to a new run
 MIN_TIME_BUDGET = 1  # seconds (a callback always sends at least one document)
+CLAIM_RETRIES = 5  # selections refused by a concurrent claim (serialization failure) before giving up
+# Push workers: worker 1 is the data file's cron, workers 2..N are copies of it running this code.
+PUSH_WORKERS_PARAM = "tecpet_erp_sync.push_workers"
+MAX_PUSH_WORKERS = 32
+PUSH_WORKER_CODE = "model._cron_push_documents(worker=%s)"
+PUSH_WORKER_RE = re.compile(r"model\._cron_push_documents\(worker=(\d+)\)")
 CRON_LIMIT_SHARE = 0.4  # of the cron worker's time limit, shared by the callbacks of one run
 # Read-back tuning (system parameters): issued documents are re-read for this many days (a note
 # can be cancelled in the ERP meanwhile); the sweep re-reads documents not read for this many
@@ -76,7 +83,18 @@ class TecpetErpDocument(models.Model):
         return self.with_context(lang=lang) if lang and lang != self.env.lang else self
 
     @api.model
-    def _cron_push_documents(self, batch_size=None, time_budget=None):
+    def _cron_push_documents(self, batch_size=None, time_budget=None, worker=1):
+        """One run of push worker ``worker`` (1 is the cron of the data file; 2..N are its copies,
+        see ``_erp_push_crons``). The workers claim disjoint documents (``_claim_next``)."""
+        workers = self._erp_push_workers()
+        if worker == 1:
+            extras = self._erp_sync_push_crons(workers)
+            due = self.search_count(self._push_domain(), limit=workers)
+            # Wake as many of the other workers as there are documents for them (0 on a quiet run).
+            for cron in extras[: max(0, due - 1)]:
+                cron._trigger()
+        elif worker > workers:
+            return  # fewer workers configured since this cron was triggered: worker 1 retires it
         with_commit = self.env["account.move"]._can_commit()
         done, remaining = self._push_batch(
             batch_size=batch_size,
@@ -85,8 +103,61 @@ class TecpetErpDocument(models.Model):
         )
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         self.env["tecpet.erp.integration"]._erp_record_push_run()
-        if remaining:
+        if remaining and worker == 1:
             self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
+
+    @api.model
+    def _erp_push_workers(self):
+        """How many push workers claim documents at once (system parameter, 1 to 32)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(PUSH_WORKERS_PARAM, "1")
+        try:
+            return min(MAX_PUSH_WORKERS, max(1, int(value)))
+        except ValueError:
+            _logger.warning("ERP sync: %s=%r is not a number; one push worker", PUSH_WORKERS_PARAM, value)
+            return 1
+
+    @api.model
+    def _erp_push_crons(self):
+        """The crons of push workers 2..N (active or not), by worker number."""
+        main = self.env.ref("tecpet_erp_sync.ir_cron_push_documents")
+        crons = (
+            self.env["ir.cron"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("model_id", "=", main.model_id.id), ("code", "=like", PUSH_WORKER_CODE % "%")])
+        )
+        by_worker = {}
+        for cron in crons:
+            match = PUSH_WORKER_RE.fullmatch(cron.code.strip())
+            if match:
+                by_worker.setdefault(int(match.group(1)), cron)
+        return by_worker
+
+    @api.model
+    def _erp_sync_push_crons(self, workers):
+        """Make the crons of workers 2..``workers`` exist and be active (copies of worker 1's, so
+        that Odoo's scheduler runs them in its own cron threads, on any server of the database),
+        retire the ones above; return the active ones in worker order."""
+        main = self.env.ref("tecpet_erp_sync.ir_cron_push_documents").sudo()
+        existing = self._erp_push_crons()
+        active = self.env["ir.cron"].sudo()
+        for worker, cron in existing.items():
+            if worker > workers and cron.active:
+                cron.active = False
+        for worker in range(2, workers + 1):
+            cron = existing.get(worker)
+            if cron is None:
+                cron = main.copy(
+                    {
+                        "name": f"{main.name} ({worker})",
+                        "code": PUSH_WORKER_CODE % worker,
+                        "active": True,
+                    }
+                )
+            elif not cron.active:
+                cron.active = True
+            active |= cron
+        return active
 
     def _push_domain(self):
         now = fields.Datetime.now()
@@ -102,74 +173,98 @@ class TecpetErpDocument(models.Model):
 
     @api.model
     def _push_batch(self, batch_size=None, time_budget=TIME_BUDGET, with_commit=False):
-        """Process up to ``batch_size`` due documents; return (done, remaining)."""
+        """Process up to ``batch_size`` due documents, one invoice's at a time; return (done, remaining)."""
         batch_size = batch_size or int(
             self.env["ir.config_parameter"].sudo().get_param("tecpet_erp_sync.batch_size", 50)
         )
         started = time.monotonic()
-        candidates = self.search(self._push_domain(), order="next_attempt_at, id", limit=batch_size + 1)
-        done = 0
-        for index, candidate in enumerate(candidates[:batch_size]):
-            if index and time.monotonic() - started > time_budget:  # at least one per run
+        done = tried = 0
+        handled = []  # ids this run took: never twice in one run (tests' rollbacks, the quota)
+        while tried < batch_size:
+            if tried and time.monotonic() - started > time_budget:  # at least one per run
                 break
-            # Each commit empties the cache: without this, every document would fetch again the
-            # invoices, lines and partners of the whole batch (its prefetch set).
-            doc = candidate.with_prefetch()._erp_with_company_lang(candidate.company_id)
-            claim = doc._claim(with_commit)
-            if claim is None:
-                continue  # another worker has it
-            progressed = doc._run_pending_action(maybe_sent=claim)
-            if with_commit and not doc._commit_or_give_back():
-                continue
-            if progressed is False:  # the account's quota or limit: not done, tried again later
-                continue
-            done += 1
-        remaining = max(0, len(candidates) - done)
+            claimed = self._claim_next(with_commit, handled)
+            if not claimed:
+                return done, 0  # nothing left that another worker does not hold
+            for candidate, claim in claimed.items():
+                tried += 1
+                handled.append(candidate.id)
+                # Each commit empties the cache: without this, every document would fetch again the
+                # invoices, lines and partners of the whole batch (its prefetch set).
+                doc = candidate.with_prefetch()._erp_with_company_lang(candidate.company_id)
+                progressed = doc._run_pending_action(maybe_sent=claim)
+                if with_commit and not doc._commit_or_give_back():
+                    handled.remove(candidate.id)  # due again at once: the other commit is done
+                    continue
+                if progressed is False:  # the account's quota or limit: not done, tried again later
+                    continue
+                done += 1
+        remaining = self.search_count(self._push_domain() + [("id", "not in", handled)], limit=1)
         return done, remaining
 
-    def _claim(self, with_commit):
-        """Lock the document if no one else has it; return whether an earlier send may have arrived.
+    def _due_rows(self, domain, limit=None):
+        """(id, maybe_sent) of the due documents of ``domain`` no other transaction holds, locked."""
+        query = self._search(self._push_domain() + domain, order="next_attempt_at, id", limit=limit)
+        table = SQL.identifier(self._table)
+        return self.env.execute_query(
+            SQL(
+                "%s FOR NO KEY UPDATE OF %s SKIP LOCKED",
+                query.select(SQL("%s.id, %s.maybe_sent", table, table)),
+                table,
+            )
+        )
 
-        Returns None when another worker holds it, it is no longer due, or its integration was
-        refused since the batch was picked: the ERP said no to the credentials for an earlier
-        document of this batch or of another worker's, and the jobs stop calling it at once.
+    @api.model
+    def _claim_next(self, with_commit, handled=()):
+        """Select and lock the next due document no other worker holds, with the other due
+        documents of its invoice, and claim them; return {document: whether an earlier send may
+        have arrived}, empty when none is left.
+
+        ``SKIP LOCKED`` is in the selection itself: a second worker passes over the rows the first
+        is claiming and takes the next ones, instead of both walking the same list. An invoice's
+        documents go to one worker (finished by two at once, the later commit would be refused
+        and its document redone). The claim (a lease, ``maybe_sent``) is committed before any
+        call, so the locks last a few milliseconds and the lease keeps the documents out of every
+        other worker's selection. A document whose integration was refused since (the ERP said no
+        to the credentials for another document, of this worker or another's) is no longer due.
         """
-        self.ensure_one()
         # An earlier document of this run may have flagged the integration (without commit in tests).
         self.env["tecpet.erp.integration"].flush_model(["active", "auth_failed"])
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    """
-                    SELECT doc.maybe_sent
-                      FROM tecpet_erp_document doc
-                      JOIN tecpet_erp_integration integration ON integration.id = doc.integration_id
-                     WHERE doc.id = %s AND doc.pending_action IS NOT NULL AND doc.state != 'error'
-                       AND (doc.next_attempt_at IS NULL OR doc.next_attempt_at <= (now() AT TIME ZONE 'UTC'))
-                       AND integration.active IS TRUE AND integration.auth_failed IS NOT TRUE
-                       FOR NO KEY UPDATE OF doc SKIP LOCKED
-                    """,
-                    [self.id],
-                )
-                row = self.env.cr.fetchone()
-        except psycopg2.errors.SerializationFailure:
-            # Another worker claimed and committed it after our snapshot (REPEATABLE READ).
-            return None
-        if row is None:
-            return None
-        self.invalidate_recordset()
-        maybe_sent = bool(row[0])
-        self.write(
-            {
-                "attempts": self.attempts + 1,
-                "next_attempt_at": fields.Datetime.now() + CLAIM_LEASE,
-                "maybe_sent": maybe_sent or self.pending_action == "push",
-            }
-        )
-        if with_commit:
+        skip = [("id", "not in", list(handled))] if handled else []
+        for _attempt in range(CLAIM_RETRIES):
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    rows = self._due_rows(skip, limit=1)
+                    if rows:
+                        first = self.browse(rows[0][0])
+                        rows += self._due_rows(
+                            skip + [("move_id", "=", first.move_id.id), ("id", "!=", first.id)]
+                        )
+                break
+            except psycopg2.errors.SerializationFailure:
+                # Another worker claimed and committed a row after our snapshot (REPEATABLE READ):
+                # a new transaction sees its lease and selects past it.
+                if not with_commit:
+                    return {}
+                self.env.cr.rollback()
+        else:
+            return {}
+        claimed = {}
+        for doc_id, maybe_sent in rows:
+            doc = self.browse(doc_id)
+            doc.invalidate_recordset()
+            doc.write(
+                {
+                    "attempts": doc.attempts + 1,
+                    "next_attempt_at": fields.Datetime.now() + CLAIM_LEASE,
+                    "maybe_sent": bool(maybe_sent) or doc.pending_action == "push",
+                }
+            )
+            claimed[doc] = bool(maybe_sent)
+        if with_commit and claimed:
             # Persist the claim before any call: if we crash during it, the next run searches first.
             self.env.cr.commit()  # pylint: disable=invalid-commit
-        return maybe_sent
+        return claimed
 
     def _commit_or_give_back(self):
         """Commit this document's outcome; return False when PostgreSQL refused it because another

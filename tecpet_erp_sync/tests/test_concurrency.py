@@ -134,6 +134,22 @@ class TestConcurrentJobRuns(BaseCase):
         ]
         self.assertEqual(len(creates), INVOICES, "no document was sent twice")
 
+    def test_the_selection_skips_what_another_worker_is_claiming(self):
+        """Two workers select at once: while the first holds its row (claim not committed yet),
+        the second takes the next due document instead of waiting for it or skipping its turn."""
+        crs = [db_connect(self.db).cursor() for _ in range(2)]
+        for cr in crs:
+            self.addCleanup(cr.close)
+        first, second = (api.Environment(cr, SUPERUSER_ID, {})["tecpet.erp.document"] for cr in crs)
+        taken = first._claim_next(with_commit=False)
+        other = second._claim_next(with_commit=False)
+        self.assertTrue(taken and other, "both workers got a document")
+        [taken], [other] = taken, other
+        self.assertNotEqual(taken, other)
+        self.assertEqual({taken.id, other.id} - set(self.doc_ids), set())
+        for cr in crs:
+            cr.rollback()
+
     def test_two_workers_finishing_one_invoice_leave_it_consistent(self):
         """The OS and the PV of one invoice finished by two workers at once: each transaction sees
         the other document still processing, so each keeps the invoice processing and neither

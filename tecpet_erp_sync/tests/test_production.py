@@ -286,6 +286,45 @@ class TestCronLimits(CronMixinCase, ErpSyncCommon):
         self._run_refresh()  # incremental, from the cursor taken before the first chunk
         self.assertEqual(docs[0].state, "fulfilled", "the payment made during the first read is seen")
 
+    def test_push_workers_are_crons_of_odoos_scheduler(self):
+        """N push workers (a system parameter) are N cron records: worker 1 makes the others
+        exist, wakes as many as there are documents for, and retires them when N goes down."""
+        Doc = self.env["tecpet.erp.document"]
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("tecpet_erp_sync.push_workers", "3")
+        moves = self._invoice() + self._invoice() + self._invoice()
+        with patch.object(type(Doc), "_push_batch", return_value=(0, 0)), self.capture_triggers() as capture:
+            Doc._cron_push_documents()
+        extras = Doc._erp_push_crons()
+        self.assertEqual(sorted(extras), [2, 3])
+        self.assertTrue(all(cron.active for cron in extras.values()))
+        self.assertEqual(extras[3].code, "model._cron_push_documents(worker=3)")
+        self.assertEqual(
+            {t.cron_id for t in capture.records}, set(extras.values()), "both woken: 3 documents are due"
+        )
+        # Each worker pushes: worker 3 alone sends every due document (nothing else holds them).
+        extras[3].method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertEqual(set(moves.mapped("service_order_state")), {"open"})
+        params.set_param("tecpet_erp_sync.push_workers", "1")
+        Doc._cron_push_documents()
+        self.assertFalse(any(cron.active for cron in Doc._erp_push_crons().values()), "retired")
+        move = self._invoice()
+        Doc._cron_push_documents(worker=2)  # triggered before N went down: does nothing
+        self.assertEqual(move.service_order_state, "processing")
+
+    def test_an_invoices_documents_are_claimed_together(self):
+        """The OS and the PV of one invoice go to one worker: finished by two at once, the later
+        commit would be refused and its document redone (with a search by its marker)."""
+        mixed = self._invoice(lines=[(self.service, 1, 80.0), (self.goods, 1, 150.0)])
+        single = self._invoice()
+        claimed = self.env["tecpet.erp.document"]._claim_next(with_commit=False)
+        self.assertEqual(set(claimed), set(mixed.erp_document_ids))
+        self.assertEqual(len(claimed), 2)
+        self.assertEqual(
+            list(self.env["tecpet.erp.document"]._claim_next(False)), list(single.erp_document_ids)
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestJobLanguage(ErpSyncCommon):

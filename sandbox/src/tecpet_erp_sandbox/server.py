@@ -113,7 +113,13 @@ class SandboxServer(ThreadingHTTPServer):
         if action == "latency":
             self.latency = float(params.get("ms", 0)) / 1000.0
             self.connect_latency = float(params.get("connect_ms", 0)) / 1000.0
-            return {"latency_ms": self.latency * 1000, "connect_latency_ms": self.connect_latency * 1000}
+            # a new VHSYS document is not found before this (a real account: 650 ms)
+            self.vhsys.consistency_lag = float(params.get("consistency_ms", 0)) / 1000.0
+            return {
+                "latency_ms": self.latency * 1000,
+                "connect_latency_ms": self.connect_latency * 1000,
+                "consistency_ms": self.vhsys.consistency_lag * 1000,
+            }
         if action == "faults":
             spec = {
                 k: v

@@ -128,6 +128,10 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
             self.empty_pedido_number = False  # POST /pedidos answers id_pedido "" (seen in the docs)
             self.date_only_filter = False  # data_modificacao takes only YYYY-MM-DD (unknown in VHSYS)
             self.nfse_rejection = ""  # when set, POST /notas-servico/{id}/emitir is rejected with it
+            # Eventual consistency: a new OS/PV is "não encontrado" for this many seconds (the
+            # 650 ms a real account needs, erp-apis/vhsys.md); 0 = visible at once.
+            self.consistency_lag = 0.0
+            self.born: dict[tuple[str, int], float] = {}  # ("os"|"pv", id) -> monotonic creation time
             self.calls = 0
 
     def revoke_credentials(self) -> None:

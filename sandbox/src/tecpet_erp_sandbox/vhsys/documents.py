@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -25,15 +26,18 @@ from .common import (
 
 class Documents:
     # -- documents (shared by OS and pedidos) ----------------------------------------------
+    def _settled(self, kind: str, doc_id: int) -> bool:
+        return time.monotonic() - self.born.get((kind, doc_id), 0.0) >= self.consistency_lag
+
     def _ordem(self, oid: int) -> dict:
         doc = self.ordens.get(oid)
-        if doc is None:
+        if doc is None or not self._settled("os", oid):
             raise _ApiError(403, "Ordem de serviço não encontrada!")
         return doc
 
     def _pedido(self, pid: int) -> dict:
         doc = self.pedidos.get(pid)
-        if doc is None:
+        if doc is None or not self._settled("pv", pid):
             raise _ApiError(403, "Pedido não encontrado!")
         return doc
 

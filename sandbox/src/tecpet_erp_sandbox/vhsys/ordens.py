@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any
 
 from ..wire import Request, Response
@@ -80,6 +81,7 @@ class Ordens:
         doc = {"row": row, "servicos": [], "produtos": [], "parcelas": [], "status": []}
         self._recompute_os(doc)
         self.ordens[oid] = doc
+        self.born["os", oid] = time.monotonic()
         return self._ok(copy.deepcopy(row))
 
     def _get_ordem(self, req: Request, oid: int) -> Response:

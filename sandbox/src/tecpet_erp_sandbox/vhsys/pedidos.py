@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any
 
 from ..wire import Request, Response, html
@@ -84,6 +85,7 @@ class Pedidos:
         doc = {"row": row, "produtos": [], "parcelas": [], "status": []}
         self._recompute_pv(doc)
         self.pedidos[pid] = doc
+        self.born["pv", pid] = time.monotonic()
         answer = copy.deepcopy(row)
         if self.empty_pedido_number:
             answer["id_pedido"] = ""
