@@ -4,13 +4,21 @@ from __future__ import annotations
 
 
 class ErpError(Exception):
-    """Base class. ``message`` is safe to show to a user: it never contains credentials."""
+    """Base class. ``message`` is safe to show to a user: it never contains credentials.
+
+    ``template`` is an English message with ``%(name)s`` placeholders, marked with
+    ``messages._`` so that the translation export finds it, and ``params`` its values: the addon
+    shows ``env._(template, **params)`` (the user's language), logs and scripts ``message``
+    (English). ``erp_message`` is what the ERP itself wrote, quoted as is.
+    """
 
     kind = "internal"  # data | connection | internal (tecpet.erp.document.error_kind)
 
-    def __init__(self, message: str, *, erp_message: str = ""):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, *, erp_message: str = "", **params: str | int):
+        self.template = template
+        self.params = params
+        self.message = template % params if params else template
+        super().__init__(self.message)
         self.erp_message = erp_message
 
 
@@ -19,8 +27,8 @@ class DataError(ErpError):
 
     kind = "data"
 
-    def __init__(self, message: str, *, field: str = "", erp_message: str = ""):
-        super().__init__(message, erp_message=erp_message)
+    def __init__(self, template: str, *, field: str = "", erp_message: str = "", **params: str | int):
+        super().__init__(template, erp_message=erp_message, **params)
         self.field = field
 
 
@@ -53,8 +61,10 @@ class TransientError(ErpError):
 class RateLimited(TransientError):
     """HTTP 429. ``retry_after`` is in seconds."""
 
-    def __init__(self, message: str, *, retry_after: float = 1.0, erp_message: str = ""):
-        super().__init__(message, erp_message=erp_message)
+    def __init__(
+        self, template: str, *, retry_after: float = 1.0, erp_message: str = "", **params: str | int
+    ):
+        super().__init__(template, erp_message=erp_message, **params)
         self.retry_after = retry_after
 
 
