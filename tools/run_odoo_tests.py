@@ -3,11 +3,9 @@
 A database with ``account`` and ``l10n_br`` is built once and reused as a PostgreSQL template
 (its filestore copied along), so each run starts from a clean copy in seconds.
 
-The tests run inside ``odoo-bin --test-enable``, as OCA's CI runs them (the default, what
-``make test`` and CI use), or with ``--runner pytest`` through pytest-odoo, as OCA developers run
-them (``pytest --odoo-database=DB tecpet_erp_sync/tests``). pytest-odoo is not the default yet:
-it runs the ORM and browser tests on Odoo 18 here, but its full run was not completed and
-compared with odoo-bin's in the time of the change (one test of test_bling failed under it only).
+The tests run through pytest-odoo, as OCA developers run them (``pytest --odoo-database=DB
+tecpet_erp_sync/tests``; the default, what ``make test`` and CI use), or with ``--runner odoo``
+inside ``odoo-bin --test-enable``, as OCA's CI runs them: both run the same tests.
 Either way the run fails when a test fails or errors, when a test is skipped
 (a skipped browser tour is not a pass), when no test ran, or when the log holds an
 ERROR/CRITICAL line or a WARNING of the addon. The output ends with a pytest-style summary line.
@@ -122,7 +120,12 @@ def main() -> int:
         "--tags", default=f"/{ADDON}", help="odoo --test-tags spec (/addon:Class[.method],...)"
     )
     parser.add_argument("--db", default="tecpet_test")
-    parser.add_argument("--runner", choices=["odoo", "pytest"], default="odoo")
+    parser.add_argument(
+        "--runner",
+        choices=["pytest", "odoo"],
+        default="pytest",
+        help="pytest-odoo (OCA developers' way, the default) or odoo-bin --test-enable (same tests)",
+    )
     args = parser.parse_args()
 
     fresh_db(args.db, demo=False, template=test_template_db())

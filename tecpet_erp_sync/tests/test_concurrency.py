@@ -95,8 +95,9 @@ class TestConcurrentJobRuns(BaseCase):
         odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
         cfg = odoo.tools.config
         command = [sys.executable, odoo_bin, "shell", "-d", self.db, "--no-http", "--log-level=warn",
-                   f"--addons-path={cfg['addons_path']}", f"--db_host={cfg['db_host']}",
-                   f"--db_port={cfg['db_port']}", f"--db_user={cfg['db_user']}"]  # fmt: skip
+                   f"--addons-path={cfg['addons_path']}"]  # fmt: skip
+        # Unset options (pytest-odoo without a config file) leave libpq's PG* variables in charge.
+        command += [f"--{key}={cfg[key]}" for key in ("db_host", "db_port", "db_user") if cfg[key]]
         return subprocess.Popen(command, stdin=script, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     def test_two_runs_in_two_processes(self):
