@@ -5,6 +5,7 @@ from . import (
     res_partner,
     tecpet_erp_document,
     tecpet_erp_document_jobs,
+    tecpet_erp_document_refresh,
     tecpet_erp_document_ux,
     tecpet_erp_integration,
     tecpet_erp_integration_health,

@@ -223,7 +223,7 @@ class TestLifecycleVhsys(LifecycleCases, ErpSyncCommon):
 
         with (
             patch.object(type(documents), "_refresh_integration", refresh),
-            mute_logger("odoo.addons.tecpet_erp_sync.models.tecpet_erp_document_jobs"),
+            mute_logger("odoo.addons.tecpet_erp_sync.models.tecpet_erp_document_refresh"),
         ):
             documents._cron_refresh_status()
         self.env.invalidate_all()

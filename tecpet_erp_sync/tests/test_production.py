@@ -18,7 +18,7 @@ from odoo.tools import config, file_path
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
 from ..erp.http import seconds_until_quota_reset
-from ..models import tecpet_erp_document_jobs as jobs
+from ..models import tecpet_erp_document_refresh as refresh_job
 from .common import ErpSyncCommon, load_pt_br
 
 PUSH_CRON = "tecpet_erp_sync.ir_cron_push_documents"
@@ -267,7 +267,7 @@ class TestCronLimits(CronMixinCase, ErpSyncCommon):
         Doc = type(self.env["tecpet.erp.document"])
         runs = []
         with (
-            patch.object(jobs, "FIRST_READ_CHUNK", 2),
+            patch.object(refresh_job, "FIRST_READ_CHUNK", 2),
             patch.object(Doc, "_erp_cron_time_budget", return_value=0.0),
             self.capture_triggers(REFRESH_CRON) as capture,
         ):
