@@ -261,6 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
             "query": {k: v if len(v) > 1 else v[0] for k, v in req.query.items()},
             "status": status,
             "fault": fault,
+            "peer": self.client_address[1],  # the client's port: one per connection it keeps
         }
         with self.server._log_lock:
             self.server.log.append(entry)
