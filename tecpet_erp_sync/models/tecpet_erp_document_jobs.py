@@ -22,6 +22,7 @@ from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 from ..erp import lifecycle, outcome
 from ..erp.contract import DocRef, DocState, DocType
 from ..erp.errors import AuthError, DataError, ErpError
+from .erp_texts import erp_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -373,14 +374,14 @@ class TecpetErpDocument(models.Model):
         if result.action is outcome.Action.RETRY:  # still in flight: the reason stays visible
             self.write(
                 {
-                    "error_message": exc.message,
+                    "error_message": erp_error_text(self.env, exc),
                     "error_kind": result.kind,
                     "next_attempt_at": fields.Datetime.now() + timedelta(seconds=result.retry_after),
                     "maybe_sent": self.maybe_sent or result.maybe_sent,
                 }
             )
         elif result.action is outcome.Action.HAND_OVER:
-            self._hand_over_to_erp_users(exc.message)
+            self._hand_over_to_erp_users(erp_error_text(self.env, exc))
         else:  # FAIL, or STOP_INTEGRATION which fails the document too
             if result.action is outcome.Action.STOP_INTEGRATION:
                 self._erp_stop_integration(exc)
@@ -401,27 +402,21 @@ class TecpetErpDocument(models.Model):
                 "The ERP could not be reached after %(attempts)s attempts (%(reason)s). "
                 "Check the ERP integration or contact support, then Reprocess.",
                 attempts=self.attempts,
-                reason=exc.message,
+                reason=erp_error_text(self.env, exc, quote_erp=False),
             )
         if hint is Hint.UNEXPECTED:
             return self.env._(
                 "Unexpected error while talking to the ERP. Contact support; the details are in the "
                 "server log."
             )
-        if hint in (Hint.FIX_RECORD, Hint.ERP_REFUSED):
-            field = f" ({exc.field})" if getattr(exc, "field", "") else ""
-            erp = self.env._("\nThe ERP said: %(text)s", text=exc.erp_message) if exc.erp_message else ""
-            if hint is Hint.ERP_REFUSED:
-                # A refused cancel or note issue says itself what to do (e.g. cancel the note
-                # first); the customer is not what is wrong.
-                return f"{exc.message}{field}{erp}"
+        if hint is Hint.FIX_RECORD:
             return self.env._(
-                "%(message)s%(field)s%(erp)s\nFix the customer (or product) and Reprocess the invoice.",
-                message=exc.message,
-                field=field,
-                erp=erp,
+                "%(message)s\nFix the customer (or product) and Reprocess the invoice.",
+                message=erp_error_text(self.env, exc),
             )
-        return exc.message  # FIX_SETUP: the message names what to change
+        # ERP_REFUSED: a refused cancel or note issue says itself what to do (e.g. cancel the note
+        # first), the customer is not what is wrong; FIX_SETUP: the message names what to change.
+        return erp_error_text(self.env, exc)
 
     def _erp_stop_integration(self, exc):
         """The credentials were refused: no job calls this ERP account until they are fixed."""
@@ -430,7 +425,7 @@ class TecpetErpDocument(models.Model):
             {
                 "auth_failed": True,
                 "last_check_ok": False,
-                "last_check_message": exc.message,
+                "last_check_message": erp_error_text(self.env, exc),
                 "last_check_at": fields.Datetime.now(),
             }
         )
@@ -533,14 +528,15 @@ class TecpetErpDocument(models.Model):
             if sweep:
                 docs._erp_apply_read_back(client.fetch_changes(sweep._erp_refs(), None), swept=sweep)
         except AuthError as exc:
+            message = erp_error_text(self.env, exc)
             integration.sudo().write(
-                {"auth_failed": True, "last_check_ok": False, "last_check_message": exc.message}
+                {"auth_failed": True, "last_check_ok": False, "last_check_message": message}
             )
-            integration._erp_record_run("refresh", exc.message)
+            integration._erp_record_run("refresh", message)
             return 0
         except ErpError as exc:
             _logger.info("ERP sync: refresh of integration %s postponed: %s", integration.id, exc.message)
-            integration._erp_record_run("refresh", exc.message)
+            integration._erp_record_run("refresh", erp_error_text(self.env, exc))
             return 0
         integration.sudo().refresh_cursor = changes.cursor
         integration._erp_record_run("refresh", "")
@@ -630,8 +626,11 @@ class TecpetErpDocument(models.Model):
         for unreadable in changes.unreadable:
             doc = by_key.get((unreadable.ref.doc_type.value, unreadable.ref.external_id))
             if doc:
-                _logger.info("ERP sync: document %s could not be read back: %s", doc.id, unreadable.reason)
-                doc.write({"read_error": unreadable.reason[:500], "last_sync_at": now, "recheck": False})
+                _logger.info(
+                    "ERP sync: document %s could not be read back: %s", doc.id, unreadable.error.message
+                )
+                reason = erp_error_text(self.env, unreadable.error)[:500]
+                doc.write({"read_error": reason, "last_sync_at": now, "recheck": False})
         if swept:  # read and unchanged: not due again before the sweep age
             unchanged = (swept - changed).filtered(lambda d: not d.read_error)
             unchanged.write({"last_sync_at": now, "recheck": False})
