@@ -89,7 +89,7 @@ def wrong_error_calls(tree, classes):
         if template is None and isinstance(first, ast.Name):
             template = constants.get(first.id)
         if template is None:
-            wrong.append((node.lineno, "the first argument is not a _(\"literal\")"))
+            wrong.append((node.lineno, 'the first argument is not a _("literal")'))
             continue
         if len(node.args) > 1 or any(k.arg is None for k in node.keywords):
             wrong.append((node.lineno, "parameters go by name, one keyword each"))
@@ -104,11 +104,16 @@ def test_every_error_is_built_from_a_marked_template_with_its_parameters():
     sources = list(_sources(converted_only=True))
     classes = error_classes([tree for _path, tree in _sources(converted_only=False)])
     wrong = {
-        f"{path.relative_to(ERP)}:{line}": why for path, tree in sources for line, why in wrong_error_calls(tree, classes)
+        f"{path.relative_to(ERP)}:{line}": why
+        for path, tree in sources
+        for line, why in wrong_error_calls(tree, classes)
     }
     assert wrong == {}
     built = sum(
-        1 for _path, tree in sources for node in ast.walk(tree) if isinstance(node, ast.Call) and _name(node.func) in classes
+        1
+        for _path, tree in sources
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _name(node.func) in classes
     )
     assert built >= 30, "the walk found the raise sites"
 
