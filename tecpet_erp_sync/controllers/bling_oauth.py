@@ -6,6 +6,7 @@ from odoo import http
 from odoo.http import request
 
 from ..erp.errors import ErpError
+from ..models.erp_texts import erp_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class BlingOAuthController(http.Controller):
             try:
                 integration._erp_client().tokens.exchange_code(code, integration._bling_redirect_uri())
             except ErpError as exc:
-                message, ok = exc.message, False
+                message, ok = erp_error_text(request.env, exc), False
             else:
                 message, ok = request.env._("Bling connected."), True
         integration.write(

@@ -11,6 +11,9 @@ and serialise refreshes across processes with a row lock (``SELECT ... FOR UPDAT
 Tokens and the client secret never appear in messages, logs or ``repr``.
 """
 
+# pylint: disable=prefer-env-translation
+# (messages are marked with messages._ and translated by the Odoo side)
+
 from __future__ import annotations
 
 import base64
@@ -25,9 +28,11 @@ from typing import Any, Protocol
 
 from .errors import AuthError, ErpError, RateLimited, TransientError
 from .http import HttpTransport
+from .messages import _
 
 REFRESH_MARGIN = 300.0  # refresh when the access token expires within 5 minutes
-CODE_INCOMPLETE = (
+# Also what the store keeps for a code sent whose answer is not known yet (written before the call).
+CODE_INCOMPLETE = _(
     "The exchange of this Bling authorization code did not complete: press Connect to Bling again."
 )
 
@@ -57,7 +62,7 @@ class TokenSet:
                 token_type=str(body.get("token_type") or "Bearer"),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise ErpError("Bling answered the token request without a usable token pair.") from exc
+            raise ErpError(_("Bling answered the token request without a usable token pair.")) from exc
 
 
 class TokenStore(Protocol):
@@ -75,7 +80,9 @@ class TokenStore(Protocol):
     def lock(self) -> AbstractContextManager[None]: ...
 
     def code_outcome(self, code: str) -> tuple[bool, str] | None:
-        """How an earlier exchange of ``code`` ended, (ok, message); None if it was never sent."""
+        """How an earlier exchange of ``code`` ended, (ok, message); None if it was never sent.
+
+        ``message`` is ``CODE_INCOMPLETE`` while the answer is not known, else what Bling said."""
 
     def record_code(self, code: str, ok: bool, message: str) -> None:
         """Remember, durably, that ``code`` was sent (before the call) and how it ended."""
@@ -167,15 +174,20 @@ class BlingTokenManager:
             if earlier is not None:
                 ok, message = earlier
                 tokens = self.store.load() if ok else None
-                if tokens is None:
-                    raise AuthError(message or CODE_INCOMPLETE)
-                return tokens
+                if tokens is not None:
+                    return tokens
+                if ok or message == CODE_INCOMPLETE:
+                    raise AuthError(CODE_INCOMPLETE)
+                raise AuthError(
+                    _("Bling did not accept this authorization code: press Connect to Bling again."),
+                    erp_message=message,
+                )
             self.store.record_code(code, False, CODE_INCOMPLETE)  # write-ahead: never sent twice
             try:
-                tokens = self._token_call(form, what="authorization code")
+                tokens = self._token_call(form, exchange=True)
             except ErpError as exc:
                 if not isinstance(exc, TransientError):  # a refusal; a lost answer stays "incomplete"
-                    self.store.record_code(code, False, exc.message)
+                    self.store.record_code(code, False, exc.erp_message)  # what Bling said, if anything
                 raise
             self.store.save(tokens, code=code)
         return tokens
@@ -189,7 +201,9 @@ class BlingTokenManager:
         with self.store.lock():
             tokens = self.store.load()  # another worker may have refreshed while we waited
             if tokens is None:
-                raise AuthError("Bling is not connected: press Connect on the integration to authorise it.")
+                raise AuthError(
+                    _("Bling is not connected: press Connect on the integration to authorise it.")
+                )
             if tokens.expires_within(self.refresh_margin, self._clock()):
                 tokens = self._refresh_locked(tokens)
             return tokens.access_token
@@ -203,7 +217,9 @@ class BlingTokenManager:
         with self.store.lock():
             tokens = self.store.load()
             if tokens is None:
-                raise AuthError("Bling is not connected: press Connect on the integration to authorise it.")
+                raise AuthError(
+                    _("Bling is not connected: press Connect on the integration to authorise it.")
+                )
             if (
                 stale_access_token
                 and tokens.access_token != stale_access_token
@@ -214,12 +230,13 @@ class BlingTokenManager:
 
     def _refresh_locked(self, tokens: TokenSet) -> TokenSet:
         form = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token}
-        new = self._token_call(form, what="refresh token")
+        new = self._token_call(form, exchange=False)
         self.store.save(new)  # the old refresh token is dead now: save the pair at once
         self.refresh_count += 1
         return new
 
-    def _token_call(self, form: dict[str, str], *, what: str) -> TokenSet:
+    def _token_call(self, form: dict[str, str], *, exchange: bool) -> TokenSet:
+        """One call to the token endpoint: ``exchange`` an authorization code, or else refresh."""
         basic = base64.b64encode(f"{self.client_id}:{self._client_secret}".encode()).decode("ascii")
         headers = {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"}
         if self.jwt:
@@ -229,15 +246,21 @@ class BlingTokenManager:
             resp = self._http.request("POST", self.token_url, data=form, headers=headers, write=True)
         except AuthError as exc:  # 401 on the token endpoint: the app credentials are wrong
             raise AuthError(
-                "Bling rejected the app's client id or client secret: check them on the integration."
+                _("Bling rejected the app's client id or client secret: check them on the integration.")
             ) from exc
         except RateLimited as exc:
             raise RateLimited(
-                "Too many Bling token requests (Bling allows 20 per minute); retrying later.",
+                _("Too many Bling token requests (Bling allows 20 per minute); retrying later."),
                 retry_after=max(exc.retry_after, 5.0),
             ) from exc
         except TransientError as exc:
-            raise TransientError(f"Bling's token service did not answer properly ({what}).") from exc
+            if exchange:
+                raise TransientError(
+                    _("Bling's token service did not answer the exchange of the authorization code properly.")
+                ) from exc
+            raise TransientError(
+                _("Bling's token service did not answer the refresh of the access token properly.")
+            ) from exc
         body = resp.body if isinstance(resp.body, dict) else {}
         if resp.status >= 400 or "access_token" not in body:
             error_type, description = _oauth_error(body)
@@ -247,12 +270,28 @@ class BlingTokenManager:
                 "unauthorized",
                 "invalid_request",
             ) or (resp.status in (400, 403)):
+                if exchange:
+                    raise AuthError(
+                        _(
+                            "Bling refused the authorization code (%(error)s): reconnect Bling "
+                            "with the Connect button on the integration."
+                        ),
+                        erp_message=description,
+                        error=error_type or resp.status,
+                    )
                 raise AuthError(
-                    f"Bling refused the {what} ({error_type or resp.status}): reconnect Bling "
-                    "with the Connect button on the integration.",
+                    _(
+                        "Bling refused the refresh token (%(error)s): reconnect Bling "
+                        "with the Connect button on the integration."
+                    ),
                     erp_message=description,
+                    error=error_type or resp.status,
                 )
-            raise ErpError(f"Bling's token service answered HTTP {resp.status}.", erp_message=description)
+            raise ErpError(
+                _("Bling's token service answered HTTP %(status)s."),
+                erp_message=description,
+                status=resp.status,
+            )
         return TokenSet.from_response(body, now)
 
 

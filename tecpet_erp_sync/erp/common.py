@@ -5,6 +5,9 @@ a value they cannot format) to the clients (which must answer a ``DataError`` na
 a bad value gets a message, never a traceback).
 """
 
+# pylint: disable=prefer-env-translation
+# (messages are marked with messages._ and translated by the Odoo side)
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +19,8 @@ from decimal import Decimal
 
 from .contract import DocRef, OrderRequest, RemoteStatus, Unreadable
 from .errors import AuthError, DataError, ErpError, TransientError
-from .formatting import format_phone_br, parse_phone_br
+from .formatting import digits, format_phone_br, parse_phone_br, quoted
+from .messages import _
 
 _logger = logging.getLogger(__name__)
 
@@ -82,7 +86,8 @@ def customer_value(
     """``format_value(value)``: a CPF/CNPJ or CEP as the ERP wants it.
 
     An empty value gives "" (the ERP's own rules say whether the field is required); a value the
-    formatter refuses (wrong number of digits) becomes a DataError naming the field.
+    formatter refuses (wrong number of digits) becomes a DataError naming the field. ``label``
+    (CEP, CPF/CNPJ) and ``provider`` are names, the same in every language.
     """
     if not (value or "").strip():
         return ""
@@ -90,8 +95,15 @@ def customer_value(
         return format_value(value)
     except ValueError as exc:
         raise DataError(
-            f"The customer's {label} cannot be sent to {provider}: {exc}. Fix the customer's {label}.",
+            _(
+                'The customer\'s %(label)s "%(value)s" cannot be sent to %(erp)s: it has %(count)s '
+                "digits, which is not a valid %(label)s. Fix the customer's %(label)s."
+            ),
             field=field,
+            label=label,
+            value=quoted(value),
+            erp=provider,
+            count=len(digits(value)),
         ) from exc
 
 
@@ -116,11 +128,12 @@ def check_amounts(order: OrderRequest) -> None:
     for line in order.lines:
         if not all(Decimal(v).is_finite() for v in (line.quantity, line.unit_price, line.discount_percent)):
             raise DataError(
-                f'Line "{line.description[:60]}" has a quantity, price or discount that is not a number.'
+                _('Line "%(line)s" has a quantity, price or discount that is not a number.'),
+                line=line.description[:60],
             )
     for n, inst in enumerate(order.installments, 1):
         if not Decimal(inst.amount).is_finite():
-            raise DataError(f"Installment {n} has an amount that is not a number.")
+            raise DataError(_("Installment %(number)s has an amount that is not a number."), number=n)
 
 
 def read_each(
@@ -139,8 +152,12 @@ def read_each(
             raise
         except Exception as exc:  # pylint: disable=broad-except
             _logger.warning("Read-back of %s %s failed", ref.doc_type.value, ref.external_id, exc_info=True)
-            reason = exc.message if isinstance(exc, ErpError) else f"unexpected answer ({type(exc).__name__})"
-            unreadable.append(Unreadable(ref, reason))
+            error = exc
+            if not isinstance(exc, ErpError):
+                error = ErpError(
+                    _("The ERP's answer could not be read (%(error)s)."), error=type(exc).__name__
+                )
+            unreadable.append(Unreadable(ref, error))
             continue
         if status is not None:
             statuses.append(status)

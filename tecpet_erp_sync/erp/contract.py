@@ -8,6 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Protocol
 
+from .errors import ErpError
+
 CENT = Decimal("0.01")
 
 
@@ -176,7 +178,7 @@ class ChangeSet:
 @dataclass(frozen=True)
 class Unreadable:
     ref: DocRef
-    reason: str
+    error: ErpError  # why: the addon shows it translated (``read_error``)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,9 @@
 timeouts on every call, automatic retry of reads only, and the mapping of transport failures
 to the typed errors of ``errors.py``. Provider-specific body checks live in each client."""
 
+# pylint: disable=prefer-env-translation
+# (messages are marked with messages._ and translated by the Odoo side)
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,6 +26,7 @@ from .errors import (
     TransientError,
     UnknownOutcome,
 )
+from .messages import _
 from .ratelimit import Limiter
 
 _logger = logging.getLogger(__name__)
@@ -118,49 +122,58 @@ class HttpTransport:
                 timeout=self.timeout,
             )
         except requests.ConnectTimeout as exc:
-            raise TransientError("The ERP could not be reached (connection timed out).") from exc
+            raise TransientError(_("The ERP could not be reached (connection timed out).")) from exc
         except requests.exceptions.SSLError as exc:
             if is_write:  # the TLS session may break after the request went out
                 raise UnknownOutcome(
-                    "The secure connection to the ERP failed while a change was being sent; "
-                    "it may or may not have been applied."
+                    _(
+                        "The secure connection to the ERP failed while a change was being sent; "
+                        "it may or may not have been applied."
+                    )
                 ) from exc
-            raise TransientError("The secure connection to the ERP failed.") from exc
+            raise TransientError(_("The secure connection to the ERP failed.")) from exc
         except requests.ConnectionError as exc:
             if is_write and not _refused_before_sending(exc):
                 raise UnknownOutcome(
-                    "The connection to the ERP dropped while a change was being sent; "
-                    "it may or may not have been applied."
+                    _(
+                        "The connection to the ERP dropped while a change was being sent; "
+                        "it may or may not have been applied."
+                    )
                 ) from exc
-            raise TransientError("The ERP could not be reached (connection error).") from exc
+            raise TransientError(_("The ERP could not be reached (connection error).")) from exc
         except requests.Timeout as exc:
             if is_write:
                 raise UnknownOutcome(
-                    "The ERP did not answer in time while a change was being sent; "
-                    "it may or may not have been applied."
+                    _(
+                        "The ERP did not answer in time while a change was being sent; "
+                        "it may or may not have been applied."
+                    )
                 ) from exc
-            raise TransientError("The ERP did not answer in time.") from exc
+            raise TransientError(_("The ERP did not answer in time.")) from exc
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
             # Nothing was sent: the address itself is wrong.
             raise SetupError(
-                "The API URL of the ERP integration is not a valid address: correct it on the integration."
+                _("The API URL of the ERP integration is not a valid address: correct it on the integration.")
             ) from exc
         except requests.TooManyRedirects as exc:
             if is_write:
                 raise UnknownOutcome(
-                    "The ERP answered a change with endless redirects; it may or may not have been applied."
+                    _(
+                        "The ERP answered a change with endless redirects; "
+                        "it may or may not have been applied."
+                    )
                 ) from exc
             raise SetupError(
-                "The ERP's address redirects endlessly: check the API URL of the ERP integration."
+                _("The ERP's address redirects endlessly: check the API URL of the ERP integration.")
             ) from exc
         except requests.RequestException as exc:
             # ChunkedEncodingError, ContentDecodingError...: the answer broke off or cannot be read,
             # so the request did arrive.
             if is_write:
                 raise UnknownOutcome(
-                    "The ERP's answer to a change broke off; it may or may not have been applied."
+                    _("The ERP's answer to a change broke off; it may or may not have been applied.")
                 ) from exc
-            raise TransientError("The ERP's answer broke off; retrying later.") from exc
+            raise TransientError(_("The ERP's answer broke off; retrying later.")) from exc
 
         result = HttpResponse(
             status=resp.status_code,
@@ -183,31 +196,45 @@ class HttpTransport:
                 self.rate_limiter.pause(retry_after)
             if daily:
                 raise QuotaExhausted(
-                    "The ERP account's daily request quota is used up; sending resumes after it resets.",
+                    _("The ERP account's daily request quota is used up; sending resumes after it resets."),
                     retry_after=retry_after,
                 )
-            raise RateLimited("The ERP's request limit was reached; retrying later.", retry_after=retry_after)
+            raise RateLimited(
+                _("The ERP's request limit was reached; retrying later."), retry_after=retry_after
+            )
         if resp.status == 401:
-            raise AuthError("The ERP rejected the credentials (HTTP 401).")
+            raise AuthError(_("The ERP rejected the credentials (HTTP 401)."))
         html_page = resp.body is None and "html" in resp.content_type
         if html_page and 400 <= resp.status < 500:
             # A proxy's or the ERP's error page instead of its JSON error.
             if is_write:  # a 4xx is a refusal: nothing was applied
                 raise DataError(
-                    f"The ERP rejected the change with an error page (HTTP {resp.status}) instead of "
-                    "saying why. Check the customer and the products of the invoice, then Reprocess."
+                    _(
+                        "The ERP rejected the change with an error page (HTTP %(status)s) instead of "
+                        "saying why. Check the customer and the products of the invoice, then Reprocess."
+                    ),
+                    status=resp.status,
                 )
             raise SetupError(
-                f"The ERP answered HTTP {resp.status} with an error page: check the API URL of the ERP "
-                "integration."
+                _(
+                    "The ERP answered HTTP %(status)s with an error page: check the API URL of the ERP "
+                    "integration."
+                ),
+                status=resp.status,
             )
-        if resp.status >= 500 or html_page:
-            what = f"HTTP {resp.status}" if resp.status >= 500 else "an HTML error page"
+        if resp.status >= 500:
             if is_write:
                 raise UnknownOutcome(
-                    f"The ERP answered {what} to a change; it may or may not have been applied."
+                    _("The ERP answered HTTP %(status)s to a change; it may or may not have been applied."),
+                    status=resp.status,
                 )
-            raise TransientError(f"The ERP answered {what}; retrying later.")
+            raise TransientError(_("The ERP answered HTTP %(status)s; retrying later."), status=resp.status)
+        if html_page:
+            if is_write:
+                raise UnknownOutcome(
+                    _("The ERP answered an HTML error page to a change; it may or may not have been applied.")
+                )
+            raise TransientError(_("The ERP answered an HTML error page; retrying later."))
 
 
 def _json_or_none(resp: requests.Response) -> Any:

@@ -10,6 +10,9 @@ pause (Bling's daily quota, a ``Retry-After`` of minutes) raises ``RateLimited``
 moves the document to later instead of holding a cron worker.
 """
 
+# pylint: disable=prefer-env-translation
+# (messages are marked with messages._ and translated by the Odoo side)
+
 from __future__ import annotations
 
 import collections
@@ -19,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from .errors import RateLimited
+from .messages import _
 
 MAX_WAIT = 60.0  # seconds a caller may be held; longer pauses raise RateLimited
 
@@ -48,7 +52,7 @@ def window_wait(
 
 
 def _too_long(wait: float) -> RateLimited:
-    return RateLimited("The ERP account's requests are paused; retrying later.", retry_after=wait)
+    return RateLimited(_("The ERP account's requests are paused; retrying later."), retry_after=wait)
 
 
 class RateLimiter:

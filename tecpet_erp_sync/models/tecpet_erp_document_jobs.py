@@ -22,6 +22,7 @@ from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 from ..erp import lifecycle, outcome
 from ..erp.contract import DocRef, DocState, DocType
 from ..erp.errors import DataError
+from .erp_texts import erp_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -366,14 +367,14 @@ class TecpetErpDocument(models.Model):
         if result.action is outcome.Action.RETRY:  # still in flight: the reason stays visible
             self.write(
                 {
-                    "error_message": exc.message,
+                    "error_message": erp_error_text(self.env, exc),
                     "error_kind": result.kind,
                     "next_attempt_at": fields.Datetime.now() + timedelta(seconds=result.retry_after),
                     "maybe_sent": self.maybe_sent or result.maybe_sent,
                 }
             )
         elif result.action is outcome.Action.HAND_OVER:
-            self._hand_over_to_erp_users(exc.message)
+            self._hand_over_to_erp_users(erp_error_text(self.env, exc))
         else:  # FAIL, or STOP_INTEGRATION which fails the document too
             if result.action is outcome.Action.STOP_INTEGRATION:
                 self._erp_stop_integration(exc)
@@ -394,27 +395,21 @@ class TecpetErpDocument(models.Model):
                 "The ERP could not be reached after %(attempts)s attempts (%(reason)s). "
                 "Check the ERP integration or contact support, then Reprocess.",
                 attempts=self.attempts,
-                reason=exc.message,
+                reason=erp_error_text(self.env, exc, quote_erp=False),
             )
         if hint is Hint.UNEXPECTED:
             return self.env._(
                 "Unexpected error while talking to the ERP. Contact support; the details are in the "
                 "server log."
             )
-        if hint in (Hint.FIX_RECORD, Hint.ERP_REFUSED):
-            field = f" ({exc.field})" if getattr(exc, "field", "") else ""
-            erp = self.env._("\nThe ERP said: %(text)s", text=exc.erp_message) if exc.erp_message else ""
-            if hint is Hint.ERP_REFUSED:
-                # A refused cancel or note issue says itself what to do (e.g. cancel the note
-                # first); the customer is not what is wrong.
-                return f"{exc.message}{field}{erp}"
+        if hint is Hint.FIX_RECORD:
             return self.env._(
-                "%(message)s%(field)s%(erp)s\nFix the customer (or product) and Reprocess the invoice.",
-                message=exc.message,
-                field=field,
-                erp=erp,
+                "%(message)s\nFix the customer (or product) and Reprocess the invoice.",
+                message=erp_error_text(self.env, exc),
             )
-        return exc.message  # FIX_SETUP: the message names what to change
+        # ERP_REFUSED: a refused cancel or note issue says itself what to do (e.g. cancel the note
+        # first), the customer is not what is wrong; FIX_SETUP: the message names what to change.
+        return erp_error_text(self.env, exc)
 
     def _erp_stop_integration(self, exc):
         """The credentials were refused: no job calls this ERP account until they are fixed."""
@@ -423,7 +418,7 @@ class TecpetErpDocument(models.Model):
             {
                 "auth_failed": True,
                 "last_check_ok": False,
-                "last_check_message": exc.message,
+                "last_check_message": erp_error_text(self.env, exc),
                 "last_check_at": fields.Datetime.now(),
             }
         )

@@ -13,6 +13,7 @@ from odoo import api, fields, models
 from ..erp import lifecycle
 from ..erp.contract import DocRef, DocType
 from ..erp.errors import AuthError, ErpError
+from .erp_texts import erp_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -96,14 +97,15 @@ class TecpetErpDocument(models.Model):
             if sweep:
                 docs._erp_apply_read_back(client.fetch_changes(sweep._erp_refs(), None), swept=sweep)
         except AuthError as exc:
+            message = erp_error_text(self.env, exc)
             integration.sudo().write(
-                {"auth_failed": True, "last_check_ok": False, "last_check_message": exc.message}
+                {"auth_failed": True, "last_check_ok": False, "last_check_message": message}
             )
-            integration._erp_record_run("refresh", exc.message)
+            integration._erp_record_run("refresh", message)
             return 0
         except ErpError as exc:
             _logger.info("ERP sync: refresh of integration %s postponed: %s", integration.id, exc.message)
-            integration._erp_record_run("refresh", exc.message)
+            integration._erp_record_run("refresh", erp_error_text(self.env, exc))
             return 0
         integration.sudo().refresh_cursor = changes.cursor
         integration._erp_record_run("refresh", "")
@@ -193,8 +195,11 @@ class TecpetErpDocument(models.Model):
         for unreadable in changes.unreadable:
             doc = by_key.get((unreadable.ref.doc_type.value, unreadable.ref.external_id))
             if doc:
-                _logger.info("ERP sync: document %s could not be read back: %s", doc.id, unreadable.reason)
-                doc.write({"read_error": unreadable.reason[:500], "last_sync_at": now, "recheck": False})
+                _logger.info(
+                    "ERP sync: document %s could not be read back: %s", doc.id, unreadable.error.message
+                )
+                reason = erp_error_text(self.env, unreadable.error)[:500]
+                doc.write({"read_error": reason, "last_sync_at": now, "recheck": False})
         if swept:  # read and unchanged: not due again before the sweep age
             unchanged = (swept - changed).filtered(lambda d: not d.read_error)
             unchanged.write({"last_sync_at": now, "recheck": False})

@@ -11,6 +11,7 @@ from ..erp.factory import make_client
 from ..erp.links import api_url_for
 from ..erp.ratelimit import SharedRateLimiter
 from .bling_token_store import IntegrationTokenStore
+from .erp_texts import erp_error_text
 from .tecpet_erp_rate_limit import PgWindowStore
 
 _logger = logging.getLogger(__name__)
@@ -291,7 +292,7 @@ class TecpetErpIntegration(models.Model):
         try:
             info = self._erp_client().test_connection()
         except ErpError as exc:
-            ok, message = False, exc.message
+            ok, message = False, erp_error_text(self.env, exc)
         else:
             ok = True
             message = self.env._("Connected to %(account)s.", account=info.account_name)

@@ -345,3 +345,27 @@ class TestJobLanguage(ErpSyncCommon):
         self.assertIn("Corrija o cliente e reprocesse a fatura.", doc.error_message)
         chatter = move.message_ids.filtered(lambda m: "Falha no ERP" in (m.body or ""))
         self.assertTrue(chatter, "the chatter post is Portuguese too")
+
+    def test_transport_errors_are_in_the_companys_language(self):
+        """An ERP that answers HTTP 500 to everything: the retry's reason, the final error and
+        the invoice's chatter read in Portuguese (the client's English template translated)."""
+        self.sandbox.control("faults", {"fault": "server_error", "provider": "vhsys", "count": -1})
+        move = self._invoice()
+        doc = move.erp_document_ids
+        cron_env = self.env(context={})  # the cron's env: no lang
+        cron_env["tecpet.erp.document"]._cron_push_documents()
+        self.env.invalidate_all()
+        self.assertEqual(doc.state, "processing")
+        self.assertIn("O ERP respondeu HTTP 500", doc.error_message)
+        self.assertNotIn("The ERP", doc.error_message)
+        for _attempt in range(7):
+            doc.sudo().next_attempt_at = False
+            cron_env["tecpet.erp.document"]._cron_push_documents()
+            self.env.invalidate_all()
+        self.assertEqual(doc.state, "error")
+        self.assertIn(
+            "Não foi possível acessar o ERP após 8 tentativas (O ERP respondeu HTTP 500", doc.error_message
+        )
+        [posted] = move.message_ids.filtered(lambda m: "Falha no ERP" in (m.body or ""))
+        self.assertIn("O ERP respondeu HTTP 500", posted.body)
+        self.assertNotIn("The ERP", posted.body)
