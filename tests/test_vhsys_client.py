@@ -24,7 +24,7 @@ from tecpet_erp_sync.erp.contract import (
     OrderRequest,
 )
 from tecpet_erp_sync.erp.errors import AuthError, DataError, ErpError
-from tecpet_erp_sync.erp.vhsys import NotSupported
+from tecpet_erp_sync.erp.errors import NotSupported
 
 OS, PV = DocType.SERVICE_ORDER, DocType.SALES_ORDER
 CPF = "52998224725"
