@@ -1,7 +1,8 @@
 """Bling API v3: ``BlingClient`` (the ``ErpProvider``), its ``BlingOptions`` and the account's
 shared rate limiter."""
 
-from .client import DEFAULT_BASE_URL, PANEL_URL, BlingClient, BlingOptions
+from .client import DEFAULT_BASE_URL, BlingClient, BlingOptions
+from .orders import PANEL_URL
 from .wire import RATE_LIMIT_CALLS, RATE_LIMIT_PERIOD, account_rate_limiter
 
 __all__ = [

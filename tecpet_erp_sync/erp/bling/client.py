@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 from .. import push_flow
 from ..bling_oauth import BlingTokenManager
+from ..common import BRT
 from ..contract import ChangeSet, ConnectionInfo, DocRef, DocType, OrderRequest, PushResult, RemoteStatus
 from ..errors import DataError
 from ..http import DEFAULT_TIMEOUT, HttpTransport
 from ..messages import _
 from ..ratelimit import Limiter
-from ..states import BLING_ORDER_CANCELLED, BLING_READY_VALORES
+from ..states import BLING_ORDER_CANCELLED
 from . import refresh
 from .notes import BlingNotes
 from .orders import NOT_POSTED_RE, BlingOrders, post_action
@@ -29,7 +30,6 @@ from .values import data, note_issued, ref_id, valor
 from .wire import BlingWire, account_rate_limiter
 
 DEFAULT_BASE_URL = "https://api.bling.com.br/Api/v3"
-PANEL_URL = "https://www.bling.com.br/vendas.php#edit/{id}"
 
 MISSING = {
     DocType.SERVICE_ORDER: _("The service order %(id)s no longer exists in Bling."),
@@ -54,23 +54,11 @@ class BlingOptions:
     # formaPagamento for installments whose own method is unknown: an id, or a name from
     # GET /formas-pagamentos. Empty/0: then no parcelas are sent (Bling leaves the order without them).
     payment_method_id: int | str = 0
-    store_id: int = 0  # loja.id of the orders (0: none)
-    seller_id: int = 0  # vendedor.id
-    category_id: int = 0  # categoria.id (revenue category)
-    post_stock: bool = True  # lancar-estoque after creating a sales order
-    post_receivables: bool = True  # lancar-contas after creating any order
-    link_products: bool = True  # goods items carry produto.id when Bling has a product with that codigo
     service_code: str = ""  # servicos[].codigo of NFS-e: the municipal service-list code, e.g. "0501"
-    send_rps: bool = True  # numeroRPS/serie on POST /nfse, from GET /nfse/configuracoes
-    link_nfse_on_order: bool = True  # write the new NFS-e id into the order's notaFiscal (PUT)
     cancel_situacao: str = "Cancelado"  # name of the situação written by cancel()
-    awaiting_issue_valores: tuple[int, ...] = BLING_READY_VALORES  # Atendido, Verificado: ready for the note
     awaiting_issue_situacoes: tuple[str, ...] = ()  # extra (custom) situação names meaning "ready"
     change_margin_seconds: int = 300  # read-back overlap that absorbs clock skew between Odoo and Bling
     rate_limit_retries: int = 1  # 429s absorbed (after the pause) before RateLimited is raised
-    utc_offset_hours: int = -3  # Bling's filters and dates are Brazil local time
-    send_email_on_issue: bool = False  # enviarEmail of /nfe/{id}/enviar
-    panel_url: str = PANEL_URL
 
 
 class BlingClient:
@@ -90,8 +78,7 @@ class BlingClient:
         self.rate_limiter = rate_limiter or account_rate_limiter(key)
         self.http = HttpTransport(base_url, timeout=self.options.timeout, rate_limiter=self.rate_limiter)
         self.wire = BlingWire(self.http, tokens, rate_limit_retries=self.options.rate_limit_retries)
-        tz = dt.timezone(dt.timedelta(hours=self.options.utc_offset_hours))
-        self.status = BlingStatus(self.wire, self.options, tz)
+        self.status = BlingStatus(self.wire, self.options, BRT)  # Bling's filters and dates: Brazil time
         self.orders = BlingOrders(self.wire, self.status, self.options, key)
         self.customers = self.orders.customers
         self.notes = BlingNotes(self.wire, self.status, self.options)
@@ -138,12 +125,11 @@ class BlingClient:
             )
         if valor(detail) == BLING_ORDER_CANCELLED:
             return push_flow.canceled(ref, number)
-        if ref.doc_type is DocType.SALES_ORDER and self.options.post_stock:
+        if ref.doc_type is DocType.SALES_ORDER:
             post_action(self.wire, f"/pedidos/vendas/{oid}/estornar-estoque", NOT_POSTED_RE, "stock reversal")
-        if self.options.post_receivables:
-            post_action(
-                self.wire, f"/pedidos/vendas/{oid}/estornar-contas", NOT_POSTED_RE, "receivables reversal"
-            )
+        post_action(
+            self.wire, f"/pedidos/vendas/{oid}/estornar-contas", NOT_POSTED_RE, "receivables reversal"
+        )
         cancel_id = self.status.situacao_id(self.options.cancel_situacao)
         self.wire.call("PATCH", f"/pedidos/vendas/{oid}/situacoes/{cancel_id}", what="order cancellation")
         return push_flow.canceled(ref, number)

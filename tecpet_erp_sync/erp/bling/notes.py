@@ -62,10 +62,12 @@ class BlingNotes:
             note = self.wire.get(f"/nfe/{note_id}", what="NF-e") or {"id": note_id, "situacao": 1}
         if to_int(note.get("situacao")) not in BLING_NFE_ISSUED + (NFE_CANCELED,):
             note_id = to_int(note.get("id"))
-            send = "true" if self.options.send_email_on_issue else "false"
             unless_done(
                 lambda: self.wire.call(
-                    "POST", f"/nfe/{note_id}/enviar", params={"enviarEmail": send}, what="NF-e transmission"
+                    "POST",
+                    f"/nfe/{note_id}/enviar",
+                    params={"enviarEmail": "false"},
+                    what="NF-e transmission",
                 ),
                 _already_sent,
             )
@@ -156,13 +158,13 @@ class BlingNotes:
         }
         created: dict[str, Any] = {}
         for attempt in range(3):
-            if self.options.send_rps:  # required by the OpenAPI; the next number comes from the settings
-                body["numeroRPS"], body["serie"] = self._next_rps(attempt)
-                self._tag_rps(detail, body["numeroRPS"], body["serie"])
+            # required by the OpenAPI; the next number comes from the settings
+            body["numeroRPS"], body["serie"] = self._next_rps(attempt)
+            self._tag_rps(detail, body["numeroRPS"], body["serie"])
             try:
                 created = data(self.wire.call("POST", "/nfse", json=body, what="service note (NFS-e)")) or {}
             except DataError as exc:
-                if self.options.send_rps and exc.field == "numeroRPS" and attempt < 2:
+                if exc.field == "numeroRPS" and attempt < 2:
                     continue  # another worker took that RPS number meanwhile
                 raise
             break
@@ -186,7 +188,7 @@ class BlingNotes:
 
     def _link_note(self, detail: dict[str, Any], note_id: int) -> None:
         """Record the NFS-e on the order (``notaFiscal``) so read-back finds it."""
-        if self.options.link_nfse_on_order and to_int((detail.get("notaFiscal") or {}).get("id")) != note_id:
+        if to_int((detail.get("notaFiscal") or {}).get("id")) != note_id:
             self._put_order(detail, {"notaFiscal": {"id": note_id}}, what="NFS-e link")
 
     def _put_order(

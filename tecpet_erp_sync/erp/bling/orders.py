@@ -28,6 +28,7 @@ from .wire import BlingWire
 
 _logger = logging.getLogger(__name__)
 
+PANEL_URL = "https://www.bling.com.br/vendas.php#edit/{id}"
 PRODUCT_IDS = ProductIds()  # product ids by codigo, per account, for this process's clients
 # A refused item product: "itens[0].produto: Produto não encontrado." (``wire.error_detail``).
 _PRODUCT_REFUSED_RE = re.compile(r"\bitens\[\d+\]\.produto\b")
@@ -136,10 +137,9 @@ class BlingOrders:
 
     def complete(self, plan: BlingPlan, doc_id: str, *, resume: bool) -> None:
         """The follow-up steps of a create, each safe to repeat (so ``resume`` changes nothing)."""
-        if plan.order.doc_type is DocType.SALES_ORDER and self.options.post_stock:
+        if plan.order.doc_type is DocType.SALES_ORDER:
             post_action(self.wire, f"/pedidos/vendas/{doc_id}/lancar-estoque", ALREADY_DONE_RE, "stock exit")
-        if self.options.post_receivables:
-            post_action(self.wire, f"/pedidos/vendas/{doc_id}/lancar-contas", ALREADY_DONE_RE, "receivables")
+        post_action(self.wire, f"/pedidos/vendas/{doc_id}/lancar-contas", ALREADY_DONE_RE, "receivables")
 
     def created(self, plan: BlingPlan, doc_id: str, head: dict[str, Any]) -> PushResult:
         # Just created: open. Bling numbers the order without saying the number; the next
@@ -155,12 +155,12 @@ class BlingOrders:
         return PushResult(doc_id, str(detail.get("numero") or ""), state, adopted=True, url=self._url(doc_id))
 
     def _url(self, doc_id: str) -> str:
-        return self.options.panel_url.format(id=doc_id)
+        return PANEL_URL.format(id=doc_id)
 
     def _product_ids(self, order: OrderRequest) -> dict[str, int]:
         """Bling's product id by codigo for the order's goods; a code looked up by an earlier run
         of this process costs no call (``PRODUCT_IDS``)."""
-        if not self.options.link_products or order.doc_type is not DocType.SALES_ORDER:
+        if order.doc_type is not DocType.SALES_ORDER:
             return {}
         codes = sorted({line.product_code for line in order.lines if line.product_code})
         known = PRODUCT_IDS.known(self.account, codes)
@@ -217,9 +217,4 @@ class BlingOrders:
                 NOT_POSITIVE[order.doc_type], reference=order.reference, total=f"{total + remainder:.2f}"
             )
         body["parcelas"] = self.payments.parcelas(order)
-        for key, value in (("loja", self.options.store_id), ("vendedor", self.options.seller_id)):
-            if value:
-                body[key] = {"id": value}
-        if self.options.category_id:
-            body["categoria"] = {"id": self.options.category_id}
         return body

@@ -9,7 +9,7 @@ from typing import Any
 from ..contract import DocRef, DocState, DocType, RemoteStatus
 from ..errors import DataError, ErpError
 from ..messages import _
-from ..states import BLING_NFE_REJECTED, NoteKind, bling_order_state
+from ..states import BLING_NFE_REJECTED, BLING_READY_VALORES, NoteKind, bling_order_state
 from .values import data, fiscal_note, origin_order, plain, ref_id, to_int, valor
 from .wire import BlingWire
 
@@ -104,7 +104,7 @@ class BlingStatus:
             receivables,
             to_int(note.get("situacao")) if note else None,
             kind if note else None,
-            ready_valores=self.options.awaiting_issue_valores,
+            ready_valores=BLING_READY_VALORES,
             ready=custom_ready,
         )
         rejected = note is not None and kind == "nfe" and to_int(note.get("situacao")) in BLING_NFE_REJECTED

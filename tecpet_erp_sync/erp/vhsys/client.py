@@ -34,6 +34,7 @@ from .values import rows_of
 from .wire import VhsysWire
 
 DEFAULT_BASE_URL = "https://api.vhsys.com/v2"
+READ_RETRIES = 2  # a failed read is tried twice more before the document waits for the next run
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,10 @@ class VhsysOptions:
     ambiente: int = 1  # NFS-e environment: 1 production, 2 homologation
     payment_method: str = "Outros"  # forma_pagamento when the installment does not name one
     consistency_wait: float = 0.65  # seconds to wait after creating a header before posting its parts
-    marker_search_pages: int = 4  # most recent pages searched for a marker after an unknown outcome
     refresh_margin: float = 600.0  # seconds re-read before the cursor (clock skew, late commits)
-    modified_format: str = "%Y-%m-%d %H:%M:%S"  # data_modificacao filter; "%Y-%m-%d" if only dates work
     services_in_catalog: bool = True  # services are products with tipo_produto "Servico"; False: id_servico 0
     service_product_type: str = "Servico"
-    goods_product_type: str = "Produto"
     nfse_fields: dict[str, Any] = field(default_factory=dict)  # extra NFS-e fields (natureza_pedido, ...)
-    read_retries: int = 2
 
 
 class VhsysClient:
@@ -82,7 +79,7 @@ class VhsysClient:
                 "Content-Type": "application/json",
                 "Cache-Control": "no-cache",
             },
-            read_retries=self.options.read_retries,
+            read_retries=READ_RETRIES,
         )
         self.wire = VhsysWire(
             self.http, (access_token, secret_token), consistency_wait=self.options.consistency_wait
@@ -93,7 +90,6 @@ class VhsysClient:
         products = VhsysProducts(
             self.wire,
             service_type=self.options.service_product_type,
-            goods_type=self.options.goods_product_type,
         )
         self.customers = VhsysCustomers(self.wire)
         self.orders = VhsysOrders(

@@ -29,6 +29,7 @@ _logger = logging.getLogger(__name__)
 
 # The order that lists documents newest first ("order=id_pedido&sort=desc worked" on OS lists, notes §3.3)
 SEARCH_ORDER = {DocType.SERVICE_ORDER: "id_pedido", DocType.SALES_ORDER: "id_ped"}
+MARKER_SEARCH_PAGES = 4  # most recent pages searched for a marker after an unknown outcome
 TOLERANCE = Decimal("0.01")  # rounding allowed when comparing what an earlier attempt left (resume)
 ITEM_KEYS = ("id_ordem_servico", "id_ordem_produto", "id_os_servico", "id_os_produto", "id_ped_produto")
 
@@ -107,7 +108,7 @@ class VhsysOrders:
             OS_PATH if is_os else PV_PATH,
             {"order": SEARCH_ORDER[doc_type], "sort": "Desc", "lixeira": "Nao"},
             pk=(pk,),
-            max_pages=self.options.marker_search_pages,
+            max_pages=MARKER_SEARCH_PAGES,
             what="document search",
         )
         fields = ("referencia_ordem", "obs_interno_pedido") if is_os else ("obs_interno_pedido",)

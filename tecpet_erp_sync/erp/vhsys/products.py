@@ -12,16 +12,16 @@ from ..messages import _
 from .values import to_int
 from .wire import VhsysWire
 
+GOODS_TYPE = "Produto"  # tipo_produto of goods (vhsys.md §3.2)
 GENERATED_CODE_PREFIX = "ODOO-"  # cod_produto for lines without an internal reference
 
 
 class VhsysProducts:
     """Product ids by code, looked up or created once per client."""
 
-    def __init__(self, wire: VhsysWire, *, service_type: str, goods_type: str):
+    def __init__(self, wire: VhsysWire, *, service_type: str):
         self.wire = wire
         self.service_type = service_type
-        self.goods_type = goods_type
         self.ids: dict[str, int] = {}  # cod_produto -> id_produto
 
     @staticmethod
@@ -55,7 +55,7 @@ class VhsysProducts:
                 "cod_produto": code,
                 "valor_produto": money(line.unit_price),
                 "unidade_produto": (line.unit or "UN")[:6],
-                "tipo_produto": self.service_type if service else self.goods_type,
+                "tipo_produto": self.service_type if service else GOODS_TYPE,
                 "status_produto": "Ativo",
             }
             product_id = to_int(self.wire.create("/produtos", body, what="product").get("id_produto"))

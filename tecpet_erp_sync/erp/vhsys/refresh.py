@@ -16,6 +16,7 @@ from .plan import OS_PATH, PV_PATH
 from .values import dec, parse_stamp, to_int, truthy
 from .wire import VhsysWire
 
+FULL_STAMP = "%Y-%m-%d %H:%M:%S"
 DATE_ONLY = "%Y-%m-%d"
 
 
@@ -26,7 +27,7 @@ class VhsysReader:
         self.wire = wire
         self.notes = notes
         self.options = options
-        self.modified_format = options.modified_format  # may fall back to date-only (see Refresh)
+        self.modified_format = FULL_STAMP  # the data_modificacao filter; date-only if the account refuses it
 
     def fetch_changes(self, refs: list[DocRef], since: str | None) -> ChangeSet:
         return Refresh(self, refs, since).run()
