@@ -17,6 +17,8 @@ reference that an unchanged binding trusted is checked and the push done again
 ``DocumentWire``; this module holds no ERP detail.
 """
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import logging
@@ -90,7 +92,7 @@ class DocumentWire(Protocol[P]):
         """A younger document with the same marker (should never happen)."""
         ...
 
-    def create(self, plan: P) -> tuple[str, dict[str, Any]]:
+    def create_header(self, plan: P) -> tuple[str, dict[str, Any]]:
         """Create the document's header: (its id, the create's answer)."""
         ...
 
@@ -158,7 +160,7 @@ def _adopt(docs: DocumentWire[P], plan: P) -> PushResult | None:
 
 
 def _create(docs: DocumentWire[P], plan: P) -> PushResult:
-    doc_id, head = docs.create(plan)
+    doc_id, head = docs.create_header(plan)
     try:
         docs.complete(plan, doc_id, resume=False)
     except DataError:

@@ -8,6 +8,8 @@
   ``payments``), ``status`` (situações, receivables, notes), ``notes`` (issuing), ``refresh``.
 """
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import datetime as dt

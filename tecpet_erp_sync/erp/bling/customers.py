@@ -1,6 +1,8 @@
 """Bling contacts: the wire of ``erp/customers.py`` (``/contatos``, bling.md §3.1). PUT takes the
 whole record: the upsert reads it, merges ours in and writes it."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,6 +1,8 @@
 """What Bling's refusals say to users: one English template per resource (the addon translates
 them; ``erp/messages.py``). ``%(text)s`` is always Bling's own text."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 from ..messages import _

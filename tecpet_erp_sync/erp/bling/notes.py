@@ -3,6 +3,8 @@ get ``POST /nfse`` + ``/enviar``. An NFS-e has no order link and no marker, so i
 written ahead into the order's ``observacoesInternas`` and the note is found again by it after a
 lost answer (defect A4)."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import datetime as dt

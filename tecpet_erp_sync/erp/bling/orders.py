@@ -7,6 +7,8 @@ lines, with no stock posting; a *Sales Order* is a pedido de venda of goods foll
 adopted order is completed by doing them again and nothing is ever rolled back.
 """
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import logging
@@ -114,7 +116,7 @@ class BlingOrders:
     def roll_back(self, plan: BlingPlan, doc_id: str) -> None:
         """Nothing: the order stays, and the next push adopts it and repeats its idempotent steps."""
 
-    def create(self, plan: BlingPlan) -> tuple[str, dict[str, Any]]:
+    def create_header(self, plan: BlingPlan) -> tuple[str, dict[str, Any]]:
         """POST the order. A product id remembered from an earlier run that Bling refuses (deleted
         there) is looked up again and the order sent once more: the refused create left nothing."""
         order, what = plan.order, doc_label(plan.order.doc_type)

@@ -1,6 +1,8 @@
 """A Bling order's parcelas: the invoice's installments with the account's payment methods
 (``formaPagamento``: an id, or a name from ``GET /formas-pagamentos``)."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 from typing import Any

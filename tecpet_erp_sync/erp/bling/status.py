@@ -1,6 +1,8 @@
 """What a Bling order's state is: its situação (read by ``valor``; ids differ per account and are
 resolved by name from ``GET /situacoes/modulos/{Vendas}``), its receivables and its fiscal note."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import datetime as dt

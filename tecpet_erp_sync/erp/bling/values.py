@@ -1,6 +1,8 @@
 """How Bling writes values: ``data`` envelopes, situações by ``valor``, Portuguese texts matched
 without accents, amounts in cents, and the fiscal notes' fields."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import datetime as dt

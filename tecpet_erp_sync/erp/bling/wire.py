@@ -2,6 +2,8 @@
 (wire facts in ``erp-apis/bling.md``). Tokens come from ``BlingTokenManager``; they never reach
 messages or logs."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import logging

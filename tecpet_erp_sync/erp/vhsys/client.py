@@ -8,6 +8,8 @@
   ``orders`` (+ ``plan``, ``stock``), ``notes`` and ``nfse`` (fiscal notes), ``refresh`` (read-back).
 """
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,5 +1,7 @@
 """VHSYS's customer records: the wire of ``erp/customers.py`` (``/clientes``, vhsys.md §3.1)."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 from typing import Any
@@ -93,7 +95,7 @@ class VhsysCustomers:
 
     def create_customer(self, payload: dict[str, Any]) -> str:
         body = {"tipo_cadastro": "Cliente", **{k: v for k, v in payload.items() if v not in ("", None)}}
-        customer_id = to_int(self.wire.create("/clientes", body, what="customer").get("id_cliente"))
+        customer_id = to_int(self.wire.post_new("/clientes", body, what="customer").get("id_cliente"))
         if not customer_id:
             raise UnknownOutcome(_("VHSYS created the customer without returning its id."))
         return str(customer_id)

@@ -1,6 +1,8 @@
 """What VHSYS's refusals say to users: one English template per resource and per field (the
 addon translates them; ``erp/messages.py``). ``%(text)s`` is always VHSYS's own text."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 from ..messages import _

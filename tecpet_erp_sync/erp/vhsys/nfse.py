@@ -3,6 +3,8 @@
 ``[NFS-e criando <time>]`` before the draft's create, ``[NFS-e rascunho <id>]`` once it exists and
 ``[NFS-e <number>]`` once issued; a lost answer never makes a second municipal note (defect A4)."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import datetime as dt
@@ -127,7 +129,7 @@ class VhsysNfse:
             "valor_total_nota": money(total),
             **self.options.nfse_fields,
         }
-        draft_id = str(self.wire.create("/notas-servico", body, what="NFS-e").get("id_servico") or "")
+        draft_id = str(self.wire.post_new("/notas-servico", body, what="NFS-e").get("id_servico") or "")
         if not draft_id:
             raise UnknownOutcome(_("VHSYS created the NFS-e draft without returning its id."))
         return draft_id

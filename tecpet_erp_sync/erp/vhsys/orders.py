@@ -6,6 +6,8 @@ for a sales order, its stock exit). The marker goes in ``obs_interno_pedido`` (a
 ``referencia_ordem``); a resumed document has its parts read and compared before any is posted.
 """
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import logging
@@ -145,8 +147,10 @@ class VhsysOrders:
         return DataError(IN_USE[plan.doc_type], number=str(number), reason=reason)
 
     # -- creating and completing --------------------------------------------------------------
-    def create(self, plan: Plan) -> tuple[str, dict[str, Any]]:
-        head = self.wire.create(plan.path, plan.header, what="service order" if plan.is_os else "sales order")
+    def create_header(self, plan: Plan) -> tuple[str, dict[str, Any]]:
+        head = self.wire.post_new(
+            plan.path, plan.header, what="service order" if plan.is_os else "sales order"
+        )
         doc_id = str(head.get(plan.pk) or "")
         if not doc_id:
             raise UnknownOutcome(

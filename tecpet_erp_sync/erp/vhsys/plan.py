@@ -1,6 +1,8 @@
 """What one document must look like in VHSYS, resolved to VHSYS ids and priced to the cent
 (docs/money.md): the header, its service and goods items, its installments and its stock exits."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,6 +1,8 @@
 """VHSYS products: every item of a document names one (``/produtos``), found by ``cod_produto``
 or created; services too when they are in the catalogue (``tipo_produto`` "Servico")."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import hashlib
@@ -58,7 +60,7 @@ class VhsysProducts:
                 "tipo_produto": self.service_type if service else GOODS_TYPE,
                 "status_produto": "Ativo",
             }
-            product_id = to_int(self.wire.create("/produtos", body, what="product").get("id_produto"))
+            product_id = to_int(self.wire.post_new("/produtos", body, what="product").get("id_produto"))
             if not product_id:
                 raise UnknownOutcome(_("VHSYS created the product without returning its id."))
         self.ids[code] = product_id

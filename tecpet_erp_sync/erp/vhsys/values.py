@@ -1,6 +1,8 @@
 """How VHSYS writes values: amounts with a comma or a dot, flags as "Sim"/"1", Brasília timestamps,
 records nested oddly in ``data``, and the tags this addon writes into a document's notes."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import datetime as dt

@@ -6,6 +6,8 @@ Lists are paged (``limit`` ≤ 250, ``offset``) and deduplicated by primary key:
 row on one page. Credentials live only in the HTTP session headers; they never reach messages.
 """
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import json
@@ -169,7 +171,7 @@ class VhsysWire:
             erp_message=text_of(data)[:300],
         )
 
-    def create(self, path: str, body: Any, *, what: str) -> dict:
+    def post_new(self, path: str, body: Any, *, what: str) -> dict:
         """POST a new record; the created record as VHSYS answered it."""
         envelope = self.call("POST", path, body=body, what=what) or {}
         return first_row(envelope.get("data"))
