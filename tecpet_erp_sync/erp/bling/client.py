@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .. import push_flow
 from ..bling_oauth import BlingTokenManager
+from ..client_base import HttpClient
 from ..common import BRT
 from ..contract import ChangeSet, ConnectionInfo, DocRef, DocType, OrderRequest, PushResult, RemoteStatus
 from ..errors import DataError
@@ -63,7 +64,7 @@ class BlingOptions:
     rate_limit_retries: int = 1  # 429s absorbed (after the pause) before RateLimited is raised
 
 
-class BlingClient:
+class BlingClient(HttpClient):
     """Talks to one Bling account. Not thread-safe itself; share the limiter, not the client."""
 
     def __init__(
@@ -84,16 +85,6 @@ class BlingClient:
         self.orders = BlingOrders(self.wire, self.status, self.options, key)
         self.customers = self.orders.customers
         self.notes = BlingNotes(self.wire, self.status, self.options)
-
-    def __repr__(self) -> str:
-        return f"BlingClient(base_url={self.http.base_url!r})"
-
-    @property
-    def calls(self) -> int:
-        return self.http.calls
-
-    def close(self) -> None:
-        self.http.close()
 
     def test_connection(self) -> ConnectionInfo:
         company = data(self.wire.call("GET", "/empresas/me/dados-basicos", what="company data")) or {}

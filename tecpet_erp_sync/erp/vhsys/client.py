@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import push_flow
+from ..client_base import HttpClient
 from ..common import BRT
 from ..contract import ChangeSet, ConnectionInfo, DocRef, DocType, OrderRequest, PushResult, RemoteStatus
 from ..errors import NotSupported
@@ -55,7 +56,7 @@ class VhsysOptions:
     nfse_fields: dict[str, Any] = field(default_factory=dict)  # extra NFS-e fields (natureza_pedido, ...)
 
 
-class VhsysClient:
+class VhsysClient(HttpClient):
     """``ErpProvider`` for VHSYS API v2 (see the module docstring)."""
 
     def __init__(
@@ -99,20 +100,10 @@ class VhsysClient:
         )
         self.nfse = VhsysNfse(self.wire, self.notes, self.options)
 
-    def __repr__(self) -> str:
-        return f"VhsysClient({self.http.base_url!r})"
-
-    @property
-    def calls(self) -> int:
-        return self.http.calls
-
     @property
     def modified_format(self) -> str:
         """The ``data_modificacao`` filter format this account takes (date-only after a refusal)."""
         return self.reader.modified_format
-
-    def close(self) -> None:
-        self.http.close()
 
     def test_connection(self) -> ConnectionInfo:
         envelope = self.wire.call(
