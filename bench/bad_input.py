@@ -986,7 +986,7 @@ def check_sent(result: Result, before: dict[str, Any], after: dict[str, Any]) ->
         if pid not in before["products"]:
             description = str(row.get("desc_produto") or "")
             why = unclean(description)
-            if why == UNTRIMMED:  # known, reported: erp/vhsys.py cuts desc_produto at 120, no rstrip
+            if why == UNTRIMMED:  # known, reported: erp/vhsys/products.py cuts desc_produto at 120, no rstrip
                 result.notes.append(f"ERP product description ends in a space: {description[-20:]!a}")
                 continue
             result.check(f"ERP product {description[:50]!a} is clean{': ' + why if why else ''}", not why)

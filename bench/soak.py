@@ -62,7 +62,7 @@ FAULTS = [
     "html_error",
     "outage",
 ]
-# What the refresh reads (erp/vhsys.py _Refresh): changed-document lists, NF-e and receivables
+# What the refresh reads (erp/vhsys/refresh.py): changed-document lists, NF-e and receivables
 # lists, and the header of a document whose receivable changed.
 READ_PATHS = [
     r"^/ordens-servico$",

@@ -154,7 +154,7 @@ def test_new_customer_is_created_with_its_complement(erp):
     [record] = erp.records()
     assert erp.seen(record) == ("Rua das Flores", "01001000", "(11) 98765-4321", "Apto 4")
     assert result.customer.external_id == erp.order_customer(result)
-    assert result.customer.fingerprint == fingerprint(erp.client.customer_payload(customer()))
+    assert result.customer.fingerprint == fingerprint(erp.client.customers.customer_payload(customer()))
 
 
 def test_unchanged_returning_customer_costs_no_call(erp):

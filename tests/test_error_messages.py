@@ -29,15 +29,10 @@ ERROR_BASES = {
 }
 # Keyword arguments of the error classes that are not template parameters (erp/errors.py).
 NOT_PARAMS = {"erp_message", "field", "retry_after"}
-# The two clients are converted on the branch that splits them into packages (`flow`): until it
-# is merged their raise sites still build English f-strings. DELETE THIS AT THAT MERGE.
-NOT_CONVERTED_YET = {"vhsys.py", "bling.py", "vhsys", "bling"}
 
 
-def _sources(converted_only):
+def _sources():
     for path in sorted(ERP.rglob("*.py")):
-        if converted_only and path.relative_to(ERP).parts[0] in NOT_CONVERTED_YET:
-            continue
         yield path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
@@ -101,8 +96,8 @@ def wrong_error_calls(tree, classes):
 
 
 def test_every_error_is_built_from_a_marked_template_with_its_parameters():
-    sources = list(_sources(converted_only=True))
-    classes = error_classes([tree for _path, tree in _sources(converted_only=False)])
+    sources = list(_sources())
+    classes = error_classes([tree for _path, tree in _sources()])
     wrong = {
         f"{path.relative_to(ERP)}:{line}": why
         for path, tree in sources
@@ -149,7 +144,7 @@ def _erp_messages():
     """Every ``_("literal")`` under erp/ (the two clients included), with where it is."""
     return {
         message: f"{path.relative_to(ERP)}:{node.lineno}"
-        for path, tree in _sources(converted_only=False)
+        for path, tree in _sources()
         for node in ast.walk(tree)
         if (message := _marked(node)) is not None
     }

@@ -26,7 +26,7 @@ def test_addon_wheel_holds_the_addon_and_no_sandbox(tmp_path, monkeypatch):
     with zipfile.ZipFile(tmp_path / whool.buildapi.build_wheel(str(tmp_path))) as archive:
         names = archive.namelist()
         assert "odoo/addons/tecpet_erp_sync/__manifest__.py" in names
-        assert "odoo/addons/tecpet_erp_sync/erp/vhsys.py" in names
+        assert "odoo/addons/tecpet_erp_sync/erp/vhsys/client.py" in names
         sandbox_files = [n for n in names if re.search(r"(^|/)(sandbox|tecpet_erp_sandbox)(/|$)", n)]
         assert sandbox_files == [], f"the addon's wheel ships sandbox code: {sandbox_files}"
         # Nor under another name: no module of the wheel defines the sandbox's server.

@@ -76,7 +76,7 @@ def test_three_threads_stay_under_blings_limit(sandbox, make_bling):
     clients = [make_bling(fast=False, account_key="shared-account") for _ in range(3)]
     assert clients[0].rate_limiter is clients[1].rate_limiter is clients[2].rate_limiter
     for client in clients:  # warm the situações cache so that each call below is one request
-        client._situacoes = []
+        client.status.situacoes = []
     errors: list[BaseException] = []
 
     def work(client):
@@ -107,7 +107,7 @@ def test_429_pauses_the_limiter_and_is_raised(sandbox, make_bling):
     limiter = RateLimiter(100, 1.0)
     client = make_bling(fast=False, rate_limit_retries=0)
     client.rate_limiter = client.http.rate_limiter = limiter
-    client._situacoes = []
+    client.status.situacoes = []
     client.test_connection()
     with pytest.raises(RateLimited) as caught:
         client.test_connection()

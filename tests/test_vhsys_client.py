@@ -23,8 +23,7 @@ from tecpet_erp_sync.erp.contract import (
     LineKind,
     OrderRequest,
 )
-from tecpet_erp_sync.erp.errors import AuthError, DataError, ErpError
-from tecpet_erp_sync.erp.vhsys import NotSupported
+from tecpet_erp_sync.erp.errors import AuthError, DataError, ErpError, NotSupported
 
 OS, PV = DocType.SERVICE_ORDER, DocType.SALES_ORDER
 CPF = "52998224725"

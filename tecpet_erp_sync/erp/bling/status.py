@@ -1,0 +1,163 @@
+"""What a Bling order's state is: its situação (read by ``valor``; ids differ per account and are
+resolved by name from ``GET /situacoes/modulos/{Vendas}``), its receivables and its fiscal note."""
+
+# pylint: disable=prefer-env-translation
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..contract import DocRef, DocState, DocType, RemoteStatus
+from ..errors import DataError, ErpError
+from ..messages import _
+from ..states import BLING_NFE_REJECTED, BLING_READY_VALORES, NoteKind, bling_order_state
+from .values import data, fiscal_note, origin_order, plain, ref_id, to_int, valor
+from .wire import BlingWire
+
+MAX_RANGE = dt.timedelta(days=364)  # Bling refuses date filters spanning more than one year
+
+
+class Caches:
+    """What one read-back run has already fetched."""
+
+    def __init__(self):
+        self.notes: dict[tuple[str, int], Any] = {}
+        self.receivables: dict[int, list[dict[str, Any]]] = {}
+
+
+class BlingStatus:
+    """Reads orders and says what state each is in."""
+
+    def __init__(self, wire: BlingWire, options: Any, tz: dt.tzinfo):
+        self.wire = wire
+        self.options = options
+        self.tz = tz
+        self.situacoes: list[dict[str, Any]] | None = None  # the account's sales order situações
+
+    def sales_situacoes(self) -> list[dict[str, Any]]:
+        if self.situacoes is None:
+            modules = data(self.wire.call("GET", "/situacoes/modulos", what="situação modules")) or []
+            vendas = next(
+                (m for m in modules if isinstance(m, dict) and plain(str(m.get("nome"))) == "vendas"), None
+            ) or next(
+                (
+                    m
+                    for m in modules
+                    if isinstance(m, dict) and "pedidos de venda" in plain(str(m.get("descricao")))
+                ),
+                None,
+            )
+            if vendas is None:
+                raise ErpError(_('Bling shows no "Vendas" situação module.'))
+            path = f"/situacoes/modulos/{to_int(vendas.get('id'))}"
+            rows = data(self.wire.call("GET", path, what="situações")) or []
+            self.situacoes = [r for r in rows if isinstance(r, dict)]
+        return self.situacoes
+
+    def situacao_id(self, name: str) -> int:
+        ids = self.situacao_ids((name,))
+        if not ids:
+            raise DataError(
+                _(
+                    'Bling has no sales order situação named "%(name)s": create it in Bling or choose '
+                    "another one in the integration options."
+                ),
+                field="situacao",
+                name=name,
+            )
+        return min(ids)
+
+    def situacao_ids(self, names: tuple[str, ...]) -> set[int]:
+        wanted = {plain(n) for n in names}
+        return {
+            to_int(s.get("id")) for s in self.sales_situacoes() if plain(str(s.get("nome") or "")) in wanted
+        }
+
+    def get_order(self, oid: int) -> dict[str, Any] | None:
+        """The order, or None when Bling answers 404 (deleted)."""
+        resp = self.wire.call("GET", f"/pedidos/vendas/{oid}", what="order", allow_404=True)
+        if resp is None:
+            return None
+        detail = data(resp)
+        if not isinstance(detail, dict) or to_int(detail.get("id")) != oid:
+            # An answer we cannot read must never pass for a deleted order.
+            raise ErpError(_("Bling answered the order %(id)s in an unexpected shape."), id=oid)
+        return detail
+
+    def status(self, ref: DocRef, detail: dict[str, Any] | None, caches: Caches) -> RemoteStatus:
+        if detail is None:
+            detail = self.get_order(ref_id(ref))
+            if detail is None:  # deleted in Bling
+                return RemoteStatus(ref.doc_type, ref.external_id, DocState.CANCELED, deleted=True)
+        kind, note = self.note_of(ref.doc_type, detail, caches)
+        return self.remote_status(ref, detail, self.receivables(detail, caches), kind, note)
+
+    def remote_status(
+        self, ref: DocRef, detail: dict[str, Any], receivables: list[int], kind: NoteKind, note: dict | None
+    ) -> RemoteStatus:
+        """The order's state by ``states.bling_order_state``, and its note number once issued."""
+        situacao = detail.get("situacao") or {}
+        custom_ready = bool(self.options.awaiting_issue_situacoes) and to_int(situacao.get("id")) in (
+            self.situacao_ids(self.options.awaiting_issue_situacoes)
+        )
+        state = bling_order_state(
+            valor(detail),
+            receivables,
+            to_int(note.get("situacao")) if note else None,
+            kind if note else None,
+            ready_valores=BLING_READY_VALORES,
+            ready=custom_ready,
+        )
+        rejected = note is not None and kind == "nfe" and to_int(note.get("situacao")) in BLING_NFE_REJECTED
+        issued = note is not None and state is DocState.ISSUED
+        return RemoteStatus(
+            ref.doc_type,
+            ref.external_id,
+            state,
+            external_number=str(detail.get("numero") or ""),
+            note_number=str(note.get("numero") or "") if issued else "",
+            note_rejection=(
+                f"NF-e {note.get('numero') or ''} {BLING_NFE_REJECTED[to_int(note.get('situacao'))]} "
+                "in Bling (open it in Bling for the SEFAZ's reason)"
+                if rejected
+                else ""
+            ),
+            note=fiscal_note(kind, note) if issued else None,
+        )
+
+    def note_of(
+        self, doc_type: DocType, detail: dict[str, Any], caches: Caches
+    ) -> tuple[NoteKind, dict | None]:
+        """The fiscal note linked to an order: NF-e for sales orders, NFS-e for service orders."""
+        kind: NoteKind = "nfe" if doc_type is DocType.SALES_ORDER else "nfse"
+        note_id = to_int((detail.get("notaFiscal") or {}).get("id"))
+        if not note_id:
+            return kind, None
+        key = (kind, note_id)
+        if key not in caches.notes:
+            caches.notes[key] = self.wire.get(f"/{kind}/{note_id}", what="fiscal note")
+        note = caches.notes[key]
+        return kind, note if isinstance(note, dict) else None
+
+    def receivables(self, detail: dict[str, Any], caches: Caches) -> list[int]:
+        """Situações of the contas a receber created from this order (tipoOrigem venda, origem.id)."""
+        oid = to_int(detail.get("id"))
+        contact_id = to_int((detail.get("contato") or {}).get("id"))
+        if contact_id not in caches.receivables:
+            today = dt.datetime.now(self.tz).date()
+            params = {
+                "idContato": contact_id,
+                "tipoFiltroData": "E",
+                "dataInicial": (today - MAX_RANGE + dt.timedelta(days=31)).isoformat(),
+                "dataFinal": (today + dt.timedelta(days=30)).isoformat(),
+            }
+            caches.receivables[contact_id] = list(
+                self.wire.pages("/contas/receber", params, what="receivables")
+            )
+        return [
+            to_int(row.get("situacao")) for row in caches.receivables[contact_id] if origin_order(row) == oid
+        ]
+
+    def local(self, moment: dt.datetime) -> str:
+        return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S")
