@@ -15,7 +15,7 @@ import pytest
 
 ERP = Path(__file__).resolve().parent.parent / "tecpet_erp_sync" / "erp"
 PO = ERP.parent / "i18n" / "pt_BR.po"
-PLACEHOLDER = re.compile(r"%\(([a-z_]+)\)[sd]")
+PLACEHOLDER = re.compile(r"%\(([a-z_]+)\)[sdr]")
 ERROR_BASES = {
     "ErpError",
     "DataError",
@@ -65,6 +65,23 @@ def error_classes(trees):
         names |= more
 
 
+def _picked_from_a_table(node):
+    """A template taken from a table of ``_()`` templates (``MISSING[doc_type]``,
+    ``messages.RESOURCES.get(what)[0]``) or a variable holding one: no string is built here.
+    Its parameters cannot be matched statically; every literal of such tables is still checked
+    for its translation below, and building a string (literal, f-string, ``+``, ``%``,
+    ``.format``) is still refused."""
+    if isinstance(node, ast.Name):
+        return True
+    if isinstance(node, ast.Subscript):
+        return _picked_from_a_table(node.value)
+    if isinstance(node, ast.Attribute):
+        return _picked_from_a_table(node.value)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+        return _picked_from_a_table(node.func.value)
+    return False
+
+
 def wrong_error_calls(tree, classes):
     """(line, why) of each call building an error of ``classes`` whose template is not a
     ``_("literal")`` (or a module constant bound to one) or whose parameters do not match it."""
@@ -83,6 +100,8 @@ def wrong_error_calls(tree, classes):
         template = _marked(first)
         if template is None and isinstance(first, ast.Name):
             template = constants.get(first.id)
+        if template is None and _picked_from_a_table(first):
+            continue  # MISSING[doc_type], a template chosen earlier: its literals are checked below
         if template is None:
             wrong.append((node.lineno, 'the first argument is not a _("literal")'))
             continue
@@ -123,6 +142,8 @@ def test_every_error_is_built_from_a_marked_template_with_its_parameters():
         ('raise TransientError(_("HTTP %(status)s."), **params)', "by name"),
         ('class _Gone(DataError):\n    pass\nraise _Gone("gone")', "not a _"),  # a private subclass
         ('raise DataError(_("Gone: " + what))', "not a _"),
+        ('raise DataError("Gone: %s" % what)', "not a _"),
+        ('raise DataError("Gone: {}".format(what))', "not a _"),
     ],
 )
 def test_the_walk_catches_an_unmarked_or_mismatched_error(source, why):
@@ -136,6 +157,9 @@ def test_the_walk_accepts_a_marked_template_and_a_marked_constant():
         'GONE = _("Gone.")\n'
         "raise DataError(GONE)\n"
         'raise DataError(_("Line %(line)s is wrong."), line=n, field="x", erp_message=text)\n'
+        'MISSING = {"os": _("Order %(id)r is gone.")}\n'
+        "raise DataError(MISSING[kind], id=n)\n"
+        "raise DataError(messages.RESOURCES.get(what, messages.REQUEST)[0], text=t)\n"
     )
     assert wrong_error_calls(tree, ERROR_BASES) == []
 
