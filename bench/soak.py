@@ -570,6 +570,8 @@ class SoakMachine(RuleBasedStateMachine):
     def teardown(self):
         calm_phase(self.c)
         self.c.examples += 1
+        broken = step_invariants(self.c, set())  # settled now, nothing stale: they hold for all
+        self.c.tally.check(f"the step invariants hold once settled {broken[:5]}", not broken)
         failed = verify(self.c.registry, self.c.sandbox, self.c.seed, self.c.tally)
         assert not failed, "final checks failed (listed above)"
 
@@ -709,8 +711,8 @@ def main() -> int:
     )
     try:
         machine("runTest").runTest()
-    except AssertionError as exc:
-        print(f"[soak] FAILED (replay: --seed {seed}): {exc}")
+    except Exception as exc:  # an invariant or a final check; hypothesis may then report its replay
+        print(f"[soak] FAILED (replay: --seed {seed}): {type(exc).__name__}: {exc}")
         return 1
     finally:
         sandbox.stop()
