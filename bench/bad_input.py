@@ -2,6 +2,11 @@
 
     tools/run.sh python bench/bad_input.py [--seed S] [--cases N]
 
+The cases come from hypothesis strategies, one per variant below (valid customers from
+``partners()``, broken values drawn around them); every variant runs its share of the cases. A case
+that breaks a check is printed by hypothesis as "Falsifying example" and fails the campaign (no
+shrinking: each try is a real push); ``--seed S`` replays the run.
+
 Broken CPF/CNPJ, over-long fields, missing address parts, odd Unicode, zero and negative amounts,
 currencies other than BRL and lines without a product, each posted in a fresh database and pushed
 by the real job (``_push_batch``) to the ERP sandbox running in this process (VHSYS). Every case
@@ -38,6 +43,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common import new_database, odoo_env, vhsys_integration
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
 from tecpet_erp_sandbox.server import SandboxServer
 
 from odoo import Command, fields
@@ -153,7 +161,7 @@ class Result:
         self.checks.append((name, bool(ok)))
 
 
-# -- generated values --------------------------------------------------------------------------
+# -- generated values: hypothesis strategies -------------------------------------------------------
 def check_digits(base: str) -> str:
     """Receita Federal modulo 11, on digits (CPF, CNPJ) and on the alphanumeric CNPJ (ord - 48)."""
     values = [ord(ch) - 48 for ch in base]
@@ -179,58 +187,68 @@ def masked(number: str) -> str:
     return f"{number[:2]}.{number[2:5]}.{number[5:8]}/{number[8:12]}-{number[12:]}"
 
 
-class Generator:
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-        self.used: set[str] = set()
+def digits_of(text: str) -> str:
+    """The ASCII digits ``text`` stands for (full-width and other Unicode digits included)."""
+    return "".join(str(unicodedata.digit(ch)) for ch in text if unicodedata.digit(ch, None) is not None)
 
-    def document(self, company: bool) -> str:
-        """A fresh valid CPF (or CNPJ), digits only: each customer is new to the ERP."""
-        while True:
-            base = "".join(self.rng.choice(string.digits) for _ in range(8 if company else 9))
-            base += "0001" if company else ""
-            number = base + check_digits(base)
-            if len(set(number)) > 1 and number not in self.used:
-                self.used.add(number)
-                return number
 
-    def phone(self, ddd: str) -> str:
-        while True:
-            phone = f"({ddd}) 9{self.rng.randint(6000, 9999)}-{self.rng.randint(0, 9999):04d}"
-            if parse_phone_br(phone):
-                return phone
+def digit_strings(size: int) -> st.SearchStrategy[str]:
+    return st.text(string.digits, min_size=size, max_size=size)
 
-    def partner(self, company: bool = False) -> dict[str, Any]:
-        rng = self.rng
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        city, uf, cep, ddd = rng.choice(PLACES)
-        ascii_name = ascii_letters(f"{first}.{last}")
-        return {
-            "name": f"{first} {last}" + (" Pet Shop Ltda" if company else ""),
-            "is_company": company,
-            "vat": masked(self.document(company)),
-            "id_type": "cnpj" if company else "cpf",
-            "country": "base.br",
-            "state": f"base.state_br_{uf}",
-            "street_name": rng.choice(STREETS),
-            "street_number": str(rng.randint(1, 9999)),
-            "street2": rng.choice(DISTRICTS),
-            "city": city,
-            "zip": cep,
-            "phone": self.phone(ddd),
-            "email": f"{ascii_name.lower()}{rng.randint(1, 999)}@example.com.br",
-        }
 
-    def long_text(self, length: int) -> str:
-        words = []
-        while len(" ".join(words)) < length:
-            words.append(self.rng.choice(WORDS))
-        return " ".join(words)[:length].strip() + "x"
+prices = st.integers(20, 400)
 
-    def insert(self, text: str, chars: str) -> str:
-        """``chars`` put inside ``text`` at a random place (not at the ends, where trimming hides it)."""
-        at = self.rng.randint(1, max(1, len(text) - 1))
-        return text[:at] + chars + text[at:]
+
+@st.composite
+def documents(draw, company: bool) -> str:
+    """A valid CPF (or CNPJ of a head office), digits only, not all digits equal."""
+    base = draw(digit_strings(8 if company else 9).filter(lambda b: len(set(b)) > 1))
+    base += "0001" if company else ""
+    return base + check_digits(base)
+
+
+@st.composite
+def phones(draw, ddd: str) -> str:
+    number = st.tuples(st.integers(6000, 9999), st.integers(0, 9999))
+    first, last = draw(number.filter(lambda n: parse_phone_br(f"({ddd}) 9{n[0]}-{n[1]:04d}")))
+    return f"({ddd}) 9{first}-{last:04d}"
+
+
+@st.composite
+def partners(draw, company: bool = False) -> dict[str, Any]:
+    """A valid Brazilian customer (individual, or company), with every field the ERPs need."""
+    first, last = draw(st.sampled_from(FIRST)), draw(st.sampled_from(LAST))
+    city, uf, cep, ddd = draw(st.sampled_from(PLACES))
+    ascii_name = ascii_letters(f"{first}.{last}")
+    return {
+        "name": f"{first} {last}" + (" Pet Shop Ltda" if company else ""),
+        "is_company": company,
+        "vat": masked(draw(documents(company))),
+        "id_type": "cnpj" if company else "cpf",
+        "country": "base.br",
+        "state": f"base.state_br_{uf}",
+        "street_name": draw(st.sampled_from(STREETS)),
+        "street_number": str(draw(st.integers(1, 9999))),
+        "street2": draw(st.sampled_from(DISTRICTS)),
+        "city": city,
+        "zip": cep,
+        "phone": draw(phones(ddd)),
+        "email": f"{ascii_name.lower()}{draw(st.integers(1, 999))}@example.com.br",
+    }
+
+
+@st.composite
+def long_texts(draw, min_size: int, max_size: int) -> str:
+    """Words up to a length drawn in [min_size, max_size], then an "x" (never ends in a space)."""
+    length = draw(st.integers(min_size, max_size))
+    words = draw(st.lists(st.sampled_from(WORDS), min_size=length // 3 + 1, max_size=length // 3 + 1))
+    return " ".join(words)[:length].strip() + "x"
+
+
+def inserted(draw, text: str, chars: str) -> str:
+    """``chars`` put inside ``text`` at a drawn place (not at the ends, where trimming hides it)."""
+    at = draw(st.integers(1, max(1, len(text) - 1)))
+    return text[:at] + chars + text[at:]
 
 
 def service(price: float, quantity: float = 1) -> dict[str, Any]:
@@ -245,257 +263,256 @@ def label_only(label: str | bool, price: float) -> dict[str, Any]:
     return {"kind": None, "name": label, "quantity": 1, "price": price}
 
 
-# -- the variants: (generator) -> Case -------------------------------------------------------------
-def _price(g: Generator) -> int:
-    return g.rng.randint(20, 400)
-
-
-def doc_check_digit(g: Generator) -> Case:
-    company = g.rng.random() < 0.5
-    p = g.partner(company)
-    number = "".join(ch for ch in p["vat"] if ch.isdigit())
-    at = len(number) - g.rng.randint(1, 2)
-    wrong = g.rng.choice([d for d in string.digits if d != number[at]])
+# -- the variants: one strategy of cases each ------------------------------------------------------
+@st.composite
+def doc_check_digit(draw) -> Case:
+    company = draw(st.booleans())
+    p = draw(partners(company))
+    number = digits_of(p["vat"])
+    at = len(number) - draw(st.integers(1, 2))
+    wrong = draw(st.sampled_from([d for d in string.digits if d != number[at]]))
     number = number[:at] + wrong + number[at + 1 :]
-    p["vat"] = masked(number) if g.rng.random() < 0.7 else number
+    # A changed first check digit can leave the second one right (remainders 0 and 1 both give 0).
+    assume(check_digits(number[:-2]) != number[-2:])
+    p["vat"] = masked(number) if draw(st.booleans()) else number
     kind = "CNPJ" if company else "CPF"
     return Case(
         DOCUMENT,
         f"{kind} with one check digit changed",
         p,
-        [service(_price(g))],
+        [service(draw(prices))],
         needles=(f"{kind} {masked(number)} is invalid", "check digits do not match", "Tax ID"),
         detail=p["vat"],
     )
 
 
-def doc_wrong_length(g: Generator) -> Case:
-    count = g.rng.choice((9, 10, 12, 13, 15))
-    p = g.partner(count >= 13)
-    p["vat"] = "".join(g.rng.choice(string.digits) for _ in range(count))
+@st.composite
+def doc_wrong_length(draw) -> Case:
+    count = draw(st.sampled_from((9, 10, 12, 13, 15)))
+    p = draw(partners(count >= 13))
+    p["vat"] = draw(digit_strings(count))
     return Case(
         DOCUMENT,
         "CPF/CNPJ of the wrong length",
         p,
-        [service(_price(g))],
+        [service(draw(prices))],
         needles=(f"has {count} digits", "Tax ID"),
         detail=p["vat"],
     )
 
 
-def doc_all_same(g: Generator) -> Case:
-    company = g.rng.random() < 0.5
-    p = g.partner(company)
-    number = g.rng.choice(string.digits) * (14 if company else 11)
-    p["vat"] = masked(number)
+@st.composite
+def doc_all_same(draw) -> Case:
+    company = draw(st.booleans())
+    p = draw(partners(company))
+    p["vat"] = masked(draw(st.sampled_from(string.digits)) * (14 if company else 11))
     return Case(
         DOCUMENT,
         "CPF/CNPJ with all digits equal",
         p,
-        [service(_price(g))],
+        [service(draw(prices))],
         needles=("all its digits are equal", "Tax ID"),
         detail=p["vat"],
     )
 
 
-def doc_letters(g: Generator) -> Case:
-    p = g.partner(g.rng.random() < 0.5)
+@st.composite
+def doc_letters(draw) -> Case:
+    p = draw(partners(draw(st.booleans())))
     chars = list(p["vat"])
     spots = [i for i, ch in enumerate(chars) if ch.isdigit()]
-    for i in {spots[-g.rng.randint(1, 2)], *g.rng.sample(spots, g.rng.randint(0, 2))}:
-        chars[i] = g.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz")  # a check digit is always hit
+    hit = {spots[-draw(st.integers(1, 2))]}  # a check digit is always hit
+    hit |= set(draw(st.lists(st.sampled_from(spots), max_size=2, unique=True)))
+    for i in sorted(hit):
+        chars[i] = draw(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz"))
     p["vat"] = "".join(chars)
     return Case(
         DOCUMENT,
         "CPF/CNPJ with letters",
         p,
-        [service(_price(g))],
+        [service(draw(prices))],
         needles=("characters other than digits", "Tax ID"),
         detail=p["vat"],
     )
 
 
-def doc_alphanumeric(g: Generator) -> Case:
-    p = g.partner(True)
-    base = "".join(g.rng.choice(string.ascii_uppercase + string.digits) for _ in range(12))
+@st.composite
+def doc_alphanumeric(draw) -> Case:
+    p = draw(partners(True))
+    alphabet = string.ascii_uppercase + string.digits
+    # All digits would be an ordinary CNPJ: at least one letter.
+    base = draw(st.text(alphabet, min_size=12, max_size=12).filter(lambda b: not b.isdigit()))
     p["vat"] = masked(base + check_digits(base))
     return Case(
         DOCUMENT,
         "alphanumeric CNPJ (from July 2026)",
         p,
-        [service(_price(g))],
+        [service(draw(prices))],
         needles=("alphanumeric", "contact support"),
         detail=p["vat"],
     )
 
 
-def doc_missing(g: Generator) -> Case:
-    p = g.partner()
+@st.composite
+def doc_missing(draw) -> Case:
+    p = draw(partners())
     p["vat"] = False
-    return Case(DOCUMENT, "no CPF/CNPJ", p, [service(_price(g))], needles=("Tax ID is missing",))
+    return Case(DOCUMENT, "no CPF/CNPJ", p, [service(draw(prices))], needles=("Tax ID is missing",))
 
 
-def doc_person_type(g: Generator) -> Case:
-    p = g.partner()
-    p["vat"] = masked(g.document(True))  # a CNPJ on an individual with identification type CPF
+@st.composite
+def doc_person_type(draw) -> Case:
+    p = draw(partners())
+    p["vat"] = masked(draw(documents(True)))  # a CNPJ on an individual with identification type CPF
     return Case(
         DOCUMENT,
         "CNPJ on an individual",
         p,
-        [service(_price(g))],
+        [service(draw(prices))],
         needles=("individual but the Tax ID is a CNPJ", "identification type is CPF"),
     )
 
 
-def _long(g: Generator, odoo_field: str, label: str, limit: int) -> Case:
-    p = g.partner()
-    if odoo_field == "email":
-        labels = [ascii_letters(g.long_text(60)).replace(" ", "-").lower() for _ in range(4)]
-        p["email"] = "cliente." + "x" * g.rng.randint(20, 60) + "@" + ".".join(labels) + ".com.br"
-    else:
-        p[odoo_field] = g.long_text(g.rng.randint(limit + 1, limit + 120))
-    return Case(
-        LONG,
-        f"{label} over the VHSYS limit ({limit})",
-        p,
-        [service(_price(g))],
-        needles=(f'{label} "', f"too long for VHSYS (max {limit} characters)"),
-        detail=f"{len(p[odoo_field])} characters",
-    )
+def _long(odoo_field: str, label: str, limit: int):
+    @st.composite
+    def variant(draw) -> Case:
+        p = draw(partners())
+        if odoo_field == "email":
+            labels = [ascii_letters(draw(long_texts(60, 60))).replace(" ", "-").lower() for _ in range(4)]
+            local = "cliente." + "x" * draw(st.integers(20, 60))
+            p["email"] = local + "@" + ".".join(labels) + ".com.br"
+        else:
+            p[odoo_field] = draw(long_texts(limit + 1, limit + 120))
+        return Case(
+            LONG,
+            f"{label} over the VHSYS limit ({limit})",
+            p,
+            [service(draw(prices))],
+            needles=(f'{label} "', f"too long for VHSYS (max {limit} characters)"),
+            detail=f"{len(p[odoo_field])} characters",
+        )
+
+    return variant
 
 
-def long_name(g: Generator) -> Case:
-    return _long(g, "name", "Name", 255)
+long_name = _long("name", "Name", 255)
+long_street = _long("street_name", "Street", 255)
+long_district = _long("street2", "Neighbourhood", 45)
+long_city = _long("city", "City", 255)
+long_email = _long("email", "E-mail", 255)
 
 
-def long_street(g: Generator) -> Case:
-    return _long(g, "street_name", "Street", 255)
+def _missing(odoo_field: str, needle: str):
+    @st.composite
+    def variant(draw) -> Case:
+        p = draw(partners())
+        p[odoo_field] = False
+        return Case(MISSING, f"no {odoo_field}", p, [service(draw(prices))], needles=(needle,))
+
+    return variant
 
 
-def long_district(g: Generator) -> Case:
-    return _long(g, "street2", "Neighbourhood", 45)
+missing_street = _missing("street_name", "Street is missing")
+missing_number = _missing("street_number", "Street number is missing")
+missing_district = _missing("street2", "Neighbourhood is missing")
+missing_city = _missing("city", "City is missing")
+missing_zip = _missing("zip", "ZIP is missing")
+missing_state = _missing("state", "State is missing")
+missing_phone = _missing("phone", "Phone is missing")
 
 
-def long_city(g: Generator) -> Case:
-    return _long(g, "city", "City", 255)
-
-
-def long_email(g: Generator) -> Case:
-    return _long(g, "email", "E-mail", 255)
-
-
-def _missing(g: Generator, odoo_field: str, needle: str) -> Case:
-    p = g.partner()
-    p[odoo_field] = False
-    return Case(MISSING, f"no {odoo_field}", p, [service(_price(g))], needles=(needle,))
-
-
-def missing_street(g: Generator) -> Case:
-    return _missing(g, "street_name", "Street is missing")
-
-
-def missing_number(g: Generator) -> Case:
-    return _missing(g, "street_number", "Street number is missing")
-
-
-def missing_district(g: Generator) -> Case:
-    return _missing(g, "street2", "Neighbourhood is missing")
-
-
-def missing_city(g: Generator) -> Case:
-    return _missing(g, "city", "City is missing")
-
-
-def missing_zip(g: Generator) -> Case:
-    return _missing(g, "zip", "ZIP is missing")
-
-
-def missing_state(g: Generator) -> Case:
-    return _missing(g, "state", "State is missing")
-
-
-def missing_country(g: Generator) -> Case:
+@st.composite
+def missing_country(draw) -> Case:
     """The country is optional by design (tests/test_validation.py): the Brazilian state says it."""
-    p = g.partner()
+    p = draw(partners())
     p["country"] = False
-    case = Case(MISSING, "no country (state is Brazilian: valid)", p, [service(_price(g))], expect=SENT)
+    case = Case(MISSING, "no country (state is Brazilian: valid)", p, [service(draw(prices))], expect=SENT)
     case.erp_customer = {"uf_cliente": p["state"][-2:].upper(), "cidade_cliente": p["city"]}
     return case
 
 
-def missing_phone(g: Generator) -> Case:
-    return _missing(g, "phone", "Phone is missing")
-
-
-def missing_customer(g: Generator) -> Case:
-    case = Case(MISSING, "invoice without customer", g.partner(), [service(_price(g))], expect=REFUSED)
+@st.composite
+def missing_customer(draw) -> Case:
+    case = Case(
+        MISSING, "invoice without customer", draw(partners()), [service(draw(prices))], expect=REFUSED
+    )
     case.no_customer = True
     return case
 
 
-def several_problems(g: Generator) -> Case:
+@st.composite
+def several_problems(draw) -> Case:
     """Every problem in one message, so that the user fixes the customer in one go."""
-    p = g.partner()
+    p = draw(partners())
     p["vat"] = p["vat"][:-1] + str((int(p["vat"][-1]) + 1) % 10)
     p["zip"] = False
-    p["street2"] = g.long_text(60)
+    p["street2"] = draw(long_texts(60, 60))
     return Case(
         MISSING,
         "broken CPF, no CEP, long neighbourhood at once",
         p,
-        [service(_price(g) + 100), service(g.rng.randint(1, 99), -1)],
+        [service(draw(prices) + 100), service(draw(st.integers(1, 99)), -1)],
         needles=("check digits do not match", "ZIP is missing", 'Neighbourhood "', "has quantity -1"),
     )
 
 
-def foreign_state(g: Generator) -> Case:
+@st.composite
+def foreign_state(draw) -> Case:
     """A US state whose code is also a UF (AL, PA, MA): must not be sent as the Brazilian one."""
-    p = g.partner()
-    p["state"] = g.rng.choice(LOOKALIKE_STATES)
-    p["country"] = g.rng.choice(("base.br", False))
+    p = draw(partners())
+    p["state"] = draw(st.sampled_from(LOOKALIKE_STATES))
+    p["country"] = draw(st.sampled_from(("base.br", False)))
     return Case(
         MISSING,
         "state of another country, with a UF-like code",
         p,
-        [service(_price(g))],
+        [service(draw(prices))],
         needles=('State "', "is not a Brazilian state"),
         detail=p["state"],
     )
 
 
-def _sent_text(g: Generator, what: str, make) -> Case:
-    """A customer text field with odd characters that normalisation removes: sent, and clean."""
-    p = g.partner()
-    odoo_field = g.rng.choice(("name", "street_name", "street2", "city"))
-    clean = p[odoo_field] = p[odoo_field] if " " in p[odoo_field] else p[odoo_field] + " Norte"
-    p[odoo_field] = make(clean)
-    case = Case(UNICODE, f"{what} in {odoo_field} (valid)", p, [service(_price(g))], expect=SENT)
-    case.erp_customer = {ODOO_TO_VHSYS[odoo_field]: unicodedata.normalize("NFC", clean)}
-    case.detail = ascii(p[odoo_field])
-    return case
+def _sent_text(what: str, make):
+    """A customer text field with odd characters that normalisation removes: sent, and clean.
+    ``make(draw, clean)`` returns the odd value."""
+
+    @st.composite
+    def variant(draw) -> Case:
+        p = draw(partners())
+        odoo_field = draw(st.sampled_from(("name", "street_name", "street2", "city")))
+        clean = p[odoo_field] = p[odoo_field] if " " in p[odoo_field] else p[odoo_field] + " Norte"
+        p[odoo_field] = make(draw, clean)
+        case = Case(UNICODE, f"{what} in {odoo_field} (valid)", p, [service(draw(prices))], expect=SENT)
+        case.erp_customer = {ODOO_TO_VHSYS[odoo_field]: unicodedata.normalize("NFC", clean)}
+        case.detail = ascii(p[odoo_field])
+        return case
+
+    return variant
 
 
-def uni_zero_width(g: Generator) -> Case:
-    return _sent_text(g, "zero-width characters", lambda s: g.insert(s, "".join(g.rng.sample(ZERO_WIDTH, 2))))
+uni_zero_width = _sent_text(
+    "zero-width characters",
+    lambda draw, s: inserted(
+        draw, s, "".join(draw(st.lists(st.sampled_from(ZERO_WIDTH), min_size=2, max_size=2, unique=True)))
+    ),
+)
+uni_bidi = _sent_text(
+    "RTL/bidi marks",
+    lambda draw, s: draw(st.sampled_from(BIDI)) + inserted(draw, s, draw(st.sampled_from(BIDI))),
+)
+uni_spaces = _sent_text(
+    "NBSP and other odd spaces",
+    lambda draw, s: s.replace(" ", draw(st.sampled_from(SPACES)), 1) + "\u00a0",
+)
 
 
-def uni_bidi(g: Generator) -> Case:
-    return _sent_text(g, "RTL/bidi marks", lambda s: g.rng.choice(BIDI) + g.insert(s, g.rng.choice(BIDI)))
-
-
-def uni_spaces(g: Generator) -> Case:
-    def make(text: str) -> str:
-        return text.replace(" ", g.rng.choice(SPACES), 1) + "\u00a0"
-
-    return _sent_text(g, "NBSP and other odd spaces", make)
-
-
-def uni_combining(g: Generator) -> Case:
-    p = g.partner()
-    p["name"] = g.rng.choice(("José Conceição", "Luíza Gonçalves", "Raí Araújo", "João Ândrea"))
-    p["city"] = g.rng.choice(("São Paulo", "Maceió", "Belém"))
+@st.composite
+def uni_combining(draw) -> Case:
+    p = draw(partners())
+    p["name"] = draw(st.sampled_from(("José Conceição", "Luíza Gonçalves", "Raí Araújo", "João Ândrea")))
+    p["city"] = draw(st.sampled_from(("São Paulo", "Maceió", "Belém")))
     case = Case(
-        UNICODE, "combining accents (NFD) in name and city (valid)", p, [service(_price(g))], expect=SENT
+        UNICODE, "combining accents (NFD) in name and city (valid)", p, [service(draw(prices))], expect=SENT
     )
     case.erp_customer = {"razao_cliente": p["name"], "cidade_cliente": p["city"]}
     p["name"] = unicodedata.normalize("NFD", p["name"])
@@ -504,30 +521,32 @@ def uni_combining(g: Generator) -> Case:
     return case
 
 
-def uni_emoji(g: Generator) -> Case:
-    p = g.partner()
-    odoo_field = g.rng.choice(("name", "street_name"))
-    p[odoo_field] = f"{p[odoo_field]} {g.rng.choice(EMOJI)}"
-    case = Case(UNICODE, f"emoji in {odoo_field} (valid)", p, [service(_price(g))], expect=SENT)
+@st.composite
+def uni_emoji(draw) -> Case:
+    p = draw(partners())
+    odoo_field = draw(st.sampled_from(("name", "street_name")))
+    p[odoo_field] = f"{p[odoo_field]} {draw(st.sampled_from(EMOJI))}"
+    case = Case(UNICODE, f"emoji in {odoo_field} (valid)", p, [service(draw(prices))], expect=SENT)
     case.erp_customer = {ODOO_TO_VHSYS[odoo_field]: p[odoo_field].replace("\u200d", "")}
     case.detail = ascii(p[odoo_field])
     return case
 
 
-def uni_invisible_in_codes(g: Generator) -> Case:
+@st.composite
+def uni_invisible_in_codes(draw) -> Case:
     """Zero-width, bidi and full-width characters around CPF, CEP and e-mail: digits win."""
-    p = g.partner()
+    p = draw(partners())
     vat, cep = p["vat"], p["zip"]
     width = str.maketrans("0123456789", "０１２３４５６７８９")
-    p["vat"] = "\u200e" + g.insert(vat, g.rng.choice(ZERO_WIDTH)).translate(width)
-    p["zip"] = g.insert(cep, "\u200b").translate(width) if g.rng.random() < 0.5 else cep + "\u00a0"
+    p["vat"] = "\u200e" + inserted(draw, vat, draw(st.sampled_from(ZERO_WIDTH))).translate(width)
+    p["zip"] = inserted(draw, cep, "\u200b").translate(width) if draw(st.booleans()) else cep + "\u00a0"
     email = p["email"]
     p["email"] = "\u200b" + email + "\ufeff"
     case = Case(
         UNICODE,
         "invisible/full-width chars in CPF, CEP, e-mail (valid)",
         p,
-        [service(_price(g))],
+        [service(draw(prices))],
         expect=SENT,
         detail=ascii(p["vat"]),
     )
@@ -535,245 +554,267 @@ def uni_invisible_in_codes(g: Generator) -> Case:
     return case
 
 
-def uni_control(g: Generator) -> Case:
-    p = g.partner()
-    odoo_field, label = g.rng.choice(
-        (("name", "Name"), ("street_name", "Street"), ("street2", "Neighbourhood"), ("city", "City"))
-    )
-    char = g.rng.choice(CONTROLS)
-    p[odoo_field] = g.insert(p[odoo_field], char)
+TEXT_FIELDS = (("name", "Name"), ("street_name", "Street"), ("street2", "Neighbourhood"), ("city", "City"))
+
+
+@st.composite
+def uni_control(draw) -> Case:
+    p = draw(partners())
+    odoo_field, label = draw(st.sampled_from(TEXT_FIELDS))
+    char = draw(st.sampled_from(CONTROLS))
+    p[odoo_field] = inserted(draw, p[odoo_field], char)
     return Case(
         UNICODE,
         f"control character in {odoo_field}",
         p,
-        [service(_price(g))],
+        [service(draw(prices))],
         needles=(f"{label} contains an invisible control character (U+{ord(char):04X})",),
         detail=ascii(p[odoo_field]),
     )
 
 
-def uni_only_invisible(g: Generator) -> Case:
-    p = g.partner()
-    odoo_field, label = g.rng.choice(
-        (("name", "Name"), ("street_name", "Street"), ("street2", "Neighbourhood"), ("city", "City"))
-    )
-    p[odoo_field] = g.rng.choice(ZERO_WIDTH) + g.rng.choice(SPACES) + g.rng.choice(BIDI)
+@st.composite
+def uni_only_invisible(draw) -> Case:
+    p = draw(partners())
+    odoo_field, label = draw(st.sampled_from(TEXT_FIELDS))
+    p[odoo_field] = "".join(draw(st.sampled_from(chars)) for chars in (ZERO_WIDTH, SPACES, BIDI))
     return Case(
         UNICODE,
         f"{odoo_field} of invisible characters only",
         p,
-        [service(_price(g))],
+        [service(draw(prices))],
         needles=(f"{label} is missing",),
         detail=ascii(p[odoo_field]),
     )
 
 
-def uni_foreign_digits(g: Generator) -> Case:
-    p = g.partner()
+@st.composite
+def uni_foreign_digits(draw) -> Case:
+    p = draw(partners())
     p["vat"] = p["vat"].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))  # Arabic-Indic
     return Case(
         UNICODE,
         "Arabic-Indic digits in the CPF",
         p,
-        [service(_price(g))],
+        [service(draw(prices))],
         needles=("characters other than digits", "Tax ID"),
         detail=ascii(p["vat"]),
     )
 
 
-def uni_email(g: Generator) -> Case:
-    p = g.partner()
+@st.composite
+def uni_email(draw) -> Case:
+    p = draw(partners())
     local, domain = p["email"].split("@")
-    p["email"] = g.rng.choice((f"{local}{g.rng.choice(EMOJI)}@{domain}", f"{local}@exémplo.com.br"))
+    emoji = draw(st.sampled_from(EMOJI))
+    p["email"] = draw(st.sampled_from((f"{local}{emoji}@{domain}", f"{local}@exémplo.com.br")))
     return Case(
         UNICODE,
         "emoji or accent in the e-mail",
         p,
-        [service(_price(g))],
+        [service(draw(prices))],
         needles=('E-mail "', "is not a valid address"),
         detail=ascii(p["email"]),
     )
 
 
-def uni_label_clean(g: Generator) -> Case:
+@st.composite
+def uni_label_clean(draw) -> Case:
     """Odd characters in the label of a line without product: the ERP gets the label clean."""
-    clean = g.rng.choice(("Consulta veterinária", "Taxa de entrega", "Tosa higiênica", "Hospedagem diária"))
-    odd = g.insert(clean, g.rng.choice(ZERO_WIDTH + BIDI))
-    odd = unicodedata.normalize("NFD", odd).replace(" ", g.rng.choice(SPACES), 1)
+    clean = draw(
+        st.sampled_from(("Consulta veterinária", "Taxa de entrega", "Tosa higiênica", "Hospedagem diária"))
+    )
+    odd = inserted(draw, clean, draw(st.sampled_from(ZERO_WIDTH + BIDI)))
+    odd = unicodedata.normalize("NFD", odd).replace(" ", draw(st.sampled_from(SPACES)), 1)
     return Case(
         UNICODE,
         "invisible chars, NBSP, NFD in a line label (valid)",
-        g.partner(),
-        [label_only(odd, _price(g))],
+        draw(partners()),
+        [label_only(odd, draw(prices))],
         expect=SENT,
         erp_labels=(clean,),
         detail=ascii(odd),
     )
 
 
-def uni_label_multiline(g: Generator) -> Case:
+@st.composite
+def uni_label_multiline(draw) -> Case:
     """Line breaks of any kind in a label: kept as single newlines between the lines with text."""
-    first, second = g.rng.choice((("Banho", "Pelo longo"), ("Consulta", "Retorno em 15 dias")))
-    odd = f"{first}{g.rng.choice(SPACES)}\r\n \n{g.rng.choice(ZERO_WIDTH)}\n{second}\u2028"
+    first, second = draw(st.sampled_from((("Banho", "Pelo longo"), ("Consulta", "Retorno em 15 dias"))))
+    odd = f"{first}{draw(st.sampled_from(SPACES))}\r\n \n{draw(st.sampled_from(ZERO_WIDTH))}\n{second}\u2028"
     return Case(
         UNICODE,
         "blank lines and odd breaks in a line label (valid)",
-        g.partner(),
-        [label_only(odd, _price(g))],
+        draw(partners()),
+        [label_only(odd, draw(prices))],
         expect=SENT,
         erp_labels=(f"{first}\n{second}",),
         detail=ascii(odd),
     )
 
 
-def uni_label_control(g: Generator) -> Case:
-    char = g.rng.choice(CONTROLS)
-    label = g.insert("Consulta veterinária", char)
+@st.composite
+def uni_label_control(draw) -> Case:
+    char = draw(st.sampled_from(CONTROLS))
+    label = inserted(draw, "Consulta veterinária", char)
     return Case(
         UNICODE,
         "control character in a line label",
-        g.partner(),
-        [label_only(label, _price(g))],
+        draw(partners()),
+        [label_only(label, draw(prices))],
         needles=('Line "', f"contains an invisible control character (U+{ord(char):04X})"),
         detail=ascii(label),
     )
 
 
-def uni_label_invisible(g: Generator) -> Case:
-    label = g.rng.choice(ZERO_WIDTH) + g.rng.choice(BIDI)
+@st.composite
+def uni_label_invisible(draw) -> Case:
+    label = draw(st.sampled_from(ZERO_WIDTH)) + draw(st.sampled_from(BIDI))
     return Case(
         UNICODE,
         "line label of invisible characters only",
-        g.partner(),
-        [label_only(label, _price(g)), service(_price(g))],
+        draw(partners()),
+        [label_only(label, draw(prices)), service(draw(prices))],
         needles=("A line has no description",),
         detail=ascii(label),
     )
 
 
-def amount_zero_total(g: Generator) -> Case:
-    return Case(
-        AMOUNT,
-        "zero total",
-        g.partner(),
-        [service(0, g.rng.randint(1, 3))],
-        expect=OUTSIDE,
-    )
+@st.composite
+def amount_zero_total(draw) -> Case:
+    return Case(AMOUNT, "zero total", draw(partners()), [service(0, draw(st.integers(1, 3)))], expect=OUTSIDE)
 
 
-def amount_free_line(g: Generator) -> Case:
+@st.composite
+def amount_free_line(draw) -> Case:
     """A free item (price 0) in an invoice with a positive total: valid, sent."""
     return Case(
-        AMOUNT, "free line, positive total (valid)", g.partner(), [service(_price(g)), goods(0)], expect=SENT
+        AMOUNT,
+        "free line, positive total (valid)",
+        draw(partners()),
+        [service(draw(prices)), goods(0)],
+        expect=SENT,
     )
 
 
-def amount_negative_total(g: Generator) -> Case:
-    price = _price(g)
-    lines = g.rng.choice(([service(-price)], [service(price), goods(-price - g.rng.randint(1, 50))]))
-    return Case(AMOUNT, "negative total", g.partner(), lines, expect=REFUSED)
+@st.composite
+def amount_negative_total(draw) -> Case:
+    price = draw(prices)
+    if draw(st.booleans()):
+        lines = [service(-price)]
+    else:
+        lines = [service(price), goods(-price - draw(st.integers(1, 50)))]
+    return Case(AMOUNT, "negative total", draw(partners()), lines, expect=REFUSED)
 
 
-def amount_negative_line(g: Generator) -> Case:
-    price = _price(g)
+@st.composite
+def amount_negative_line(draw) -> Case:
+    price = draw(prices)
     return Case(
         AMOUNT,
         "negative line, positive total",
-        g.partner(),
-        [service(price + 50), service(-g.rng.randint(1, price))],
+        draw(partners()),
+        [service(price + 50), service(-draw(st.integers(1, price)))],
         needles=("has a negative amount", "use a discount"),
     )
 
 
-def amount_negative_quantity(g: Generator) -> Case:
-    price = _price(g)
-    qty = -g.rng.randint(1, 2)
+@st.composite
+def amount_negative_quantity(draw) -> Case:
+    price = draw(prices)
+    qty = -draw(st.integers(1, 2))
     return Case(
         AMOUNT,
         "negative quantity, positive total",
-        g.partner(),
+        draw(partners()),
         [goods(price, 5), goods(price, qty)],
         needles=(f"has quantity {qty}", "positive quantity"),
     )
 
 
-def amount_zero_quantity(g: Generator) -> Case:
+@st.composite
+def amount_zero_quantity(draw) -> Case:
     return Case(
         AMOUNT,
         "zero quantity on a line",
-        g.partner(),
-        [service(_price(g)), service(_price(g), 0)],
+        draw(partners()),
+        [service(draw(prices)), service(draw(prices), 0)],
         needles=("has quantity 0", "positive quantity"),
     )
 
 
-def currency_foreign(g: Generator) -> Case:
-    code = g.rng.choice(("USD", "EUR"))
+@st.composite
+def currency_foreign(draw) -> Case:
+    code = draw(st.sampled_from(("USD", "EUR")))
     case = Case(
         CURRENCY,
         f"invoice in {code}",
-        g.partner(),
-        [service(_price(g))],
+        draw(partners()),
+        [service(draw(prices))],
         needles=(f"The invoice is in {code}", "only takes invoices in BRL"),
     )
     case.currency = code
     return case
 
 
-def noproduct_label(g: Generator) -> Case:
+@st.composite
+def noproduct_label(draw) -> Case:
     """PRODUCT.md 2.1: a line without product goes with the services; it is valid."""
-    label = g.rng.choice(("Consulta veterinária", "Taxa de entrega", "Serviço avulso"))
-    lines = [label_only(label, _price(g))]
-    if g.rng.random() < 0.5:
-        lines.append(goods(_price(g)))
+    label = draw(st.sampled_from(("Consulta veterinária", "Taxa de entrega", "Serviço avulso")))
+    lines = [label_only(label, draw(prices))]
+    if draw(st.booleans()):
+        lines.append(goods(draw(prices)))
     return Case(
         NO_PRODUCT,
         "label and price only (valid: goes with services)",
-        g.partner(),
+        draw(partners()),
         lines,
         expect=SENT,
         erp_labels=(label,),
     )
 
 
-def noproduct_section_note(g: Generator) -> Case:
+@st.composite
+def noproduct_section_note(draw) -> Case:
     """Section and note lines are not sent, whatever they hold; the label-only line is."""
-    label = g.rng.choice(("Consulta veterinária", "Taxa de entrega"))
+    label = draw(st.sampled_from(("Consulta veterinária", "Taxa de entrega")))
     lines = [
-        {"display_type": "line_section", "name": "Serviços \x07" + g.rng.choice(ZERO_WIDTH)},
-        label_only(label, _price(g)),
-        {"display_type": "line_note", "name": "\u200b" + g.rng.choice(EMOJI)},
+        {"display_type": "line_section", "name": "Serviços \x07" + draw(st.sampled_from(ZERO_WIDTH))},
+        label_only(label, draw(prices)),
+        {"display_type": "line_note", "name": "\u200b" + draw(st.sampled_from(EMOJI))},
     ]
     return Case(
         NO_PRODUCT,
         "with a section and a note line (valid)",
-        g.partner(),
+        draw(partners()),
         lines,
         expect=SENT,
         erp_labels=(label,),
     )
 
 
-def noproduct_long_label(g: Generator) -> Case:
+@st.composite
+def noproduct_long_label(draw) -> Case:
     """A label over 255 characters: the ERP gets its first 255 (the VHSYS item limit)."""
-    label = g.long_text(g.rng.randint(256, 400))
+    label = draw(long_texts(256, 400))
     return Case(
         NO_PRODUCT,
         "label over 255 characters (valid: cut)",
-        g.partner(),
-        [label_only(label, _price(g))],
+        draw(partners()),
+        [label_only(label, draw(prices))],
         expect=SENT,
         erp_labels=(label[:255].rstrip(),),
         detail=f"{len(label)} characters",
     )
 
 
-def noproduct_no_label(g: Generator) -> Case:
+@st.composite
+def noproduct_no_label(draw) -> Case:
     return Case(
         NO_PRODUCT,
         "no product and no label",
-        g.partner(),
-        [label_only(False, _price(g))],
+        draw(partners()),
+        [label_only(False, draw(prices))],
         needles=("A line has no description",),
     )
 
@@ -830,13 +871,56 @@ VARIANTS = (
 )
 
 
-def generate(g: Generator, count: int) -> list[Case]:
-    """Every variant once (when ``count`` allows), then variants at random; shuffled."""
-    rng = g.rng
-    variants = rng.sample(VARIANTS, min(count, len(VARIANTS)))
-    variants += [rng.choice(VARIANTS) for _ in range(count - len(variants))]
-    rng.shuffle(variants)
-    return [variant(g) for variant in variants]
+def examples_per_variant(count: int, seed: int) -> list[int]:
+    """How many cases each variant gets: ``count`` spread over them, every variant at least once
+    when ``count`` allows; the extra ones go to variants drawn with ``seed``."""
+    per = [count // len(VARIANTS)] * len(VARIANTS)
+    for i in random.Random(seed).sample(range(len(VARIANTS)), count % len(VARIANTS)):
+        per[i] += 1
+    return per
+
+
+def campaign_settings(examples: int, seed: int):
+    """One variant's hypothesis run: ``examples`` cases, no deadline (a case is a real push), no
+    example database (each run is told by its seed), no shrinking (a real push a try: shrinking
+    one failure took over 5 minutes); the failing case is printed with the seed that finds it."""
+    return lambda test: hypothesis_seed(seed)(
+        settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=False,
+            suppress_health_check=list(HealthCheck),
+            print_blob=False,
+            phases=(Phase.explicit, Phase.generate),
+        )(test)
+    )
+
+
+class CaseFailed(AssertionError):
+    """A case broke a check: hypothesis shrinks it and reports the smallest one."""
+
+
+def run_variant(variant, examples: int, seed: int, run) -> tuple[int, str]:
+    """``examples`` cases of ``variant`` through ``run`` (a Case -> Result); returns (cases run,
+    failure report or "")."""
+    runs = 0
+
+    @campaign_settings(examples, seed)
+    @given(variant())
+    def one_case(case: Case) -> None:
+        nonlocal runs
+        runs += 1
+        result = run(case)
+        failed = [name for name, ok in result.checks if not ok]
+        if failed:
+            raise CaseFailed(f"{case.category} / {case.variant}: {failed[0]}")
+
+    try:
+        one_case()
+    except CaseFailed as exc:
+        return runs, str(exc)
+    return runs, ""
 
 
 # -- Odoo ------------------------------------------------------------------------------------------
@@ -992,10 +1076,26 @@ def check_sent(result: Result, before: dict[str, Any], after: dict[str, Any]) ->
             result.check(f"ERP product {description[:50]!a} is clean{': ' + why if why else ''}", not why)
 
 
+def forget_customer(sandbox: SandboxServer, spec: dict[str, Any]) -> None:
+    """Drop the ERP's customer with this CPF/CNPJ, if an earlier case sent one: every case's
+    customer is new to the ERP (hypothesis draws the same document twice, and replays a case
+    while it shrinks a failure), so the ERP's new customer is this case's."""
+    number = digits_of(spec.get("vat") or "")
+    if not number:
+        return
+    emulator = sandbox.vhsys
+    with emulator.lock:
+        for cid in [
+            c for c, row in emulator.clientes.items() if digits_of(str(row.get("cnpj_cliente"))) == number
+        ]:
+            del emulator.clientes[cid]
+
+
 # -- one case ------------------------------------------------------------------------------------------
 def run_case(env, sandbox: SandboxServer, case: Case) -> Result:
     result = Result(case)
     cr = env.cr
+    forget_customer(sandbox, case.partner)
     partner, result.vat_check_refused = create_partner(env, case.partner)
     vhsys_problems = partner._erp_validation_problems("vhsys")
     bling_problems = partner._erp_validation_problems("bling")
@@ -1077,7 +1177,7 @@ def check_message(result: Result, move) -> None:
 
 
 # -- controls: valid invoices, one push, all must reach open ------------------------------------------
-def run_controls(env, sandbox: SandboxServer, g: Generator) -> list[tuple[str, bool]]:
+def run_controls(env, sandbox: SandboxServer, specs: list[dict[str, Any]]) -> list[tuple[str, bool]]:
     line_sets = (
         [service(120)],
         [goods(89.9, 2)],
@@ -1085,8 +1185,9 @@ def run_controls(env, sandbox: SandboxServer, g: Generator) -> list[tuple[str, b
         [label_only("Consulta veterinária", 150), service(40)],
     )
     moves = env["account.move"]
-    for n, lines in enumerate(line_sets):
-        partner = env["res.partner"].create(partner_values(env, g.partner(company=n == 2)))
+    for spec, lines in zip(specs, line_sets, strict=True):
+        forget_customer(sandbox, spec)
+        partner = env["res.partner"].create(partner_values(env, spec))
         moves |= env["account.move"].create(invoice_values(env, partner, Case("control", "", {}, lines)))
     moves.action_post()
     env.cr.commit()
@@ -1141,25 +1242,49 @@ def print_messages(results: list[Result]) -> None:
 def main() -> int:
     started = time.monotonic()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, help="replay a run")
-    parser.add_argument("--cases", type=int, default=DEFAULT_CASES, help="bad-input cases to generate")
+    parser.add_argument("--seed", type=int, help="replay a run (the hypothesis seed of every variant)")
+    parser.add_argument(
+        "--cases", type=int, default=DEFAULT_CASES, help=f"bad-input cases to generate ({DEFAULT_CASES})"
+    )
     parser.add_argument("--messages", action="store_true", help="print one message per variant")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
-    rng = random.Random(seed)
-    generator = Generator(rng)
-    cases = generate(generator, args.cases)
-    print(f"[bad-input] seed {seed} (replay: --seed {seed}); {len(cases)} cases", flush=True)
+    per_variant = examples_per_variant(args.cases, seed)
+    print(
+        f"[bad-input] seed {seed} (replay: --seed {seed}); {args.cases} cases over "
+        f"{sum(1 for n in per_variant if n)} variants (hypothesis strategies)",
+        flush=True,
+    )
 
     sandbox = SandboxServer.start(seed=seed)
     registry = setup_database(sandbox)
     print(f"[bad-input] database {DB} ready in {time.monotonic() - started:.1f} s", flush=True)
     results: list[Result] = []
+    failures: list[str] = []
     with registry.cursor() as cr:
         env = odoo_env(cr)
-        for case in cases:
+
+        def run(case: Case) -> Result:
             results.append(run_case(env, sandbox, case))
-        control_checks = run_controls(env, sandbox, generator)
+            return results[-1]
+
+        for variant, examples in zip(VARIANTS, per_variant, strict=True):
+            if examples:
+                _runs, failure = run_variant(variant, examples, seed, run)
+                if failure:
+                    failures.append(failure)
+        control_checks: list[tuple[str, bool]] = []
+
+        @campaign_settings(1, seed)
+        @given(
+            st.tuples(partners(), partners(), partners(True), partners()).filter(
+                lambda specs: len({digits_of(s["vat"]) for s in specs}) == len(specs)
+            )
+        )
+        def controls(specs) -> None:
+            control_checks.extend(run_controls(env, sandbox, list(specs)))
+
+        controls()
     sent_markers = {m for r in results if r.outcome == SENT for m in r.markers}
     stray = [
         d["marker"]
@@ -1167,6 +1292,7 @@ def main() -> int:
         if d["marker"] in {m for r in results if r.outcome != SENT for m in r.markers}
     ]
     global_checks = [("no ERP document for a case that was not sent", not stray)] + control_checks
+    global_checks += [(f"failing case (hypothesis, --seed {seed}): {f}", False) for f in failures]
     sandbox.stop()
     if args.messages:
         print_messages(results)

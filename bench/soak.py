@@ -1,22 +1,33 @@
-"""Fault soak: random faults at every step of pushes and refreshes, job processes killed mid-batch
-and run two at a time, ERP users acting between rounds; at the end every invoice is settled, the
-ERP holds exactly one document per marker, and Odoo's state is the one the ERP implies.
+"""Fault soak: a hypothesis state machine (``SoakMachine``) drives the life of invoices under
+random faults: push workers killed mid-batch and run several at a time, ERP users acting on the
+documents, Odoo users resetting, re-posting, deleting and reversing invoices, reprocessing and
+read-backs. After every step its invariants hold for every settled document; at the end of each
+example every invoice is settled, the ERP holds exactly one document per marker, and Odoo's state
+is the one the ERP implies.
 
-    tools/run.sh python bench/soak.py [--short] [--invoices N] [--rounds R]   (seed: SOAK_SEED)
+    tools/run.sh python bench/soak.py [--short] [--invoices N] [--rounds STEPS] [--examples E]
+                                      [--workers W] [--seed S]   (seed also: SOAK_SEED)
 
 Real Odoo (a fresh database), real PostgreSQL, the jobs run as `odoo-bin shell` processes over
-loopback HTTP to the ERP sandbox running in this process. Each process refreshes, pushes a batch,
-and refreshes again. A killed worker's lease would expire after CLAIM_LEASE in production; between
-rounds the soak expires it at once (next_attempt_at).
+loopback HTTP to the ERP sandbox running in this process. Each process refreshes, runs the push
+cron's entry point as worker 1..W (system parameter ``tecpet_erp_sync.push_workers`` = W) and
+refreshes again. A killed worker's lease would expire after CLAIM_LEASE in production; between
+steps the soak expires it at once (next_attempt_at).
 
-Between rounds, through the sandbox control API, ERP users pay receivables (partly or fully), mark
-paid documents done, issue and cancel notes, cancel and delete documents, some of them on documents
-whose creation Odoo has not recorded yet. Odoo users reset invoices to draft, post some of them
-again at once (before the cancellation ran) or later, try to delete them, and reverse some with a
-full credit note (docs/lifecycle.md). One round revokes the credentials mid-run; the soak then checks that the
-jobs stopped calling and presses Test connection, as an administrator would.
+ERP users pay receivables (partly or fully), mark paid documents done, issue and cancel notes,
+cancel and delete documents, some of them on documents whose creation Odoo has not recorded yet.
+Odoo users reset invoices to draft, post some of them again at once (before the cancellation ran)
+or later, try to delete them, and reverse some with a full credit note (docs/lifecycle.md). One
+round revokes the credentials mid-run; the soak then checks that the jobs stopped calling and
+presses Test connection, as an administrator would.
 
-Ends with "N passed, M failed" over the invariants checked; exits non-zero on any violation.
+Invariants after each step, over documents with nothing pending: no marker with two live ERP
+documents, no live ERP document unknown to Odoo or behind a cancelled document, every live one
+complete, pointed at by Odoo and equal to its invoice to the cent (total and installments), its
+state the ERP's unless an ERP user changed it since the last read-back, and the invoice's column
+its documents' state. A broken one fails at once, with the steps that led to it (hypothesis prints
+them) and the seed. Ends with "N passed, M failed" over the final checks; exits non-zero on any
+violation.
 """
 
 from __future__ import annotations
@@ -34,6 +45,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from common import ROOT, catalogue, customers, new_database, new_invoices, odoo_env, vhsys_integration
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from tecpet_erp_sandbox.server import SandboxServer
 
 from odoo.exceptions import UserError
@@ -116,8 +131,9 @@ def refresh():  # the cron's entry point; what it did is told by the integration
 
 shrink_refresh_margin()
 refresh()
-try:
-    Document._push_batch(batch_size=BATCH_SIZE, time_budget=120, with_commit=True)
+try:  # the push cron's entry point, as worker WORKER_NO of push_workers
+    Document._cron_push_documents(batch_size=BATCH_SIZE, time_budget=120, worker=WORKER_NO)
+    env.cr.commit()
 except Exception as exc:  # the job lets nothing but bugs escape
     print("SOAK push crashed", type(exc).__name__, flush=True)
 refresh()
@@ -167,21 +183,19 @@ class Tally:
     ledger: dict[str, str] = field(default_factory=dict)  # ERP id -> state it implied after our last event
     erp_canceled: set[str] = field(default_factory=set)  # ERP ids cancelled by an ERP user
     checks: list[tuple[str, bool]] = field(default_factory=list)
+    steps: Counter = field(default_factory=Counter)  # state machine steps by kind
 
     def check(self, name: str, ok: bool) -> None:
         self.checks.append((name, bool(ok)))
 
 
-def setup_database(sandbox: SandboxServer, invoices: int, rng: random.Random):
-    """The addon's database, a VHSYS integration on the sandbox and ``invoices`` posted invoices
-    of random kinds (services, goods, mixed)."""
+def setup_database(sandbox: SandboxServer, workers: int):
+    """The addon's database with a VHSYS integration on the sandbox and ``workers`` push workers."""
     registry = new_database(DB, "soak-install")
     with registry.cursor() as cr:
         env = odoo_env(cr)
         vhsys_integration(env, sandbox, "soak")
-        sets = catalogue(env)
-        kinds = [sets["service"], sets["goods"], sets["mixed"], sets["mixed_other"]]
-        new_invoices(env, customers(env), kinds, invoices, rng, shuffle=True).action_post()
+        env["ir.config_parameter"].set_param("tecpet_erp_sync.push_workers", str(workers))
     return registry
 
 
@@ -197,10 +211,11 @@ def job_process() -> subprocess.Popen:
 
 
 def run_jobs(rng: random.Random, tally: Tally, concurrent: int, kill_probability: float) -> None:
-    """Run job processes at once; maybe SIGKILL one mid-batch. Counts kills and refresh runs."""
+    """Run job processes at once (push workers 1..concurrent); maybe SIGKILL one mid-batch.
+    Counts kills and refresh runs."""
     processes = [job_process() for _ in range(concurrent)]
-    for process in processes:
-        process.stdin.write(tally.script.encode())
+    for worker, process in enumerate(processes, 1):
+        process.stdin.write(f"WORKER_NO = {worker}\n{tally.script}".encode())
         process.stdin.close()
     if rng.random() < kill_probability:
         time.sleep(rng.uniform(2.5, 6.0))  # odoo-bin shell takes ~2.5 s to start
@@ -409,54 +424,223 @@ def revoked_round_aftermath(sandbox: SandboxServer, registry, tally: Tally) -> N
         tally.auth["refused"] += refused
 
 
-# -- campaign ---------------------------------------------------------------------------------
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--short", action="store_true", help="the quick campaign run by make test")
-    parser.add_argument("--invoices", type=int)
-    parser.add_argument("--rounds", type=int)
-    args = parser.parse_args()
-    invoices = args.invoices or (60 if args.short else 1500)
-    rounds = args.rounds or (4 if args.short else 12)
-    seed = int(os.environ.get("SOAK_SEED") or random.SystemRandom().randrange(10**6))
-    rng = random.Random(seed)
-    print(f"[soak] seed {seed} (replay: SOAK_SEED={seed}); {invoices} invoices, {rounds} rounds", flush=True)
+# -- campaign: a hypothesis state machine ------------------------------------------------------
+@dataclass
+class Campaign:
+    """What every example of the state machine shares: one database, one sandbox, one tally."""
 
-    started = time.monotonic()
-    sandbox = SandboxServer.start(seed=seed)
-    sandbox.latency = 0.002
-    registry = setup_database(sandbox, invoices, rng)
-    shrink_refresh_margin()
-    # 40 a run in the short campaign. Two processes share one batch (each skips what the other
-    # claimed), so the long one takes a quarter of the invoices a round: most documents are then
-    # sent under faults, not in the calm phase.
-    tally = Tally(script=job_script(max(40, invoices // 4)))
-    print(f"[soak] database ready in {time.monotonic() - started:.0f} s", flush=True)
-    revoke_round = rng.randrange(max(1, rounds // 2))  # early: while the push still has work
+    sandbox: SandboxServer
+    registry: object
+    tally: Tally
+    seed: int
+    invoices: int  # posted at the start of each example
+    workers: int
+    started: float = field(default_factory=time.monotonic)
+    examples: int = 0
+    failures: list[str] = field(default_factory=list)
 
-    for round_no in range(rounds):
-        add_faults(sandbox, rng, revoke=round_no == revoke_round)
-        run_jobs(rng, tally, concurrent=2, kill_probability=0.6)
-        sandbox.faults.clear()
-        if round_no == revoke_round:
-            revoked_round_aftermath(sandbox, registry, tally)
-        erp_events(sandbox, registry, rng, tally)
-        with registry.cursor() as cr:
-            if round_no == rounds // 2:  # cancel some invoices mid-campaign: resets push cancellations
-                cancel_some(odoo_env(cr), rng, tally)
-            elif round_no > rounds // 2:
-                repost_or_delete(odoo_env(cr), rng, tally)
+
+CAMPAIGN: Campaign | None = None
+MAX_ODOO_STEPS = 2  # Odoo and ERP users' steps in a row before the jobs must run again
+SALT = st.integers(0, 2**31)
+STEPS = ("jobs", "erp users", "reset or reverse", "repost or delete", "reprocess and refresh")
+
+
+class SoakMachine(RuleBasedStateMachine):
+    """The life of the invoices under faults. Each rule is one step of users or jobs, drawn by
+    hypothesis (see ``random``); after every step the invariants below hold
+    for every document that is settled (nothing pending); at the end of an example the calm phase
+    runs and ``verify`` checks everything is settled and agrees with the ERP."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = CAMPAIGN
+        self.rounds = 0
+        self.odoo_steps = 0
+        self.refreshed = False
+        self.steps_done = 0
+        self.revoke_round = None
+        self.stale: set[str] = set()  # ERP ids changed by ERP users since our last read-back
+
+    def random(self, salt: int) -> random.Random:
+        """The randomness of one step: hypothesis's draw mixed with the campaign's seed and the
+        step's number. Hypothesis tries its simplest example (every draw 0) first, and the short
+        soak is that one example: without the seed, it would push calmly and never kill a worker."""
+        self.steps_done += 1
+        return random.Random(f"{self.c.seed}-{self.c.examples}-{self.steps_done}-{salt}")
+
+    @initialize(salt=SALT)
+    def post_invoices(self, salt):
+        """Fresh invoices of random kinds (services, goods, mixed), posted."""
+        rng = self.random(salt)
+        # The first job round of the first example revokes the credentials (while the push still
+        # has work, and whatever the number of steps, as the old soak did).
+        self.revoke_round = 0 if not self.c.tally.auth["revoked"] else None
+        with self.c.registry.cursor() as cr:
+            env = odoo_env(cr)
+            sets = catalogue(env)
+            kinds = [sets["service"], sets["goods"], sets["mixed"], sets["mixed_other"]]
+            partners = customers(env)
+            new_invoices(env, partners, kinds, self.c.invoices, rng, shuffle=True).action_post()
+
+    @rule(salt=SALT)
+    def step(self, salt):
+        """One step of the kind drawn (one rule rather than one per kind: hypothesis's swarm
+        testing would switch whole kinds off for an example, and the short soak is one example).
+        Users act at most MAX_ODOO_STEPS times in a row; then the jobs run."""
+        allowed = {
+            "jobs": True,
+            "erp users": self.odoo_steps < MAX_ODOO_STEPS,
+            "reset or reverse": self.odoo_steps < MAX_ODOO_STEPS,
+            "repost or delete": self.odoo_steps < MAX_ODOO_STEPS and bool(self.c.tally.reset_moves),
+            "reprocess and refresh": self.odoo_steps < MAX_ODOO_STEPS and not self.refreshed,
+        }
+        rng = self.random(salt)
+        kind = rng.choice(STEPS)
+        if not allowed[kind]:
+            kind = "jobs"
+        self.c.tally.steps[kind] += 1
+        getattr(self, kind.replace(" ", "_"))(rng)
+
+    def jobs(self, rng):
+        """Push workers (each refreshes, pushes a batch, refreshes) under random faults, one of
+        them maybe killed mid-batch; one round of the campaign revokes the credentials."""
+        revoke = self.rounds == self.revoke_round
+        add_faults(self.c.sandbox, rng, revoke=revoke)
+        run_jobs(rng, self.c.tally, concurrent=self.c.workers, kill_probability=0.6)
+        self.c.sandbox.faults.clear()
+        if revoke:
+            revoked_round_aftermath(self.c.sandbox, self.c.registry, self.c.tally)
+        with self.c.registry.cursor() as cr:
             expire_leases(cr)
+        self.rounds += 1
+        self.odoo_steps = 0
+        self.refreshed = False
+        self.log("jobs")
+
+    def erp_users(self, rng):
+        """ERP users pay, mark done, issue, cancel and delete documents (some not recorded yet)."""
+        before = Counter(self.c.tally.events)
+        erp_events(self.c.sandbox, self.c.registry, rng, self.c.tally)
+        self.stale |= set(self.c.tally.ledger)  # conservative: any document an event touched
+        self.odoo_steps += 1
+        self.log(f"ERP events {dict(Counter(self.c.tally.events) - before)}")
+
+    def reset_or_reverse(self, rng):
+        """Odoo users reset invoices to draft (some posted again at once) or reverse them."""
+        with self.c.registry.cursor() as cr:
+            cancel_some(odoo_env(cr), rng, self.c.tally)
+            expire_leases(cr)
+        self.odoo_steps += 1
+        self.log("reset/reverse")
+
+    def repost_or_delete(self, rng):
+        """Invoices reset earlier are posted again or deleted (refused while a document may live)."""
+        with self.c.registry.cursor() as cr:
+            repost_or_delete(odoo_env(cr), rng, self.c.tally)
+            expire_leases(cr)
+        self.odoo_steps += 1
+        self.log("repost/delete")
+
+    def reprocess_and_refresh(self, _rng):
+        """An administrator reprocesses what gave up on the connection; a calm read-back runs."""
+        with self.c.registry.cursor() as cr:
+            env = odoo_env(cr)
+            env["tecpet.erp.document"].search(
+                [("state", "=", "error"), ("error_kind", "=", "connection")]
+            )._requeue()
+            cr.commit()
+            refresh_here(env, self.c.tally, "step")
+        self.stale.clear()
+        self.refreshed = True  # once between two job rounds: nothing new to read before them
+        self.odoo_steps += 1
+        self.log("reprocess/refresh")
+
+    def log(self, what: str) -> None:
+        c = self.c
         print(
-            f"[soak] round {round_no + 1}/{rounds}: faults injected {sandbox.faults.injected}, "
-            f"killed {tally.killed}, ERP events {sum(tally.events.values())}, "
-            f"refresh runs {dict(tally.refreshes)}; {time.monotonic() - started:.0f} s",
+            f"[soak] step {what}: faults injected {c.sandbox.faults.injected}, killed {c.tally.killed}, "
+            f"ERP events {sum(c.tally.events.values())}; {time.monotonic() - c.started:.0f} s",
             flush=True,
         )
 
-    # Calm: no more faults; let the jobs finish and reprocess what gave up on the connection.
+    @invariant()
+    def settled_documents_agree_with_the_erp(self):
+        failed = step_invariants(self.c, self.stale)
+        assert not failed, "invariant broken after this step:\n  " + "\n  ".join(failed[:10])
+
+    def teardown(self):
+        calm_phase(self.c)
+        self.c.examples += 1
+        broken = step_invariants(self.c, set())  # settled now, nothing stale: they hold for all
+        self.c.tally.check(f"the step invariants hold once settled {broken[:5]}", not broken)
+        failed = verify(self.c.registry, self.c.sandbox, self.c.seed, self.c.tally)
+        assert not failed, "final checks failed (listed above)"
+
+
+def step_invariants(c: Campaign, stale: set[str]) -> list[str]:
+    """What holds after every step, for every document with nothing pending: no duplicate, no
+    live ERP document Odoo does not know or has cancelled, every live one complete, pointed at and
+    equal to its invoice to the cent, and the invoice's column its documents' state."""
+    remote: dict[str, list[dict]] = {}
+    for row in c.sandbox.control("state", {})["vhsys"]["documents"]:
+        remote.setdefault(row["marker"], []).append(row)
+    failed = []
+    with c.registry.cursor() as cr:
+        env = odoo_env(cr)
+        docs = env["tecpet.erp.document"].with_context(active_test=False).search([])
+        markers = set(docs.mapped("marker"))
+        for marker, rows in remote.items():
+            live = [r for r in rows if r["live"]]
+            if len(live) > 1:
+                failed.append(f"{marker}: {len(live)} live ERP documents (duplicate)")
+            if live and marker not in markers:
+                failed.append(f"{marker}: live in the ERP, unknown to Odoo")
+        for doc in docs.filtered(lambda d: not d.pending_action):
+            live = [r for r in remote.get(doc.marker, []) if r["live"]]
+            if doc.state == "canceled" and live:
+                failed.append(f"{doc.marker}: canceled in Odoo, live in the ERP")
+            if doc.state not in LIVE_STATES or doc.external_id in stale:
+                continue
+            if len(live) != 1 or live[0]["id"] != doc.external_id:
+                failed.append(
+                    f"{doc.marker} {doc.state}: {len(live)} live ERP documents, not {doc.external_id}"
+                )
+                continue
+            one = live[0]
+            if not complete(one):
+                failed.append(f"{doc.marker}: incomplete in the ERP {one}")
+            want = invoice_amount(doc)
+            if Decimal(one["total"]) != want or Decimal(one["installments_total"]) != want:
+                failed.append(
+                    f"{doc.marker}: ERP total {one['total']}, installments {one['installments_total']}, "
+                    f"invoice {want}"
+                )
+            if erp_state(one) != doc.state:
+                failed.append(f"{doc.marker}: Odoo {doc.state}, the ERP says {erp_state(one)}")
+        for move in docs.move_id:
+            want = aggregate_invoice_state(move.erp_document_ids.mapped("state"))
+            if move.service_order_state != (want and want.value):
+                failed.append(f"{move.name}: column {move.service_order_state}, its documents {want}")
+    return failed
+
+
+def invoice_amount(doc) -> Decimal:
+    """What the ERP document must total: the invoice's lines of the document's kind, to the cent."""
+    lines = doc.move_id.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+    kind = lines.filtered(
+        lambda line: (not line.product_id or line.product_id.type == "service")
+        == (doc.doc_type == "service_order")
+    )
+    return sum((Decimal(str(line.price_total)) for line in kind), Decimal(0)).quantize(Decimal("0.01"))
+
+
+def calm_phase(c: Campaign) -> None:
+    """No more faults; the jobs finish and reprocess what gave up on the connection; the final
+    read-back brings every ERP change into Odoo."""
+    rng = random.Random(c.seed)
     for calm_run in range(1, 11):
-        with registry.cursor() as cr:
+        with c.registry.cursor() as cr:
             env = odoo_env(cr)
             env["tecpet.erp.document"].search(
                 [("state", "=", "error"), ("error_kind", "=", "connection")]
@@ -468,16 +652,74 @@ def main() -> int:
             )
         if not pending:
             break
-        print(f"[soak] calm run {calm_run}: {pending} documents pending", flush=True)
-        run_jobs(rng, tally, concurrent=1, kill_probability=0)
-    with registry.cursor() as cr:  # the final read-back: every ERP change must now be in Odoo
+        print(
+            f"[soak] calm run {calm_run}: {pending} documents pending; crashes {dict(c.tally.crashes)}",
+            flush=True,
+        )
+        run_jobs(rng, c.tally, concurrent=1, kill_probability=0)
+    with c.registry.cursor() as cr:
         margin = odoo_env(cr)["tecpet.erp.integration"].search([])._erp_client().options.refresh_margin
-        tally.check(
+        c.tally.check(
             f"the refresh re-reads {margin} s before its cursor, not 10 minutes", margin == REFRESH_MARGIN
         )
-        refresh_here(odoo_env(cr), tally, "final")
-    print(f"[soak] calm phase done; {time.monotonic() - started:.0f} s", flush=True)
-    return verify(registry, sandbox, seed, tally)
+        refresh_here(odoo_env(cr), c.tally, "final")
+    print(f"[soak] calm phase done; {time.monotonic() - c.started:.0f} s", flush=True)
+
+
+def main() -> int:
+    global CAMPAIGN  # noqa: PLW0603 (the state machine's instances share the campaign)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--short", action="store_true", help="the quick campaign run by make test")
+    parser.add_argument("--invoices", type=int, help="invoices posted per example (short 60, long 1500)")
+    parser.add_argument("--rounds", type=int, help="steps per example (short 10, long 40)")
+    parser.add_argument("--examples", type=int, help="state machine examples (short 1, long 3)")
+    parser.add_argument("--workers", type=int, default=2, help="push workers running at once (2)")
+    parser.add_argument("--seed", type=int, help="replay a run (also SOAK_SEED)")
+    args = parser.parse_args()
+    invoices = args.invoices or (60 if args.short else 1500)
+    steps = args.rounds or (10 if args.short else 40)
+    examples = args.examples or (1 if args.short else 3)
+    seed = (
+        args.seed
+        if args.seed is not None
+        else int(os.environ.get("SOAK_SEED") or random.SystemRandom().randrange(10**6))
+    )
+    print(
+        f"[soak] seed {seed} (replay: --seed {seed}); {examples} example(s) of {steps} steps, "
+        f"{invoices} invoices each, {args.workers} push workers",
+        flush=True,
+    )
+    sandbox = SandboxServer.start(seed=seed)
+    sandbox.latency = 0.002
+    started = time.monotonic()
+    registry = setup_database(sandbox, args.workers)
+    shrink_refresh_margin()
+    # 40 a run in the short campaign; the long one takes a quarter of the invoices a run: most
+    # documents are then sent under faults, not in the calm phase.
+    tally = Tally(script=job_script(max(40, invoices // 4)))
+    CAMPAIGN = Campaign(sandbox, registry, tally, seed, invoices, args.workers, started)
+    print(f"[soak] database ready in {time.monotonic() - started:.0f} s", flush=True)
+    machine = hypothesis_seed(seed)(SoakMachine.TestCase)
+    machine.settings = settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        # Real processes and a real clock: a replay is not exact, so no shrinking.
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
+    try:
+        machine("runTest").runTest()
+    except Exception as exc:  # an invariant or a final check; hypothesis may then report its replay
+        print(f"[soak] FAILED (replay: --seed {seed}): {type(exc).__name__}: {exc}")
+        return 1
+    finally:
+        sandbox.stop()
+    print(f"[soak] {CAMPAIGN.examples} example(s), steps {dict(tally.steps)}; seed {seed}")
+    return 0
 
 
 # -- verification -----------------------------------------------------------------------------
