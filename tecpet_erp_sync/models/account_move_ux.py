@@ -155,3 +155,90 @@ class AccountMove(models.Model):
     def _group_expand_service_order_state(self, states, domain):
         """Grouped by the column: the states present, in the order of the flow (2.2), not by name."""
         return [key for key, _label in self._fields["service_order_state"].selection if key in states]
+
+    # ------------------------------------------------------------------------------------------
+    # Reprocess
+    # ------------------------------------------------------------------------------------------
+    def action_erp_reprocess(self):
+        """Re-validate and re-queue the failed or stuck documents of the selected invoices.
+
+        Returns at once; the sending happens in the push job. A document is never sent twice:
+        the job searches the ERP for its marker whenever an earlier send may have arrived.
+        Invoices outside the flow ("—") stay outside: bringing older ones in is Send to ERP's job.
+        """
+        moves = self.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state in ("posted", "cancel", "draft")
+        )
+        docs = moves.erp_document_ids.sudo().filtered(lambda d: d.state in ("error", "processing"))
+        failing = self.env["account.move"]
+        for move, move_docs in docs.grouped("move_id").items():
+            problems = (
+                move_docs[:1]._erp_validation_problems()
+                if any(d.pending_action == "push" for d in move_docs)
+                else ""
+            )
+            if problems:
+                move_docs._erp_set_error(problems, "data")
+                failing |= move
+            else:
+                move_docs._requeue()
+        queued = docs.move_id - failing
+        return self._erp_reprocess_notification(queued, failing)
+
+    def _erp_reprocess_notification(self, queued, failing):
+        outside = self.filtered(lambda m: not m.erp_document_ids)
+        if outside and not (queued or failing):
+            message = self.env._(
+                "Nothing to reprocess: the selected invoices are outside the ERP flow. "
+                "To send older invoices, use Send to ERP on the ERP integration."
+            )
+        elif failing:
+            message = self.env._(
+                "%(queued)s invoice(s) queued. %(failing)s still fail validation: %(names)s. "
+                "Open them to see what to fix.",
+                queued=len(queued),
+                failing=len(failing),
+                names=", ".join(failing.mapped("name")),
+            )
+        elif queued:
+            message = self.env._("%(queued)s invoice(s) queued for the ERP.", queued=len(queued))
+        else:
+            message = self.env._(
+                "Nothing to reprocess: none of the selected invoices has a failed or pending ERP document."
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Reprocess"),
+                "message": message,
+                "type": "warning" if failing or not queued else "success",
+                "sticky": bool(failing),
+                # Closing calls back the list or form the action ran from, which reloads its records.
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    # ------------------------------------------------------------------------------------------
+    # Column visibility: only for users whose companies have an active integration.
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _erp_column_enabled(self):
+        return bool(
+            self.env["tecpet.erp.integration"]
+            .sudo()
+            .search_count([("company_id", "in", self.env.companies.ids), ("active", "=", True)], limit=1)
+        )
+
+    @api.model
+    def _get_view_cache_key(self, view_id=None, view_type="form", **options):
+        key = super()._get_view_cache_key(view_id, view_type, **options)
+        return key + (self._erp_column_enabled(),) if view_type == "list" else key
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type == "list" and not self._erp_column_enabled():
+            for node in arch.xpath("//field[@name='service_order_state']"):
+                node.set("column_invisible", "1")
+        return arch, view
