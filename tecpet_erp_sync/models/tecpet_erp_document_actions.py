@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=consider-merging-classes-inherited
 """What a claimed document does (push, cancel, issue its note) and what a failure means for it
 (``outcome.classify``: retry, wait, hand over, fail, stop the integration), in words for its users."""
 

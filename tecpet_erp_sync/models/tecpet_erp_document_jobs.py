@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=consider-merging-classes-inherited
 """The push job: its workers, the claim of due documents and the commit of each outcome. What a
 claimed document does is in ``tecpet_erp_document_actions``; the refresh job in
 ``tecpet_erp_document_refresh``.

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=consider-merging-classes-inherited
 """The refresh job: read the ERP documents' states back (incrementally from a cursor, a first
 read in committed chunks, a sweep of documents not read for a while) and apply them."""
 
