@@ -32,12 +32,8 @@ def odoo_env(cr) -> api.Environment:
     return api.Environment(cr, SUPERUSER_ID, {})
 
 
-def new_database(db: str, log_name: str) -> odoo.modules.registry.Registry:
-    """A fresh database (no demo data) with the addon installed; returns its registry."""
-    dbtools.fresh_db(db, demo=False)
-    log = dbtools.CACHE / "logs" / f"{log_name}.log"
-    if dbtools.odoo("-d", db, "-i", "tecpet_erp_sync", "--stop-after-init", "--without-demo=all", log=log):
-        sys.exit(f"installing the addon failed; see {log}")
+def open_registry(db: str) -> odoo.modules.registry.Registry:
+    """This process's Odoo registry of ``db`` (the addon installed), on the project's PostgreSQL."""
     odoo.tools.config.parse_config(
         [
             "-d",
@@ -49,7 +45,16 @@ def new_database(db: str, log_name: str) -> odoo.modules.registry.Registry:
             "--log-level=critical",
         ]
     )
-    registry = odoo.modules.registry.Registry.new(db)
+    return odoo.modules.registry.Registry.new(db)
+
+
+def new_database(db: str, log_name: str) -> odoo.modules.registry.Registry:
+    """A fresh database (no demo data) with the addon installed; returns its registry."""
+    dbtools.fresh_db(db, demo=False)
+    log = dbtools.CACHE / "logs" / f"{log_name}.log"
+    if dbtools.odoo("-d", db, "-i", "tecpet_erp_sync", "--stop-after-init", "--without-demo=all", log=log):
+        sys.exit(f"installing the addon failed; see {log}")
+    registry = open_registry(db)
     with registry.cursor() as cr:
         env = odoo_env(cr)
         # The sandbox is consistent at once: no need to wait before searching for a marker.

@@ -12,14 +12,11 @@ RSS before and peak RSS of the run (KiB).
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import time
 
-from common import ROOT, dbtools, odoo_env
-
-import odoo
+from common import odoo_env, open_registry
 
 
 def status(key: str) -> int:
@@ -29,18 +26,7 @@ def status(key: str) -> int:
 
 def main() -> int:
     db = sys.argv[1]
-    odoo.tools.config.parse_config(
-        [
-            "-d",
-            db,
-            f"--addons-path={dbtools.ODOO_SRC / 'addons'},{ROOT}",
-            f"--db_host={os.environ['PGHOST']}",
-            f"--db_port={os.environ['PGPORT']}",
-            f"--db_user={os.environ['PGUSER']}",
-            "--log-level=critical",
-        ]
-    )
-    registry = odoo.modules.registry.Registry.new(db)
+    registry = open_registry(db)
     print("READY", flush=True)
     sys.stdin.readline()
     with open("/proc/self/clear_refs", "w") as handle:
