@@ -404,7 +404,8 @@ def test_a_rejected_nfe_is_reported(sandbox, make_bling, bling_order, situacao, 
     ref = DocRef(PV, client.push(bling_order(PV)).external_id)
     sandbox.bling.control("reject_note", {"id": ref.external_id, "situacao": situacao})
     [status] = client.fetch_changes([ref], None).statuses
-    assert word in status.note_rejection
+    template, params = status.note_rejection
+    assert f"({word})" in template and set(params) == {"number"}
 
 
 def test_cancel(sandbox, make_bling, bling_order):

@@ -643,7 +643,9 @@ def test_a_denied_nfe_is_reported(sandbox, make_vhsys):
     ref = DocRef(PV, client.push(order(PV, "ODOO:t:881")).external_id)
     act(sandbox, "reject_note", PV, ref.external_id)
     status = client.fetch_changes([ref], None).statuses[0]
-    assert "denegada" in status.note_rejection
+    template, params = status.note_rejection
+    assert "denied (denegada)" in template
+    assert params == {"number": params["number"]} and params["number"]
 
 
 # -- fiscal notes ------------------------------------------------------------------------------

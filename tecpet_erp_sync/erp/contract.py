@@ -157,9 +157,9 @@ class RemoteStatus:
     # The document no longer exists in the ERP (Bling answers 404, VHSYS moved it to the trash):
     # ``state`` is then CANCELED and the invoice's chatter says it was deleted in the ERP.
     deleted: bool = False
-    # The ERP's reason when the fiscal note was rejected or denied (SEFAZ, city hall): ``state`` is
-    # then ERROR and the reason is kept on the document.
-    note_rejection: str = ""
+    # The fiscal note was rejected or denied (SEFAZ, city hall): ``state`` is then ERROR and the
+    # message is kept on the document. (``_()`` template, its parameters), shown translated.
+    note_rejection: tuple[str, dict[str, str]] | None = None
     note: FiscalNote | None = None
 
 

@@ -147,16 +147,7 @@ def on_observation(doc: DocView, status: RemoteStatus, *, issue_notes: bool, not
             chatter=(_("The ERP document %(number)s was deleted in the ERP."), {}),
         )
     if status.note_rejection:
-        return Change(
-            state=DocState.ERROR,
-            error=(
-                _(
-                    "The ERP could not issue the fiscal note: %(reason)s\nCorrect it in the ERP and "
-                    "transmit the note again there; Odoo reads the new state back."
-                ),
-                {"reason": status.note_rejection},
-            ),
-        )
+        return Change(state=DocState.ERROR, error=status.note_rejection)
     state = status.state
     pending = (
         Pending.ISSUE if wants_note(state, issue_notes=issue_notes, note_requested=note_requested) else None

@@ -15,6 +15,20 @@ from ..states import BLING_NFE_REJECTED, BLING_READY_VALORES, NoteKind, bling_or
 from .values import data, fiscal_note, origin_order, plain, ref_id, to_int, valor
 from .wire import BlingWire
 
+# Bling's NF-e situações that end a note without issuing it (states.BLING_NFE_REJECTED).
+NFE_REFUSED = {
+    4: _(
+        "Bling could not issue the fiscal note: NF-e %(number)s was rejected (Rejeitada); open it in "
+        "Bling for the SEFAZ's reason.\nCorrect it in Bling and transmit the note again there; Odoo "
+        "reads the new state back."
+    ),
+    9: _(
+        "Bling could not issue the fiscal note: NF-e %(number)s was denied (Denegada); open it in "
+        "Bling for the SEFAZ's reason.\nCorrect it in Bling and transmit the note again there; Odoo "
+        "reads the new state back."
+    ),
+}
+
 MAX_RANGE = dt.timedelta(days=364)  # Bling refuses date filters spanning more than one year
 
 
@@ -118,10 +132,9 @@ class BlingStatus:
             external_number=str(detail.get("numero") or ""),
             note_number=str(note.get("numero") or "") if issued else "",
             note_rejection=(
-                f"NF-e {note.get('numero') or ''} {BLING_NFE_REJECTED[to_int(note.get('situacao'))]} "
-                "in Bling (open it in Bling for the SEFAZ's reason)"
+                (NFE_REFUSED[to_int(note.get("situacao"))], {"number": str(note.get("numero") or "")})
                 if rejected
-                else ""
+                else None
             ),
             note=fiscal_note(kind, note) if issued else None,
         )

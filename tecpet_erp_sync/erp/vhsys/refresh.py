@@ -10,11 +10,17 @@ from typing import Any
 from ..common import BRT, parse_cursor, read_each
 from ..contract import ChangeSet, DocRef, DocState, DocType, FiscalNote, RemoteStatus
 from ..errors import DataError
+from ..messages import _
 from ..states import vhsys_state
 from .notes import VhsysNotes, nfe_details, nfe_issued
 from .plan import OS_PATH, PV_PATH
 from .values import dec, parse_stamp, to_int, truthy
 from .wire import VhsysWire
+
+NFE_DENIED = _(
+    "VHSYS could not issue the fiscal note: NF-e %(number)s was denied (denegada).\nCorrect it in "
+    "VHSYS and transmit the note again there; Odoo reads the new state back."
+)
 
 FULL_STAMP = "%Y-%m-%d %H:%M:%S"
 DATE_ONLY = "%Y-%m-%d"
@@ -193,7 +199,7 @@ class Refresh:
         done = [n for n in notes if nfe_issued(n)]
         denied = [n for n in notes if truthy(n.get("nota_denegada")) and n.get("lixeira", "Nao") != "Sim"]
         rejection = (
-            f"NF-e {denied[-1].get('id_pedido') or ''} denegada in VHSYS" if denied and not done else ""
+            (NFE_DENIED, {"number": str(denied[-1].get("id_pedido") or "")}) if denied and not done else None
         )
         idents = {f"Ped_{doc_id}"} | {f"NFe_{n.get('id_venda')}" for n in notes}
         if not done:
