@@ -1,6 +1,8 @@
 """VHSYS read-back: documents, receivables and NF-e changed since the cursor
 (``data_modificacao``, Brasília time), so its cost follows the number of changed documents."""
 
+# pylint: disable=prefer-env-translation
+
 from __future__ import annotations
 
 import datetime as dt
