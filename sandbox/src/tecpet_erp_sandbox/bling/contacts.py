@@ -110,15 +110,20 @@ class Contacts:
         self.contacts[cid] = contact
         return contact
 
-    def _contact_create(self, req: Request) -> Response:
-        body = req.json()
+    def _contact_refusal(self, body: Any) -> Response | None:
+        """Bling's answer to a contact body it does not save (create and update alike), else None."""
         if not isinstance(body, dict) or not body:
             return _error(
                 400, "EMPTY_REQUEST_BODY", "Corpo da requisição vazio", "Informe os dados do contato."
             )
         errors = self._contact_errors(body)
-        if errors:
-            return _invalid("Não foi possível salvar o contato", errors)
+        return _invalid("Não foi possível salvar o contato", errors) if errors else None
+
+    def _contact_create(self, req: Request) -> Response:
+        body = req.json()
+        refusal = self._contact_refusal(body)
+        if refusal:
+            return refusal
         contact = self._contact_store(self._next("contato"), body)
         return _data({"id": contact["id"]}, 201)
 
@@ -174,12 +179,8 @@ class Contacts:
         if cid not in self.contacts:
             return _not_found("Contato")
         body = req.json()
-        if not isinstance(body, dict) or not body:
-            return _error(
-                400, "EMPTY_REQUEST_BODY", "Corpo da requisição vazio", "Informe os dados do contato."
-            )
-        errors = self._contact_errors(body)
-        if errors:
-            return _invalid("Não foi possível salvar o contato", errors)
+        refusal = self._contact_refusal(body)
+        if refusal:
+            return refusal
         self._contact_store(cid, body)
         return _no_content()
