@@ -32,6 +32,7 @@ non-zero on any failure. The seed is printed; ``--seed S`` replays a run.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import string
 import sys
@@ -53,7 +54,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.tecpet_erp_sync.erp.formatting import parse_phone_br
 
-DB = "tecpet_badinput"
+DB = os.environ.get("TECPET_BENCH_DB", "tecpet_badinput")  # another name: two checkouts at once
 DEFAULT_CASES = 120
 
 REFUSED = "refused by Odoo at posting"

@@ -45,7 +45,7 @@ import odoo
 
 from odoo.addons.tecpet_erp_sync.erp.vhsys import VhsysClient, VhsysOptions
 
-DB = "tecpet_bench"
+DB = os.environ.get("TECPET_BENCH_DB", "tecpet_bench")  # another name: two checkouts at once
 RESULTS = ROOT / "bench" / "results"
 BLING_RATE = 3.0  # requests per second allowed by Bling per account
 REAL_LATENCY = 0.150  # seconds per call of a real account (150-300 ms), for the parallel push

@@ -55,7 +55,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.tecpet_erp_sync.erp.states import aggregate_invoice_state
 
-DB = "tecpet_soak"
+DB = os.environ.get("TECPET_BENCH_DB", "tecpet_soak")  # another name: two checkouts at once
 WRITE_PATHS = [
     r"^/ordens-servico$",
     r"/servicos$",

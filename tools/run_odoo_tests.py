@@ -72,6 +72,8 @@ def run_pytest(db: str, tags: str, log) -> tuple[int, int, int, int]:
         f"--odoo-extra=logfile={log}",
         f"--odoo-extra=data-dir={CACHE / 'filestore'}",
         "--odoo-extra=http-interface=127.0.0.1",
+        # A port of its own: two runs (two checkouts, a demo) must not fight over 8069.
+        f"--odoo-extra=http-port={free_port()}",
     ]
     if tags != f"/{ADDON}":
         cmd += ["-k", pytest_k(tags)]

@@ -35,6 +35,14 @@ class LineKind(str, Enum):
     GOODS = "goods"
 
 
+class IeStatus(str, Enum):
+    """The customer's position towards ICMS: Bling ``indicadorIe``, the NF-e's ``indIEDest``."""
+
+    CONTRIBUTOR = "1"  # holds a state registration (IE)
+    EXEMPT = "2"  # contributor exempt from registration ("ISENTO")
+    NON_CONTRIBUTOR = "9"
+
+
 @dataclass(frozen=True)
 class Address:
     street: str
@@ -44,17 +52,25 @@ class Address:
     state_code: str  # UF, two letters
     zip_code: str  # CEP, digits only
     complement: str = ""
+    ibge_code: str = ""  # IBGE municipality code (7 digits) of the city, "" when unknown
 
 
 @dataclass(frozen=True)
 class Customer:
-    name: str
-    document: str  # CPF (11) or CNPJ (14), digits only
+    name: str  # legal name (razão social) for a company: OCA's ``legal_name``, else the partner's name
+    # CPF (11 digits) or CNPJ (14 characters), unmasked and upper case. A CNPJ issued since July
+    # 2026 may hold letters in its first 12 characters (12ABC34501DE35): never reduce it to digits.
+    document: str
     is_company: bool
     address: Address
-    phone: str = ""  # as typed by the user; formatted per provider by the client
+    phone: str = ""  # as typed by the user (optional); formatted per provider by the client
     email: str = ""
-    state_registration: str = ""  # IE
+    state_registration: str = ""  # IE: its digits, or "ISENTO"
+    # None: the Odoo record says nothing of ICMS, so the ERP's own value is kept (never overwritten).
+    ie_status: IeStatus | None = None
+    municipal_registration: str = ""  # IM
+    suframa: str = ""  # SUFRAMA registration
+    trade_name: str = ""  # nome fantasia, when the partner's name differs from the legal name
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,10 @@ class Line:
     # What the line is worth, to the cent (tax included, after its discount): the invoice line's
     # own total. None: quantity × unit price less the discount, rounded to the cent.
     total: Decimal | None = None
+    ncm: str = ""  # goods: NCM, 8 digits ("" when the ERP's catalogue product holds it)
+    # services: NFS-e service code, an LC 116 list item ("05.01") or the city's own code; "" uses
+    # the integration's default
+    service_code: str = ""
 
     @property
     def amount(self) -> Decimal:
@@ -109,11 +129,14 @@ class OrderRequest:
     # What the invoice adds (> 0) or takes off (< 0) beyond its lines, e.g. a cash-rounding line
     # or taxes rounded on the invoice total: part of this document's total (docs/money.md).
     adjustment: Decimal = Decimal("0")
+    # Sales orders only: the delivery charged on the invoice (its delivery lines), sent as the
+    # order's freight (VHSYS ``frete_pedido``, Bling ``transporte.frete``), never as an item.
+    freight: Decimal = Decimal("0")
 
     @property
     def total(self) -> Decimal:
         """What the document must be worth in the ERP, to the cent: its installments add up to it."""
-        return sum((line.amount for line in self.lines), Decimal("0")) + self.adjustment
+        return sum((line.amount for line in self.lines), Decimal("0")) + self.adjustment + self.freight
 
 
 @dataclass(frozen=True)
@@ -187,10 +210,37 @@ class ConnectionInfo:
     detail: str = ""
 
 
+# A user-visible text kept translatable outside Odoo: an English ``messages._`` template and its
+# parameters; the addon renders it with ``env._(template, **params)`` in the reader's language.
+Text = tuple[str, dict[str, str | int]]
+
+
+@dataclass(frozen=True)
+class AccountFact:
+    """One fact about a real ERP account that the client relies on, as "Check account" found it.
+
+    ``key`` names the fact for the clients (``docs/erp-facts.md``); ``value`` is what the client
+    adapts to (an honoured filter, the paging field to stop on...), stored on the integration and
+    handed back to the client's options; None when the account could not tell.
+    """
+
+    key: str
+    fact: Text  # what was asked ("Does GET /contas-receber honour id_cliente?")
+    answer: Text  # what the account answered
+    consequence: Text  # what the addon does about it
+    value: str | int | bool | None = None
+    ok: bool | None = None  # False: the account needs attention before going live
+
+
 class ErpProvider(Protocol):
     """What the Odoo side needs from an ERP. Implementations: VhsysClient, BlingClient."""
 
     def test_connection(self) -> ConnectionInfo: ...
+
+    def check_account(self) -> tuple[AccountFact, ...]:
+        """A read-only tour of the account (at most ~30 safe calls, nothing created): each fact the
+        client relies on with less than high confidence (``docs/erp-facts.md``), as answered."""
+        ...
 
     def push(self, order: OrderRequest, *, maybe_exists: bool = False) -> PushResult:
         """Create the document with all its parts (customer, items, installments, stock exit).
