@@ -208,6 +208,9 @@ class Unreadable:
 class ConnectionInfo:
     account_name: str
     detail: str = ""
+    # The account's own company CPF/CNPJ where the API tells it: an integration whose documents
+    # were sent to one account must never be pointed at another ("" when unknown).
+    account_document: str = ""
 
 
 # A user-visible text kept translatable outside Odoo: an English ``messages._`` template and its
