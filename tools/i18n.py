@@ -13,6 +13,7 @@ A .po whose translations are incomplete is reported (the completeness test fails
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -21,9 +22,10 @@ from pathlib import Path
 import polib
 from dbtools import CACHE, drop_db, fresh_db, odoo
 
-DB = os.environ.get("TECPET_I18N_DB", "tecpet_i18n")  # one per parallel checkout
 MODULE = "tecpet_erp_sync"
 ROOT = Path(__file__).resolve().parent.parent
+# One database per checkout: two checkouts exporting at once must not drop each other's.
+DB = os.environ.get("TECPET_I18N_DB") or f"tecpet_i18n_{hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]}"
 I18N = ROOT / MODULE / "i18n"
 POT = I18N / f"{MODULE}.pot"
 # Dates change on every export: keeping them would make every regeneration a diff.
