@@ -31,6 +31,8 @@ from .http import HttpTransport
 from .messages import _
 
 REFRESH_MARGIN = 300.0  # refresh when the access token expires within 5 minutes
+# Bling's refresh token dies 30 days after it was issued unless it is used (rotated) before.
+REFRESH_TOKEN_LIFETIME = 30 * 86400.0
 # Also what the store keeps for a code sent whose answer is not known yet (written before the call).
 CODE_INCOMPLETE = _(
     "The exchange of this Bling authorization code did not complete: press Connect to Bling again."
@@ -46,6 +48,14 @@ class TokenSet:
     expires_at: float
     scope: str = ""
     token_type: str = "Bearer"
+    # When Bling issued this refresh token (Unix time); 0 when unknown (typed in, or saved before
+    # this was kept): the keep-alive then renews it at once.
+    refreshed_at: float = 0.0
+
+    @property
+    def refresh_lapses_at(self) -> float:
+        """When the refresh token stops working if it is not used before (0 when unknown)."""
+        return self.refreshed_at + REFRESH_TOKEN_LIFETIME if self.refreshed_at else 0.0
 
     def expires_within(self, seconds: float, now: float | None = None) -> bool:
         return self.expires_at - (time.time() if now is None else now) <= seconds
@@ -60,6 +70,7 @@ class TokenSet:
                 expires_at=now + expires_in,
                 scope=str(body.get("scope") or ""),
                 token_type=str(body.get("token_type") or "Bearer"),
+                refreshed_at=now,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ErpError(_("Bling answered the token request without a usable token pair.")) from exc
@@ -199,11 +210,7 @@ class BlingTokenManager:
         if tokens is not None and not tokens.expires_within(self.refresh_margin, self._clock()):
             return tokens.access_token
         with self.store.lock():
-            tokens = self.store.load()  # another worker may have refreshed while we waited
-            if tokens is None:
-                raise AuthError(
-                    _("Bling is not connected: press Connect on the integration to authorise it.")
-                )
+            tokens = self._stored()  # another worker may have refreshed while we waited
             if tokens.expires_within(self.refresh_margin, self._clock()):
                 tokens = self._refresh_locked(tokens)
             return tokens.access_token
@@ -215,11 +222,7 @@ class BlingTokenManager:
         already and that token is returned without another refresh.
         """
         with self.store.lock():
-            tokens = self.store.load()
-            if tokens is None:
-                raise AuthError(
-                    _("Bling is not connected: press Connect on the integration to authorise it.")
-                )
+            tokens = self._stored()
             if (
                 stale_access_token
                 and tokens.access_token != stale_access_token
@@ -227,6 +230,26 @@ class BlingTokenManager:
             ):
                 return tokens.access_token
             return self._refresh_locked(tokens).access_token
+
+    def keep_alive(self, max_age: float) -> bool:
+        """Renew the refresh token when it was issued more than ``max_age`` seconds ago (or when
+        nobody knows), so that an account with nothing to send does not lose it after 30 days.
+
+        The same single-flight refresh as ``refresh()``: under the store's lock, re-read first
+        (another worker may have renewed it meanwhile). True when a refresh was made.
+        """
+        with self.store.lock():
+            tokens = self._stored()
+            if tokens.refreshed_at and self._clock() - tokens.refreshed_at < max_age:
+                return False
+            self._refresh_locked(tokens)
+            return True
+
+    def _stored(self) -> TokenSet:
+        tokens = self.store.load()
+        if tokens is None:
+            raise AuthError(_("Bling is not connected: press Connect on the integration to authorise it."))
+        return tokens
 
     def _refresh_locked(self, tokens: TokenSet) -> TokenSet:
         form = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token}

@@ -7,8 +7,12 @@ to the typed errors of ``errors.py``. Provider-specific body checks live in each
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +24,7 @@ from .common import BRT
 from .errors import (
     AuthError,
     DataError,
+    ErpError,
     QuotaExhausted,
     RateLimited,
     SetupError,
@@ -33,6 +38,38 @@ _logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
 USER_AGENT = "TecPet-ERP-Sync/18.0.1.0.0"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request as an observer sees it: never a header, a query string or a request body."""
+
+    method: str
+    path: str  # the URL's path only
+    status: int | None  # None: no answer (timeout, refused or broken connection)
+    answer: str = ""  # the body of an answer of 400 or more, as the ERP wrote it (first 2,000 characters)
+
+
+# Who wants to know of each request made in this context (a document's history of attempts).
+_observer: ContextVar[Callable[[Exchange], None] | None] = ContextVar(
+    "tecpet_erp_http_observer", default=None
+)
+
+
+@contextlib.contextmanager
+def observe(callback: Callable[[Exchange], None]) -> Iterator[None]:
+    """Call ``callback`` once per request sent in this context (thread), with what it got."""
+    token = _observer.set(callback)
+    try:
+        yield
+    finally:
+        _observer.reset(token)
+
+
+def _tell(method: str, url: str, status: int | None, answer: str = "") -> None:
+    callback = _observer.get()
+    if callback is not None:
+        callback(Exchange(method.upper(), urllib.parse.urlsplit(url).path, status, answer))
 
 
 @dataclass(frozen=True)
@@ -110,17 +147,29 @@ class HttpTransport:
         if self.rate_limiter:
             self.rate_limiter.acquire()
         self.calls += 1
+        url = self.url(path)
         try:
-            resp = self.session.request(
-                method,
-                self.url(path),
-                params=params,
-                json=json,
-                data=data,
-                headers=headers,
-                auth=auth,
-                timeout=self.timeout,
+            resp = self._send(
+                method, url, is_write, params=params, json=json, data=data, headers=headers, auth=auth
             )
+        except ErpError:  # no answer
+            _tell(method, url, None)
+            raise
+        result = HttpResponse(
+            status=resp.status_code,
+            headers={k.lower(): v for k, v in resp.headers.items()},
+            body=_json_or_none(resp),
+            text=resp.text[:2000],
+        )
+        _logger.debug("%s %s -> %s", method, path, resp.status_code)  # never log headers or bodies
+        _tell(method, url, result.status, result.text if result.status >= 400 else "")
+        self._raise_for_transport(result, is_write)
+        return result
+
+    def _send(self, method: str, url: str, is_write: bool, **kwargs: Any) -> requests.Response:
+        """The request itself, its transport failures as the typed errors of ``errors.py``."""
+        try:
+            return self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.ConnectTimeout as exc:
             raise TransientError(_("The ERP could not be reached (connection timed out).")) from exc
         except requests.exceptions.SSLError as exc:
@@ -174,16 +223,6 @@ class HttpTransport:
                     _("The ERP's answer to a change broke off; it may or may not have been applied.")
                 ) from exc
             raise TransientError(_("The ERP's answer broke off; retrying later.")) from exc
-
-        result = HttpResponse(
-            status=resp.status_code,
-            headers={k.lower(): v for k, v in resp.headers.items()},
-            body=_json_or_none(resp),
-            text=resp.text[:2000],
-        )
-        _logger.debug("%s %s -> %s", method, path, resp.status_code)  # never log headers or bodies
-        self._raise_for_transport(result, is_write)
-        return result
 
     def _raise_for_transport(self, resp: HttpResponse, is_write: bool) -> None:
         if resp.status == 429:

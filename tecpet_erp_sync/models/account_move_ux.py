@@ -64,6 +64,8 @@ class AccountMove(models.Model):
         self.ensure_one()
         if not integration or self.erp_excluded or self.commercial_partner_id.erp_opt_out:
             return False
+        if self._erp_waits_for_payment(integration):  # send_trigger: tecpet_erp_integration_trigger.py
+            return False
         start = integration.start_date
         if start and not self.env.context.get(BACKFILL):
             return (self.invoice_date or self.date) >= start

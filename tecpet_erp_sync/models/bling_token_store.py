@@ -23,7 +23,7 @@ from odoo import fields, models
 from ..erp.bling_oauth import TokenSet
 
 _SELECT = (
-    "SELECT access_token, refresh_token, expires_at, code_hash, code_ok, code_message "
+    "SELECT access_token, refresh_token, expires_at, code_hash, code_ok, code_message, refreshed_at "
     "FROM tecpet_erp_bling_token WHERE integration_id = %s"
 )
 
@@ -39,6 +39,8 @@ class TecpetErpBlingToken(models.Model):
     access_token = fields.Char()
     refresh_token = fields.Char()
     expires_at = fields.Datetime()
+    # When Bling issued the refresh token (it lapses 30 days later unless used): the keep-alive's clock.
+    refreshed_at = fields.Datetime()
     # The last authorization code exchanged (its SHA-256): a retried callback does not send it again.
     code_hash = fields.Char()
     code_ok = fields.Boolean()
@@ -91,15 +93,23 @@ class IntegrationTokenStore:
             self._tokens = None
         else:
             self._tokens = TokenSet(
-                access_token=row[0], refresh_token=row[1], expires_at=_to_timestamp(row[2])
+                access_token=row[0],
+                refresh_token=row[1],
+                expires_at=_to_timestamp(row[2]),
+                refreshed_at=_to_timestamp(row[6]),
             )
         return self._tokens
 
     def save(self, tokens, *, code=None):
         """Persist both tokens at once (the old refresh token is dead), on the lock's cursor."""
-        values = [tokens.access_token, tokens.refresh_token, _to_datetime(tokens.expires_at)]
+        values = [
+            tokens.access_token,
+            tokens.refresh_token,
+            _to_datetime(tokens.expires_at),
+            _to_datetime(tokens.refreshed_at) if tokens.refreshed_at else None,
+        ]
         self._upsert(
-            "access_token = %s, refresh_token = %s, expires_at = %s",
+            "access_token = %s, refresh_token = %s, expires_at = %s, refreshed_at = %s",
             values,
             code=code,
             code_ok=True,
@@ -123,7 +133,7 @@ class IntegrationTokenStore:
         params = [self._id]
         sets = [assignments] if assignments else []
         if assignments:
-            columns += ["access_token", "refresh_token", "expires_at"]
+            columns += ["access_token", "refresh_token", "expires_at", "refreshed_at"]
             params += values
         if code is not None:
             columns += ["code_hash", "code_ok", "code_message"]
@@ -148,6 +158,8 @@ class IntegrationTokenStore:
                 "bling_refresh_token",
                 "bling_token_expires_at",
                 "bling_connected",
+                "bling_refreshed_at",
+                "bling_refresh_lapses_at",
             ]
         )
 

@@ -174,7 +174,8 @@ class TecpetErpDocument(models.Model):
                 # Each commit empties the cache: without this, every document would fetch again the
                 # invoices, lines and partners of the whole batch (its prefetch set).
                 doc = candidate.with_prefetch()._erp_with_company_lang(candidate.company_id)
-                progressed = doc._run_pending_action(maybe_sent=claim)
+                with doc._erp_attempt_log():  # the document's history of tries
+                    progressed = doc._run_pending_action(maybe_sent=claim)
                 if with_commit and not doc._commit_or_give_back():
                     handled.remove(candidate.id)  # due again at once: the other commit is done
                     continue

@@ -17,7 +17,8 @@ included, so that a client which works here has a fair chance with the real ERP:
 * relations without a value come back as ``{"id": 0}``.
 
 Control actions (``/_control/<action>?provider=bling``): ``register_app``, ``issue_tokens``,
-``token_ttl``, ``expire_tokens``, ``rate_limit``, ``add_situacao``, and the document actions
+``token_ttl``, ``expire_tokens``, ``expire_refresh_tokens`` (``seconds``: the live refresh tokens
+lapse that soon, as a 30-day-old one would), ``rate_limit``, ``add_situacao``, and the document actions
 ``pay``, ``ready``, ``issue``, ``cancel``, ``delete`` (the order is gone: GET answers 404),
 ``cancel_note`` and ``reject_note`` (the NF-e Rejeitada, or ``situacao=9`` Denegada)
 (``id`` = pedido id, ``doc_type``).

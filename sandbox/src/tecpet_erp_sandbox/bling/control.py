@@ -27,6 +27,7 @@ class Control:
         "issue_tokens": "_ctl_issue_tokens",
         "token_ttl": "_ctl_token_ttl",
         "expire_tokens": "_ctl_expire_tokens",
+        "expire_refresh_tokens": "_ctl_expire_refresh_tokens",
         "rate_limit": "_ctl_rate_limit",
         "add_situacao": "_ctl_add_situacao",
     }
@@ -73,6 +74,14 @@ class Control:
         for info in self.access_tokens.values():
             info["expires"] = min(info["expires"], time.time())
         return {"ok": True}
+
+    def _ctl_expire_refresh_tokens(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The live refresh tokens lapse ``seconds`` from now (0: now), as if issued 30 days ago."""
+        lapse = time.time() + float(params.get("seconds") or 0)
+        live = [info for info in self.refresh_tokens.values() if not info["used"]]
+        for info in live:
+            info["expires"] = min(info["expires"], lapse)
+        return {"refresh_tokens": len(live)}
 
     def _ctl_rate_limit(self, params: dict[str, Any]) -> dict[str, Any]:
         if "enabled" in params:

@@ -1,0 +1,92 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The fiscal note reaches the customer (issue 22 point 2): a note issued in (sandbox) Bling and
+read back shows in the invoice e-mail of Send & Print and on the customer portal's invoice page,
+in the customer's language."""
+
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+from .common import ErpSyncCommon, load_pt_br
+
+
+@tagged("post_install", "-at_install")
+class TestNoteToCustomer(ErpSyncCommon, HttpCase):
+    provider = "bling"
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.bling.control("rate_limit", {"enabled": 0})
+        issued = self.sandbox.bling.control("issue_tokens", {})
+        self.integration.sudo().write(
+            {
+                "bling_access_token": issued["access_token"],
+                "bling_refresh_token": issued["refresh_token"],
+                "bling_token_expires_at": fields.Datetime.now() + timedelta(hours=6),
+            }
+        )
+
+    def _issued_invoice(self):
+        move = self._invoice()
+        self._run_push()
+        doc = move.erp_document_ids
+        self._erp_act(doc, "pay", "ready", "issue")
+        self._run_refresh()
+        self.assertServiceOrderState(move, "issued")
+        self.assertTrue(doc.note_pdf_url, "the sandbox gives the NFS-e's link")
+        return move, doc
+
+    def _send_and_print(self, move):
+        wizard = (
+            self.env["account.move.send.wizard"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({})
+        )
+        body = wizard.mail_body
+        wizard.action_send_and_print()
+        message = self.env["mail.message"].search(
+            [("model", "=", "account.move"), ("res_id", "=", move.id), ("message_type", "=", "comment")],
+            order="id desc",
+            limit=1,
+        )
+        return body, message
+
+    def test_the_invoice_email_carries_the_note_in_the_customers_language(self):
+        load_pt_br(self.env)
+        self.customer.lang = "pt_BR"
+        move, doc = self._issued_invoice()
+        body, message = self._send_and_print(move)
+        self.assertIn(doc.note_pdf_url, body, "the wizard's body shows it before sending")
+        self.assertIn(doc.note_pdf_url, message.body)
+        self.assertIn(doc.note_number, message.body)
+        self.assertIn("Baixar a nota fiscal (PDF)", message.body)
+        self.assertIn("Nota fiscal de serviço (NFS-e)", message.body)
+        self.assertTrue(message.partner_ids & self.customer, "sent to the customer")
+
+    def test_an_invoice_without_issued_note_gets_the_usual_email(self):
+        move = self._invoice()
+        self._run_push()
+        body, message = self._send_and_print(move)
+        self.assertNotIn("o_erp_note_customer", body)
+        self.assertNotIn("o_erp_note_customer", message.body)
+
+    def test_the_portal_invoice_page_shows_the_note(self):
+        move, doc = self._issued_invoice()
+        url = move.get_portal_url()
+        page = self.url_open(url)  # the customer's link: an access token, no login
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('id="erp_fiscal_note"', page.text)
+        for value in (doc.note_number, doc.note_pdf_url):
+            self.assertIn(value, page.text)
+        if doc.note_key:
+            self.assertIn(doc.note_key, page.text)
+        self.assertIn("Download the fiscal note (PDF)", page.text)
+
+        load_pt_br(self.env)
+        page = self.url_open(f"/pt_BR{url}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Baixar a nota fiscal (PDF)", page.text)
+
+        other = self._invoice()
+        self.assertNotIn('id="erp_fiscal_note"', self.url_open(other.get_portal_url()).text)
