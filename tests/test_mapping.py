@@ -245,3 +245,9 @@ def test_each_installment_keeps_its_own_payment_method():
     ]
     order = build(DocType.SALES_ORDER, [GOODS, SERVICE], receivables)
     assert [(i.due_date.month, i.payment_method) for i in order.installments] == [(12, "PIX"), (1, "Boleto")]
+
+
+def test_a_unit_without_a_fiscal_code_names_the_fix():
+    line = mapping.InvoiceLine("Ração", Decimal("1"), Decimal("10"), "consu", uom="")
+    [problem] = mapping.check_invoice("BRL", [line], Decimal("10"))
+    assert '"ERP Unit Code" of its unit of measure' in problem.render()

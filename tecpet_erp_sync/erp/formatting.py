@@ -231,7 +231,10 @@ def street_parts(raw: RawCustomer) -> tuple[str, str, str]:
     """(street, number, complement) of a partner as they are sent: the fields as typed, unless the
     partner holds only ``street`` (``raw.full_street``) and it splits the Brazilian way."""
     split = split_street_br(raw.full_street) if raw.full_street else None
-    return split or (raw.street, raw.street_number, raw.complement)
+    if split is None:
+        return raw.street, raw.street_number, raw.complement
+    # OCA l10n_br_base keeps the complement apart from `street` (in street2): it stays
+    return split[0], split[1], split[2] or raw.complement
 
 
 def place_key(name: str) -> str:

@@ -47,7 +47,7 @@ class InvoiceLine:
     price_total: Decimal  # tax included, in the invoice currency
     product_type: str  # "service", "consu", "combo"... or "" when the line has no product
     product_code: str = ""
-    uom: str = "UN"  # fiscal unit code (UN, KG, H...), from Odoo's unit of measure
+    uom: str = "UN"  # fiscal unit code (UN, KG, H...) of Odoo's unit of measure; "" when it has none
     discount: Decimal = Decimal("0")  # percent, as on the invoice line (already in price_total)
     ncm: str = ""  # goods: the product's NCM ("" when Odoo has none)
     service_code: str = ""  # services: the product's NFS-e service code ("" uses the default)
@@ -94,7 +94,7 @@ class _Placed:
     unplaced: tuple[tuple[InvoiceLine, LineKind | None, Decimal], ...]  # deduction, scope, its base
 
 
-def _spread(amounts: Sequence[Decimal], share: Decimal) -> list[Decimal]:
+def spread(amounts: Sequence[Decimal], share: Decimal) -> list[Decimal]:
     """``share`` spread over ``amounts`` in proportion, one amount each (zeros kept).
 
     Rounding the running total (not each amount) keeps every part between zero and its amount
@@ -138,7 +138,7 @@ def _place(lines: Sequence[InvoiceLine], document_type_code: str = "") -> _Place
         if base < taken:
             unplaced += [(d, scope, base) for d in deductions if _deduction_scope(d) is scope]
             continue
-        for i, part in zip(targets, _spread([totals[i] for i in targets], taken), strict=True):
+        for i, part in zip(targets, spread([totals[i] for i in targets], taken), strict=True):
             totals[i] -= part
     freight = sum((line.price_total for line in freight_lines), Decimal("0")).quantize(CENT, ROUND_HALF_UP)
     return _Placed(tuple(zip(items, totals, strict=True)), freight, freight_lines, tuple(unplaced))
@@ -205,6 +205,12 @@ def _check_line(line: InvoiceLine) -> list[Problem]:
     if line.quantity == 0 or (line.quantity < 0 and line.price_total >= 0):
         message = _('Line "%(line)s" has quantity %(qty)s: the ERP needs a positive quantity.')
         problems.append(Problem("invoice_line_ids", message, {"line": name, "qty": f"{line.quantity}"}))
+    if not line.uom and line.price_total >= 0 and not line.freight and line.product_type != "combo":
+        message = _(
+            'Line "%(line)s" is in a unit of measure without a fiscal unit code (UN, KG, H...): fill in the '
+            '"ERP Unit Code" of its unit of measure, e.g. CX for boxes.'
+        )
+        problems.append(Problem("invoice_line_ids", message, {"line": name}))
     if line.product_type == "combo" and line.price_total:
         message = _(
             'Line "%(line)s" is a combo product: the ERP needs the products it is made of. Invoice it from '
@@ -326,7 +332,7 @@ def split_installments(
 ) -> tuple[Installment, ...]:
     """The invoice's due dates, scaled so that they add up to one document's total (``share``)."""
     ordered = _receivables(receivables, payment_method)
-    amounts = _spread([amount for _, amount, _ in ordered], share)
+    amounts = spread([amount for _, amount, _ in ordered], share)
     return tuple(
         Installment(due, amount, method)
         for (due, _, method), amount in zip(ordered, amounts, strict=True)
@@ -348,7 +354,7 @@ def document_installments(
     if doc_type is DocType.SERVICE_ORDER or DocType.SERVICE_ORDER not in totals:
         return split_installments(receivables, totals.get(doc_type, Decimal("0")), payment_method)
     ordered = _receivables(receivables, payment_method)
-    service = _spread([amount for _, amount, _ in ordered], totals[DocType.SERVICE_ORDER])
+    service = spread([amount for _, amount, _ in ordered], totals[DocType.SERVICE_ORDER])
     return tuple(
         Installment(due, amount - os_amount, method)
         for (due, amount, method), os_amount in zip(ordered, service, strict=True)

@@ -292,6 +292,20 @@ def validate_customer(raw: RawCustomer, provider: str) -> list[Problem]:
     return problems
 
 
+def valid_cnpj(value: str) -> bool:
+    """A CNPJ by the 2026 rule, masked or not: 14 characters, letters allowed in the first 12 (each
+    counts as its ASCII code - 48 in the check digits), never all equal."""
+    text = unicodedata.normalize("NFKC", clean_text(value)).upper()
+    number = tax_id(text)
+    return (
+        not set(text) - _VAT_CHARS
+        and len(number) == 14
+        and number[12:].isdigit()
+        and len(set(number)) > 1
+        and _CNPJ.validate(number)
+    )
+
+
 def shown_name(name: str) -> str:
     """A customer's name as a message quotes it: cleaned, printable, and short ('' when empty)."""
     return quoted(clean_text(name))

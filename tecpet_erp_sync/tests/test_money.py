@@ -41,7 +41,7 @@ class TestMoneyExact(ErpSyncCommon):
             }
         )
 
-    def _money_invoice(self, lines, taxes=None, **values):
+    def _money_invoice(self, lines, taxes=None, post=True, **values):
         """``lines``: (product, quantity, price, discount %)."""
         move = self.env["account.move"].create(
             {
@@ -65,7 +65,8 @@ class TestMoneyExact(ErpSyncCommon):
                 **values,
             }
         )
-        move.action_post()
+        if post:
+            move.action_post()
         return move
 
     def _issue_lines(self):
@@ -138,6 +139,27 @@ class TestMoneyExact(ErpSyncCommon):
         services = self._money_invoice([(self.service, 3, 33.333, 0.0)])
         self.assertEqual(services.amount_total, 100.00)
         self.assertEqual(self.assertErpHoldsTheInvoice(services), Decimal("100.00"))
+
+    def test_deductions_reach_the_erp_as_discounts_to_the_cent(self):
+        """Issue 19: the Sales discount (a service product, negative price), a goods discount and a
+        down-payment deduction (no product, quantity -1), taxed, are discounts of the lines they
+        apply to; the ERP holds exactly amount_total, installments included."""
+        self.company.tax_calculation_rounding_method = "round_per_line"
+        discount = self.env["product.product"].create({"name": "Desconto", "type": "service"})
+        goods_discount = self.env["product.product"].create({"name": "Desconto ração", "type": "consu"})
+        move = self._money_invoice(
+            [*self._issue_lines(), (discount, 1, -12.34, 0.0), (goods_discount, 1, -5.55, 0.0)],
+            taxes=self.tax15,
+            post=False,
+        )
+        move.invoice_line_ids = [
+            Command.create(
+                {"name": "Adiantamento", "quantity": -1, "price_unit": 20.0, "tax_ids": [Command.clear()]}
+            )
+        ]
+        move.action_post()
+        self.assertEqual(move.amount_total, 120.54)  # 161.11 - 14.19 - 6.38 - 20.00
+        self.assertEqual(self.assertErpHoldsTheInvoice(move), Decimal("120.54"))
 
 
 @tagged("post_install", "-at_install")
