@@ -167,9 +167,9 @@ class ResPartner(models.Model):
 
     @tools.ormcache("lang", "country_id")
     def _erp_form_labels(self, lang, country_id):
-        """The label of each field the checks name: its ``string`` in the partner form, else its
-        placeholder (the address block of a Brazilian company's form has placeholders only:
-        "Neighborhood" for core l10n_br's street2), else the field's own label."""
+        """The label of each field the checks name, as the partner form shows it: the address block
+        has placeholders only (core l10n_br's: "Neighborhood" on street2, "Complement" on
+        street_number2), elsewhere a field has its label (or its own string)."""
         partner = self.with_context(lang=lang)
         arch = etree.fromstring(partner.get_view(view_type="form")["arch"])
         wanted = [
@@ -178,14 +178,14 @@ class ResPartner(models.Model):
         described = partner.fields_get(wanted, ["string"])
         labels = {}
         for name in wanted:
-            nodes = arch.xpath(f"//field[@name='{name}']")
-            shown = next(
-                (
-                    n.get("string") or n.get("placeholder")
-                    for n in nodes
-                    if n.get("string") or n.get("placeholder")
-                ),
-                "",
+            address = arch.xpath(f"//div[hasclass('o_address_format')]//field[@name='{name}'][@placeholder]")
+            label = arch.xpath(f"//label[@for='{name}'][@string]")
+            node = arch.xpath(f"//field[@name='{name}'][@string]")
+            shown = (
+                (address and address[0].get("placeholder"))
+                or (label and label[0].get("string"))
+                or (node and node[0].get("string"))
+                or ""
             )
             labels[name] = shown.rstrip(" .…") or described[name]["string"]
         return tuple(labels.items())
