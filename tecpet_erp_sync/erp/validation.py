@@ -533,8 +533,8 @@ def _check_zip(raw: RawCustomer) -> list[Problem]:
                 "zip_code",
                 message,
                 value=quoted(value),
-                zip_city=quoted(raw.zip_city),
-                city=quoted(raw.city),
+                zip_city=quoted(clean_text(raw.zip_city)),
+                city=quoted(clean_text(raw.city)),
             )
         ]
     return []

@@ -177,7 +177,11 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------------------------------
     def _erp_invoice_lines(self):
         self.ensure_one()
-        carriers = self.env["delivery.carrier"].sudo().search([]) if "delivery.carrier" in self.env else []
+        carriers = (
+            self.env["delivery.carrier"].sudo().search([("product_id", "!=", False)])
+            if "delivery.carrier" in self.env
+            else []
+        )
         carrier_products = carriers.product_id if carriers else self.env["product.product"]
         return [
             plain

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=consider-merging-classes-inherited
 """What an invoice tells the ERP mapping besides its lines: core l10n_br's fiscal document type,
 and the payment method of each installment."""
 

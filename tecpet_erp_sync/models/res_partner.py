@@ -4,7 +4,7 @@ from lxml import etree
 from odoo import api, fields, models, tools
 from odoo.tools.mail import email_normalize, email_split, single_email_re
 
-from ..erp.formatting import digits
+from ..erp.formatting import clean_text, digits
 from ..erp.validation import CORE_FIELDS, DEFAULT_LABELS, RawCustomer, validate_customer
 
 # l10n_latam identification types of l10n_br, by the key validation uses.
@@ -101,7 +101,8 @@ class ResPartner(models.Model):
         identification = next(
             (key for xmlid, key in ID_TYPES if id_type == self.env.ref(xmlid, raise_if_not_found=False)), ""
         )
-        email = self.email or commercial.email or ""
+        # Invisible copy-paste leftovers (zero-width spaces, BOM) are no part of an address.
+        email = clean_text(self.email or commercial.email or "")
         normalized = email_normalize(email) or ""
         city = commercial.city_id.name or commercial.city or ""
         return RawCustomer(

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=consider-merging-classes-inherited
 """Brazil's VAT check accepts the alphanumeric CNPJ (issued since July 2026).
 
 Odoo 18's ``base_vat.check_vat_br`` asks python-stdnum, whose 1.19 release knows digits only: a

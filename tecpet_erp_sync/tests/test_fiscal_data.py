@@ -229,29 +229,6 @@ class TestFiscalData(ErpSyncCommon):
         self.assertIn("takes 10.00 off goods", move.erp_error_message)
         self.assertIn("Reset the invoice to draft, correct it and confirm it again.", move.erp_error_message)
 
-    def test_n19_the_cash_rounding_goes_to_the_document_that_exists(self):
-        account = self.company_data["default_account_revenue"]
-        rounding = self.env["account.cash.rounding"].create(
-            {
-                "name": "R$ 0,10",
-                "rounding": 0.10,
-                "strategy": "add_invoice_line",
-                "rounding_method": "UP",
-                "profit_account_id": account.id,
-                "loss_account_id": account.id,
-            }
-        )
-        move = self._lines_invoice(
-            [
-                {"product_id": self.goods.id, "quantity": 1, "price_unit": 49.99},
-                {"product_id": self.service.id, "quantity": 1, "price_unit": 0.0},
-            ],
-            invoice_cash_rounding_id=rounding.id,
-        )
-        self.assertEqual(move.amount_total, 50.0)
-        self.assertEqual(move.erp_document_ids.mapped("doc_type"), ["sales_order"])
-        self._sent(move)
-
     def test_fiscal_codes_and_units_reach_the_lines(self):
         category = self.env["product.category"].create(
             {"name": "Serviços veterinários", "erp_service_code": "05.08"}
