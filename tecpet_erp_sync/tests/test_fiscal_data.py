@@ -309,3 +309,18 @@ class TestFiscalData(ErpSyncCommon):
         with self.assertRaises(ValidationError):
             self.integration.payment_method_map_ids = [Command.create({"erp_payment_method": "Cartão"})]
         self.assertEqual(DocType(order.doc_type), DocType.SERVICE_ORDER)
+
+    def test_a_paid_installment_takes_the_method_it_was_paid_with(self):
+        journal = self.company_data["default_journal_bank"]
+        method_line = journal.inbound_payment_method_line_ids[:1]
+        self.integration.payment_method_map_ids = [
+            Command.create({"payment_method_line_id": method_line.id, "erp_payment_method": "PIX"}),
+        ]
+        self.integration.default_payment_method = "Boleto"
+        move = self._invoice()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids
+        ).create({"journal_id": journal.id, "payment_method_line_id": method_line.id})._create_payments()
+        self.assertIn(move.payment_state, ("paid", "in_payment"))
+        order = move._erp_order_request(move.erp_document_ids)
+        self.assertEqual([i.payment_method for i in order.installments], ["PIX"])
