@@ -7,7 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tecpet_erp_sync.erp import formatting, validation
+from tecpet_erp_sync.erp import customer_fields, formatting
 from tecpet_erp_sync.erp.contract import IeStatus
 from tecpet_erp_sync.erp.validation import FIELD_LIMITS, Problem, RawCustomer, validate_customer
 
@@ -374,7 +374,7 @@ def test_limits_count_cleaned_characters_not_whitespace_or_bytes():
 def test_control_characters_are_reported_with_the_field_and_the_fix(attr, field):
     problem = only(**{attr: "A\x1b1"})  # short enough for every limit
     assert problem.field == field
-    assert problem.params == {"char": "U+001B", "label": validation.DEFAULT_LABELS[field]}
+    assert problem.params == {"char": "U+001B", "label": customer_fields.DEFAULT_LABELS[field]}
     assert "invisible control character (U+001B): retype the customer's" in problem.render()
 
 

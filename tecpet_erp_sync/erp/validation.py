@@ -18,6 +18,17 @@ from dataclasses import dataclass, field
 
 from validate_docbr import CNPJ, CPF
 
+from .customer_fields import (
+    ADDRESS,
+    CORE_FIELDS,
+    DEFAULT_LABELS,
+    EMAIL_TOO_LONG,
+    FIELD_LIMITS,
+    FISCAL_TEXTS,
+    NAME,
+    PROVIDER_NAMES,
+    Text,
+)
 from .formatting import (
     EXEMPT_IE,
     clean_text,
@@ -33,81 +44,6 @@ from .formatting import (
     tax_id,
 )
 from .messages import Problem, _
-
-PROVIDER_NAMES = {"vhsys": "VHSYS", "bling": "Bling"}
-
-# Maximum lengths, per provider, of the values as sent (after clean_text). Keys are RawCustomer
-# attributes. All limits live here; validation reports a value over its limit instead of letting
-# the ERP truncate or reject it.
-FIELD_LIMITS: dict[str, dict[str, int]] = {
-    "vhsys": {  # documented maximum lengths of /clientes (erp-apis/vhsys.md §3.1)
-        "name": 255,  # razao_cliente
-        "street": 255,  # endereco_cliente
-        "street_number": 7,  # numero_cliente
-        "complement": 45,  # complemento_cliente
-        "district": 45,  # bairro_cliente
-        "city": 255,  # cidade_cliente
-        "email": 255,  # email_cliente
-        "phone": 20,  # fone_cliente/celular_cliente: format_phone_br() gives 15 at most (tested, not checked)
-    },
-    # Bling documents no lengths: these are the caps of the ecomplus connector (erp-apis/bling.md §7).
-    "bling": {
-        "name": 120,  # GUESS: ecomplus caps item descriptions at 120; no source for the contact name
-        "street": 50,  # endereco
-        "street_number": 10,  # numero
-        "complement": 50,  # complemento
-        "district": 30,  # bairro
-        "city": 30,  # municipio
-        "email": 60,  # email
-    },
-}
-
-# Where each RawCustomer attribute comes from with core l10n_br (base_address_extended): the Odoo
-# side passes its own map when the installed localization differs (OCA l10n_br_base keeps the
-# neighbourhood in ``district`` and the complement in ``street2``).
-CORE_FIELDS: dict[str, str] = {
-    "name": "name",
-    "vat": "vat",
-    "street": "street_name",
-    "street_number": "street_number",
-    "complement": "street_number2",
-    "district": "street2",
-    "city": "city",
-    "state_code": "state_id",
-    "zip_code": "zip",
-    "country_code": "country_id",
-    "phone": "phone",
-    "mobile": "mobile",
-    "email": "email",
-    "state_registration": "l10n_br_ie_code",
-    "municipal_registration": "l10n_br_im_code",
-    "suframa": "l10n_br_isuf_code",
-    "trade_name": "name",
-}
-# Labels used when the Odoo side passes none (tests, scripts): the Odoo side passes the labels of
-# the user's form, in the user's language.
-DEFAULT_LABELS: dict[str, str] = {
-    "name": "Name",
-    "legal_name": "Legal Name",
-    "vat": "Tax ID",
-    "street_name": "Street",
-    "street_number": "Street #",
-    "street_number2": "Complement",
-    "street2": "Neighborhood",
-    "district": "District",
-    "city": "City",
-    "state_id": "State",
-    "zip": "ZIP",
-    "country_id": "Country",
-    "phone": "Phone",
-    "mobile": "Mobile",
-    "email": "Email",
-    "is_company": "Company",
-    "l10n_latam_identification_type_id": "Identification Type",
-    "l10n_br_ie_code": "IE",
-    "l10n_br_im_code": "IM",
-    "l10n_br_isuf_code": "SUFRAMA code",
-}
 
 _CPF = CPF()  # rejects all-equal digits (111.111.111-11) on its own; we say so first anyway
 _CNPJ = CNPJ()  # 1.11 accepts the alphanumeric CNPJ in force since July 2026 (letters = ASCII - 48)
@@ -161,110 +97,6 @@ class RawCustomer:
         return self.labels.get(odoo_field) or DEFAULT_LABELS.get(odoo_field, odoo_field)
 
 
-@dataclass(frozen=True)
-class _Text:
-    """A free-text field: whether it is required, and its messages (whole sentences, to translate)."""
-
-    attr: str  # RawCustomer attribute, also the FIELD_LIMITS key
-    missing: str  # "" when the field is optional
-    too_long: str
-    unprintable: str
-
-
-_NAME = _Text(
-    "name",
-    _('Name is missing: fill in the customer\'s "%(label)s".'),
-    _(
-        'Name "%(value)s" is too long for %(erp)s (max %(max)s characters): '
-        'shorten the customer\'s "%(label)s".'
-    ),
-    _('Name contains an invisible control character (%(char)s): retype the customer\'s "%(label)s".'),
-)
-_ADDRESS = (
-    _Text(
-        "street",
-        _('Street is missing: fill in the customer\'s "%(label)s".'),
-        _(
-            'Street "%(value)s" is too long for %(erp)s (max %(max)s characters): '
-            'shorten the customer\'s "%(label)s".'
-        ),
-        _('Street contains an invisible control character (%(char)s): retype the customer\'s "%(label)s".'),
-    ),
-    _Text(
-        "street_number",
-        _('Street number is missing: fill in the customer\'s "%(label)s" ("S/N" if the address has none).'),
-        _(
-            'Street number "%(value)s" is too long for %(erp)s (max %(max)s characters): '
-            'shorten the customer\'s "%(label)s", or move the rest to the complement.'
-        ),
-        _(
-            "Street number contains an invisible control character (%(char)s): "
-            'retype the customer\'s "%(label)s".'
-        ),
-    ),
-    _Text(
-        "complement",
-        "",
-        _(
-            'Complement "%(value)s" is too long for %(erp)s (max %(max)s characters): '
-            'shorten the customer\'s "%(label)s".'
-        ),
-        _(
-            "Complement contains an invisible control character (%(char)s): "
-            'retype the customer\'s "%(label)s".'
-        ),
-    ),
-    _Text(
-        "district",
-        _('Neighbourhood is missing: fill in the customer\'s "%(label)s".'),
-        _(
-            'Neighbourhood "%(value)s" is too long for %(erp)s (max %(max)s characters): '
-            'shorten the customer\'s "%(label)s".'
-        ),
-        _(
-            "Neighbourhood contains an invisible control character (%(char)s): "
-            'retype the customer\'s "%(label)s".'
-        ),
-    ),
-    _Text(
-        "city",
-        _('City is missing: fill in the customer\'s "%(label)s".'),
-        _(
-            'City "%(value)s" is too long for %(erp)s (max %(max)s characters): '
-            'shorten the customer\'s "%(label)s".'
-        ),
-        _('City contains an invisible control character (%(char)s): retype the customer\'s "%(label)s".'),
-    ),
-)
-# Optional fiscal texts: only what they may not hold is checked (their format is the ERP's).
-_FISCAL_TEXTS = (
-    _Text(
-        "municipal_registration",
-        "",
-        "",
-        _(
-            "Municipal registration (IM) contains an invisible control character (%(char)s): "
-            'retype the customer\'s "%(label)s".'
-        ),
-    ),
-    _Text(
-        "trade_name",
-        "",
-        "",
-        _(
-            "Trade name contains an invisible control character (%(char)s): "
-            'retype the customer\'s "%(label)s".'
-        ),
-    ),
-)
-_EMAIL_TOO_LONG = _Text(
-    "email",
-    "",
-    _('E-mail "%(value)s" is too long for %(erp)s (max %(max)s characters): use a shorter "%(label)s".'),
-    "",
-)
-
-
 def validate_customer(raw: RawCustomer, provider: str) -> list[Problem]:
     """Every problem that would make ``provider`` reject the customer or its fiscal notes.
 
@@ -276,13 +108,13 @@ def validate_customer(raw: RawCustomer, provider: str) -> list[Problem]:
     erp, limits = PROVIDER_NAMES[provider], FIELD_LIMITS[provider]
     street, number, complement = street_parts(raw)
     sent = {"street": street, "street_number": number, "complement": complement}
-    problems = _check_text(raw, _NAME, raw.name, erp, limits)
+    problems = _check_text(raw, NAME, raw.name, erp, limits)
     problems += _check_document(raw)
     problems += _check_ie(raw) + _check_suframa(raw)
-    for spec in _FISCAL_TEXTS:
+    for spec in FISCAL_TEXTS:
         problems += _check_text(raw, spec, getattr(raw, spec.attr), erp, limits)
     problems += _check_street_split(raw)
-    for spec in _ADDRESS:
+    for spec in ADDRESS:
         problems += _check_text(raw, spec, sent.get(spec.attr, getattr(raw, spec.attr)), erp, limits)
     problems += _check_state(raw)
     problems += _check_zip(raw)
@@ -317,14 +149,14 @@ def _problem(raw: RawCustomer, attr: str, message: str, **params: str | int) -> 
     return Problem(odoo_field, message, {**params, "label": raw.label(odoo_field)})
 
 
-def _too_long(raw: RawCustomer, spec: _Text, value: str, erp: str, limits: dict[str, int]) -> list[Problem]:
+def _too_long(raw: RawCustomer, spec: Text, value: str, erp: str, limits: dict[str, int]) -> list[Problem]:
     limit = limits.get(spec.attr)
     if limit is None or len(value) <= limit:
         return []
     return [_problem(raw, spec.attr, spec.too_long, value=quoted(value), erp=erp, max=limit)]
 
 
-def _check_text(raw: RawCustomer, spec: _Text, value: str, erp: str, limits: dict[str, int]) -> list[Problem]:
+def _check_text(raw: RawCustomer, spec: Text, value: str, erp: str, limits: dict[str, int]) -> list[Problem]:
     value = clean_text(value)
     if not value:
         return [_problem(raw, spec.attr, spec.missing)] if spec.missing else []
@@ -581,4 +413,4 @@ def _check_email(raw: RawCustomer, erp: str, limits: dict[str, int]) -> list[Pro
     if not raw.email_normalized:
         message = _('E-mail "%(value)s" is not a valid address: fix the customer\'s "%(label)s".')
         return [_problem(raw, "email", message, value=quoted(value))]
-    return _too_long(raw, _EMAIL_TOO_LONG, raw.email_normalized, erp, limits)
+    return _too_long(raw, EMAIL_TOO_LONG, raw.email_normalized, erp, limits)

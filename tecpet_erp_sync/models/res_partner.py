@@ -4,8 +4,9 @@ from lxml import etree
 from odoo import api, fields, models, tools
 from odoo.tools.mail import email_normalize, email_split, single_email_re
 
+from ..erp.customer_fields import CORE_FIELDS, DEFAULT_LABELS
 from ..erp.formatting import clean_text, digits
-from ..erp.validation import CORE_FIELDS, DEFAULT_LABELS, RawCustomer, validate_customer
+from ..erp.validation import RawCustomer, validate_customer
 
 # l10n_latam identification types of l10n_br, by the key validation uses.
 ID_TYPES = (("l10n_br.cpf", "cpf"), ("l10n_br.cnpj", "cnpj"))
