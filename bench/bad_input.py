@@ -52,7 +52,7 @@ from tecpet_erp_sandbox.server import SandboxServer
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 
-from odoo.addons.tecpet_erp_sync.erp.formatting import parse_phone_br
+from odoo.addons.tecpet_erp_sync.erp.formatting import parse_phone_br, tax_id
 
 DB = os.environ.get("TECPET_BENCH_DB", "tecpet_badinput")  # another name: two checkouts at once
 DEFAULT_CASES = 120
@@ -72,6 +72,7 @@ CURRENCY = "currency other than BRL"
 NO_PRODUCT = "line without product"
 CATEGORIES = (DOCUMENT, LONG, MISSING, UNICODE, AMOUNT, CURRENCY, NO_PRODUCT)
 
+VAT_LABEL = "<the Tax ID's label>"  # in a needle: the label of the vat field in the user's form
 MESSAGE_LINE_MAX = 300  # a message quotes values, shortened: never a whole over-long field
 # Every data error ends with the fix: a customer can be fixed and the invoice Reprocessed; an
 # invoice itself must be corrected and confirmed again.
@@ -80,6 +81,23 @@ FIX_HINTS = (
     "Reset the invoice to draft, correct it and confirm it again.",
 )
 RATES = {"BRL": 5.0, "EUR": 0.9}  # per USD, the company currency of the template database
+# The products the cases' lines use, by default code; and the line kinds that name them.
+PRODUCTS = {
+    "SRV-BANHO": {"name": "Banho e tosa", "type": "service"},
+    "RAC-10": {"name": "Ração Premium 10 kg", "type": "consu", "erp_ncm": "2309.10.00"},
+    "SRV-CONSULTA": {"name": "Consulta veterinária", "type": "service", "erp_service_code": "05.01"},
+    "SRV-TOSA": {"name": "Tosa higiênica", "type": "service", "erp_service_code": "05.08"},
+    "DESCONTO": {"name": "Desconto", "type": "service"},
+    "DESC-RACAO": {"name": "Desconto ração", "type": "consu"},
+}
+PRODUCT_KINDS = {
+    "service": "SRV-BANHO",
+    "goods": "RAC-10",
+    "consult": "SRV-CONSULTA",
+    "grooming": "SRV-TOSA",
+    "discount": "DESCONTO",
+    "goods_discount": "DESC-RACAO",
+}
 
 FIRST = ("Ana", "João", "Maria", "José", "Luíza", "Carlos", "Fernanda", "Gabriel", "Beatriz", "Raí")
 LAST = ("Souza", "Silva", "Conceição", "Araújo", "Gonçalves", "Lima", "Pereira", "Ribeiro")
@@ -238,6 +256,13 @@ def partners(draw, company: bool = False) -> dict[str, Any]:
     }
 
 
+def at(p: dict[str, Any], place: tuple[str, str, str, str]) -> None:
+    """The customer moved to ``place`` (city, UF, CEP, area code): city, state and CEP agree (the
+    phone keeps its area code: nothing checks it against the city)."""
+    city, uf, cep, _ddd = place
+    p.update(city=city, state=f"base.state_br_{uf}", zip=cep)
+
+
 @st.composite
 def long_texts(draw, min_size: int, max_size: int) -> str:
     """Words up to a length drawn in [min_size, max_size], then an "x" (never ends in a space)."""
@@ -260,8 +285,12 @@ def goods(price: float, quantity: float = 1) -> dict[str, Any]:
     return {"kind": "goods", "quantity": quantity, "price": price}
 
 
-def label_only(label: str | bool, price: float) -> dict[str, Any]:
-    return {"kind": None, "name": label, "quantity": 1, "price": price}
+def label_only(label: str | bool, price: float, quantity: float = 1) -> dict[str, Any]:
+    return {"kind": None, "name": label, "quantity": quantity, "price": price}
+
+
+def discount_line(price: float) -> dict[str, Any]:
+    return {"kind": "discount", "quantity": 1, "price": price}
 
 
 # -- the variants: one strategy of cases each ------------------------------------------------------
@@ -282,7 +311,7 @@ def doc_check_digit(draw) -> Case:
         f"{kind} with one check digit changed",
         p,
         [service(draw(prices))],
-        needles=(f"{kind} {masked(number)} is invalid", "check digits do not match", "Tax ID"),
+        needles=(f"{kind} {masked(number)} is invalid", "check digits do not match", VAT_LABEL),
         detail=p["vat"],
     )
 
@@ -297,7 +326,7 @@ def doc_wrong_length(draw) -> Case:
         "CPF/CNPJ of the wrong length",
         p,
         [service(draw(prices))],
-        needles=(f"has {count} digits", "Tax ID"),
+        needles=(f"has {count} characters", VAT_LABEL),
         detail=p["vat"],
     )
 
@@ -312,7 +341,7 @@ def doc_all_same(draw) -> Case:
         "CPF/CNPJ with all digits equal",
         p,
         [service(draw(prices))],
-        needles=("all its digits are equal", "Tax ID"),
+        needles=("all its digits are equal", VAT_LABEL),
         detail=p["vat"],
     )
 
@@ -332,7 +361,7 @@ def doc_letters(draw) -> Case:
         "CPF/CNPJ with letters",
         p,
         [service(draw(prices))],
-        needles=("characters other than digits", "Tax ID"),
+        needles=("characters: a CPF has 11 digits, a CNPJ 14 characters", VAT_LABEL),
         detail=p["vat"],
     )
 
@@ -344,14 +373,14 @@ def doc_alphanumeric(draw) -> Case:
     # All digits would be an ordinary CNPJ: at least one letter.
     base = draw(st.text(alphabet, min_size=12, max_size=12).filter(lambda b: not b.isdigit()))
     p["vat"] = masked(base + check_digits(base))
-    return Case(
-        DOCUMENT,
-        "alphanumeric CNPJ (from July 2026)",
-        p,
-        [service(draw(prices))],
-        needles=("alphanumeric", "contact support"),
-        detail=p["vat"],
+    if draw(st.booleans()):
+        p["vat"] = p["vat"].lower()  # typed in lower case: the letters are the same
+    case = Case(
+        DOCUMENT, "alphanumeric CNPJ (valid since July 2026)", p, [service(draw(prices))], expect=SENT
     )
+    case.erp_customer = {"cnpj_cliente": masked(base + check_digits(base))}
+    case.detail = p["vat"]
+    return case
 
 
 @st.composite
@@ -419,7 +448,16 @@ missing_district = _missing("street2", "Neighbourhood is missing")
 missing_city = _missing("city", "City is missing")
 missing_zip = _missing("zip", "ZIP is missing")
 missing_state = _missing("state", "State is missing")
-missing_phone = _missing("phone", "Phone is missing")
+
+
+@st.composite
+def missing_phone(draw) -> Case:
+    """The phone is optional (round 3): neither ERP nor the fiscal notes need one."""
+    p = draw(partners())
+    p["phone"] = False
+    case = Case(MISSING, "no phone (valid)", p, [service(draw(prices))], expect=SENT)
+    case.erp_customer = {"fone_cliente": "", "celular_cliente": ""}
+    return case
 
 
 @st.composite
@@ -452,8 +490,8 @@ def several_problems(draw) -> Case:
         MISSING,
         "broken CPF, no CEP, long neighbourhood at once",
         p,
-        [service(draw(prices) + 100), service(draw(st.integers(1, 99)), -1)],
-        needles=("check digits do not match", "ZIP is missing", 'Neighbourhood "', "has quantity -1"),
+        [service(draw(prices) + 100), service(draw(st.integers(1, 99)), 0)],
+        needles=("check digits do not match", "ZIP is missing", 'Neighbourhood "', "has quantity 0"),
     )
 
 
@@ -481,6 +519,8 @@ def _sent_text(what: str, make):
     def variant(draw) -> Case:
         p = draw(partners())
         odoo_field = draw(st.sampled_from(("name", "street_name", "street2", "city")))
+        if odoo_field == "city":  # a city with a space, its own CEP: l10n_br's CEP ranges check them together
+            at(p, draw(st.sampled_from([place for place in PLACES if " " in place[0]])))
         clean = p[odoo_field] = p[odoo_field] if " " in p[odoo_field] else p[odoo_field] + " Norte"
         p[odoo_field] = make(draw, clean)
         case = Case(UNICODE, f"{what} in {odoo_field} (valid)", p, [service(draw(prices))], expect=SENT)
@@ -511,7 +551,7 @@ uni_spaces = _sent_text(
 def uni_combining(draw) -> Case:
     p = draw(partners())
     p["name"] = draw(st.sampled_from(("José Conceição", "Luíza Gonçalves", "Raí Araújo", "João Ândrea")))
-    p["city"] = draw(st.sampled_from(("São Paulo", "Maceió", "Belém")))
+    at(p, draw(st.sampled_from([place for place in PLACES if place[0] in ("São Paulo", "Maceió", "Belém")])))
     case = Case(
         UNICODE, "combining accents (NFD) in name and city (valid)", p, [service(draw(prices))], expect=SENT
     )
@@ -598,7 +638,7 @@ def uni_foreign_digits(draw) -> Case:
         "Arabic-Indic digits in the CPF",
         p,
         [service(draw(prices))],
-        needles=("characters other than digits", "Tax ID"),
+        needles=("characters other than digits", VAT_LABEL),
         detail=ascii(p["vat"]),
     )
 
@@ -710,27 +750,122 @@ def amount_negative_total(draw) -> Case:
 
 @st.composite
 def amount_negative_line(draw) -> Case:
+    """A discount of the services (a service product, negative price): spread over them, sent."""
     price = draw(prices)
-    return Case(
-        AMOUNT,
-        "negative line, positive total",
-        draw(partners()),
-        [service(price + 50), service(-draw(st.integers(1, price)))],
-        needles=("has a negative amount", "use a discount"),
-    )
+    lines = [service(price + 50), service(-draw(st.integers(1, price)))]
+    return Case(AMOUNT, "service discount line, positive total (valid)", draw(partners()), lines, expect=SENT)
 
 
 @st.composite
 def amount_negative_quantity(draw) -> Case:
+    """Returned goods (negative quantity) on a goods invoice: a discount of the goods, sent."""
     price = draw(prices)
-    qty = -draw(st.integers(1, 2))
+    lines = [goods(price, 5), goods(price, -draw(st.integers(1, 2)))]
+    return Case(AMOUNT, "returned goods, positive total (valid)", draw(partners()), lines, expect=SENT)
+
+
+@st.composite
+def amount_deductions(draw) -> Case:
+    """What Sales puts on an invoice: the Discount product (service, negative price) and a
+    down-payment deduction (no product, quantity -1), on services and goods: spread, sent."""
+    price = draw(prices)
+    lines = [service(price + 100), goods(price + 100, 2), discount_line(-draw(st.integers(1, 50)))]
+    lines.append(label_only("Adiantamento do pedido", draw(st.integers(1, 100)), quantity=-1))
+    return Case(AMOUNT, "Sales discount and down payment (valid)", draw(partners()), lines, expect=SENT)
+
+
+@st.composite
+def amount_goods_discount_without_goods(draw) -> Case:
+    price = draw(prices)
+    lines = [
+        service(price + 50),
+        {"kind": "goods_discount", "quantity": 1, "price": -draw(st.integers(1, 40))},
+    ]
     return Case(
         AMOUNT,
-        "negative quantity, positive total",
+        "goods discount on an invoice without goods",
         draw(partners()),
-        [goods(price, 5), goods(price, qty)],
-        needles=(f"has quantity {qty}", "positive quantity"),
+        lines,
+        needles=("off goods", "Give the discount on the goods lines themselves"),
     )
+
+
+@st.composite
+def codes_mixed_services(draw) -> Case:
+    """Services of two NFS-e list items (05.01 and 05.08) on one invoice: sent."""
+    consult = {"kind": "consult", "quantity": 1, "price": draw(prices)}
+    grooming = {"kind": "grooming", "quantity": 1, "price": draw(prices)}
+    return Case(
+        AMOUNT, "services of two NFS-e codes (valid)", draw(partners()), [consult, grooming], expect=SENT
+    )
+
+
+# -- fiscal identity and Brazilian addresses ------------------------------------------------------
+@st.composite
+def ie_kinds(draw) -> Case:
+    p = draw(partners(True))
+    ie = draw(st.sampled_from(("isento", "ISENTO", None)) | digit_strings(12).filter(lambda d: d.strip("0")))
+    p["l10n_br_ie_code"] = ie or False
+    case = Case(DOCUMENT, "company with IE, ISENTO or none (valid)", p, [service(draw(prices))], expect=SENT)
+    if ie and ie.isdigit():
+        case.erp_customer = {"insc_estadual_cliente": ie}
+    case.detail = str(ie)
+    return case
+
+
+@st.composite
+def ie_malformed(draw) -> Case:
+    p = draw(partners(True))
+    p["l10n_br_ie_code"] = draw(st.sampled_from(("123", "IE 123456789", "12.345.678-9012345", "não tem")))
+    return Case(
+        DOCUMENT, "malformed IE", p, [service(draw(prices))], needles=("State registration (IE)", '"IE"')
+    )
+
+
+@st.composite
+def street_only(draw) -> Case:
+    """Partners holding only `street` (imported): split the Brazilian way, never apto 5 as number."""
+    p = draw(partners())
+    street = draw(st.sampled_from(STREETS))
+    typed, number, complement = draw(
+        st.sampled_from(
+            (
+                (f"{street}, s/n", "S/N", ""),
+                (f"{street} 1000, apto 5", "1000", "apto 5"),
+                (f"{street}, 1500", "1500", ""),
+                (f"{street}, nº 42 - fundos", "42", "fundos"),
+            )
+        )
+    )
+    del p["street_name"], p["street_number"]
+    p["street"] = typed
+    case = Case(MISSING, "street only, Brazilian split (valid)", p, [service(draw(prices))], expect=SENT)
+    case.erp_customer = {
+        "endereco_cliente": street,
+        "numero_cliente": number,
+        "complemento_cliente": complement,
+    }
+    case.detail = typed
+    return case
+
+
+@st.composite
+def street_unsplittable(draw) -> Case:
+    p = draw(partners())
+    del p["street_name"], p["street_number"]
+    p["street"] = draw(
+        st.sampled_from(("Rodovia BR-101, km 12", "Avenida Paulista, apto 5", "Quadra 5 Lote 10"))
+    )
+    return Case(
+        MISSING, "street only, no number to tell", p, [service(draw(prices))], needles=("cannot be split",)
+    )
+
+
+@st.composite
+def zip_other_city(draw) -> Case:
+    p = draw(partners())
+    p["zip"] = draw(st.sampled_from([cep for city, _, cep, _ in PLACES if city != p["city"]]))
+    return Case(MISSING, "CEP of another city", p, [service(draw(prices))], needles=("belongs to", "not to"))
 
 
 @st.composite
@@ -863,6 +998,14 @@ VARIANTS = (
     amount_negative_total,
     amount_negative_line,
     amount_negative_quantity,
+    amount_deductions,
+    amount_goods_discount_without_goods,
+    codes_mixed_services,
+    ie_kinds,
+    ie_malformed,
+    street_only,
+    street_unsplittable,
+    zip_other_city,
     amount_zero_quantity,
     currency_foreign,
     noproduct_label,
@@ -944,12 +1087,7 @@ def setup_database(sandbox: SandboxServer):
             )
         env.ref("base.USD").active = True
         vhsys_integration(env, sandbox, "bad-input")
-        env["product.product"].create(
-            [
-                {"name": "Banho e tosa", "type": "service", "default_code": "SRV-BANHO"},
-                {"name": "Ração Premium 10 kg", "type": "consu", "default_code": "RAC-10"},
-            ]
-        )
+        env["product.product"].create([{**values, "default_code": code} for code, values in PRODUCTS.items()])
     return registry
 
 
@@ -978,8 +1116,8 @@ def create_partner(env, spec: dict[str, Any]):
 
 def invoice_values(env, partner, case: Case) -> dict[str, Any]:
     products = {
-        "service": env["product.product"].search([("default_code", "=", "SRV-BANHO")]),
-        "goods": env["product.product"].search([("default_code", "=", "RAC-10")]),
+        kind: env["product.product"].search([("default_code", "=", code)])
+        for kind, code in PRODUCT_KINDS.items()
     }
     lines = []
     for line in case.lines:
@@ -1081,13 +1219,13 @@ def forget_customer(sandbox: SandboxServer, spec: dict[str, Any]) -> None:
     """Drop the ERP's customer with this CPF/CNPJ, if an earlier case sent one: every case's
     customer is new to the ERP (hypothesis draws the same document twice, and replays a case
     while it shrinks a failure), so the ERP's new customer is this case's."""
-    number = digits_of(spec.get("vat") or "")
+    number = tax_id(spec.get("vat") or "")
     if not number:
         return
     emulator = sandbox.vhsys
     with emulator.lock:
         for cid in [
-            c for c, row in emulator.clientes.items() if digits_of(str(row.get("cnpj_cliente"))) == number
+            c for c, row in emulator.clientes.items() if tax_id(str(row.get("cnpj_cliente"))) == number
         ]:
             del emulator.clientes[cid]
 
@@ -1160,7 +1298,8 @@ def classify(docs, calls: int) -> str:
 
 def check_message(result: Result, move) -> None:
     message = result.message
-    for needle in result.case.needles:
+    labels = move.partner_id._erp_field_labels()
+    for needle in (n.replace(VAT_LABEL, f'"{labels["vat"]}"') for n in result.case.needles):
         result.check(f"message names {needle!r}", needle in message)
     hints = [hint for hint in FIX_HINTS if message.rstrip().endswith(hint)]
     result.check("message ends with the fix (customer: Reprocess; invoice: reset to draft)", len(hints) == 1)

@@ -20,6 +20,7 @@
     "data": [
         "security/tecpet_erp_sync_security.xml",
         "security/ir.model.access.csv",
+        "security/tecpet_erp_fiscal_security.xml",
         "data/ir_cron.xml",
         "data/mail_activity_type.xml",
         "data/bling_keepalive_data.xml",
@@ -30,6 +31,7 @@
         "views/erp_note_customer_templates.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
+        "views/erp_fiscal_views.xml",
         "views/erp_wizard_views.xml",
         "data/ir_actions_server.xml",
     ],

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tecpet_erp_sync.erp import formatting
-from tecpet_erp_sync.erp.contract import Address, Customer
+from tecpet_erp_sync.erp.contract import Address, Customer, IeStatus
 from tecpet_erp_sync.erp.validation import FIELD_LIMITS, RawCustomer
 
 # Every DDD in use in Brazil (Anatel), to build numbers phonenumbers must accept.
@@ -71,6 +71,10 @@ def test_masks():
     assert formatting.format_cnpj("11222333000181") == "11.222.333/0001-81"
     assert formatting.format_document("52998224725") == "529.982.247-25"
     assert formatting.format_document("11.222.333/0001-81") == "11.222.333/0001-81"
+    # the alphanumeric CNPJ keeps its letters (Receita's example), in any case and mask
+    assert formatting.format_cnpj("12abc34501de35") == "12.ABC.345/01DE-35"
+    assert formatting.format_document("12.ABC.345/01DE-35") == "12.ABC.345/01DE-35"
+    assert formatting.tax_id(" 12.abc.345/01de-35 ") == "12ABC34501DE35"
     assert formatting.format_cep_vhsys("01310100") == "01.310-100"
     assert formatting.format_cep_bling("01.310-100") == "01310-100"
 
@@ -81,6 +85,7 @@ def test_masks():
         lambda: formatting.format_cpf("5299822472"),
         lambda: formatting.format_cnpj("52998224725"),
         lambda: formatting.format_document("123"),
+        lambda: formatting.format_cnpj("12ABC34501DEXX"),  # the check digits are digits
         lambda: formatting.format_cep_vhsys("0131010"),
         lambda: formatting.format_cep_bling("013101000"),
     ],
@@ -102,6 +107,9 @@ def test_masks_round_trip(cpf, cnpj, cep):
     assert formatting.digits(formatting.format_cep_vhsys(cep)) == cep
     assert formatting.digits(formatting.format_cep_bling(cep)) == cep
     assert len(formatting.format_document(cnpj)) == 18  # VHSYS cnpj_cliente ≤ 18
+    # the library's masks (python-stdnum) give what the hand-written ones gave
+    assert formatting.format_cpf(cpf) == f"{cpf[:3]}.{cpf[3:6]}.{cpf[6:9]}-{cpf[9:]}"
+    assert formatting.format_cnpj(cnpj) == f"{cnpj[:2]}.{cnpj[2:5]}.{cnpj[5:8]}/{cnpj[8:12]}-{cnpj[12:]}"
 
 
 # -- phones -----------------------------------------------------------------------------------
@@ -146,6 +154,8 @@ def test_format_phone_br_round_trips(phone):
     assert re.fullmatch(r"\(\d{2}\) \d{4,5}-\d{4}", formatted)
     assert formatting.digits(formatted) == national
     assert formatting.format_phone_br(formatted) == formatted
+    # phonenumbers' NATIONAL format is the mask the addon wrote by hand before
+    assert formatted == f"({national[:2]}) {national[2:-4]}-{national[-4:]}"
     assert len(formatted) <= FIELD_LIMITS["vhsys"]["phone"]
 
 
@@ -238,9 +248,12 @@ RAW = RawCustomer(
     zip_code="01310-100",
     phone="",
     mobile="(11) 98765-4321",
-    email=" ana@example.com ",
+    email=" Ana@Example.com ",
     country_code="BR",
     complement="Apto 12",
+    state_country_code="BR",
+    email_normalized="ana@example.com",
+    email_count=1,
 )
 
 
@@ -252,6 +265,7 @@ def test_customer_from_raw_normalises():
         address=Address("Rua das Flores", "123", "Centro", "São Paulo", "SP", "01310100", "Apto 12"),
         phone="(11) 98765-4321",
         email="ana@example.com",
+        ie_status=IeStatus.NON_CONTRIBUTOR,
     )
 
 

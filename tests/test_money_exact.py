@@ -14,7 +14,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from samples import CUSTOMER
 from tecpet_erp_sandbox.readback import stored_document
@@ -54,7 +54,7 @@ def payment_terms(amount_total: Decimal, parts: list[int]) -> list[tuple[dt.date
 
 def build_all(lines, amount_total, receivables, payment_method):
     number = next(MARKERS)
-    kinds = {mapping.doc_type_of(mapping.line_kind(line)) for line in lines}
+    kinds = mapping.document_types(lines)
     return [
         mapping.build_order(
             doc_type=doc_type,
@@ -135,6 +135,55 @@ def test_what_the_erp_stores_adds_up_to_the_invoice(sandbox, make_vhsys, make_bl
     client = make_vhsys() if provider == "vhsys" else make_bling()
     orders = build_all(lines, amount_total, receivables, "PIX" if provider == "vhsys" else "")
     assert all(mapping.check_order(order) == [] for order in orders)
+    stored_total, by_date = push_and_read(sandbox, client, provider, orders)
+    assert stored_total == amount_total
+    assert by_date == {due.isoformat(): amount for due, amount in receivables if amount > 0}
+
+
+# -- negative lines: down payments, discounts, rewards (issue 19 point 3) ------------------------
+@st.composite
+def invoices_with_deductions(draw):
+    """Positive lines and what Odoo deducts from them: a down-payment deduction (no product,
+    quantity -1), the Sales discount (a service product, negative price) and a goods discount,
+    each at most what it may take; the invoice total is what Odoo computes, with a rounding."""
+    lines, _total, parts = draw(invoices())
+    goods = sum((ln.price_total for ln in lines if mapping.line_kind(ln) is LineKind.GOODS), Decimal(0))
+    services = sum((ln.price_total for ln in lines if mapping.line_kind(ln) is LineKind.SERVICE), Decimal(0))
+    deductions = []
+    if goods > 1 and draw(st.booleans()):
+        cut = cents(goods * draw(st.decimals("0.01", "0.5", places=2)))
+        deductions.append(mapping.InvoiceLine("Desconto ração", Decimal(1), -cut, "consu", "DESC-G"))
+    if services > 1 and draw(st.booleans()):
+        cut = cents(services * draw(st.decimals("0.01", "0.5", places=2)))
+        deductions.append(mapping.InvoiceLine("Desconto", Decimal(1), -cut, "service", "DISC"))
+    left = sum((ln.price_total for ln in lines), Decimal(0)) + sum(
+        (d.price_total for d in deductions), Decimal(0)
+    )
+    if left > 1 and draw(st.booleans()):
+        advance = cents(left * draw(st.decimals("0.01", "0.9", places=2)))
+        deductions.append(mapping.InvoiceLine("Adiantamento", Decimal(-1), -advance, "", whole_invoice=True))
+    total = sum((ln.price_total for ln in lines + deductions), Decimal(0))
+    total += draw(st.sampled_from([Decimal(0), Decimal("0.01"), Decimal("-0.01")]))
+    return lines + deductions, total, parts
+
+
+@pytest.mark.parametrize("provider", ["vhsys", "bling"])
+@PROPERTY
+@given(invoice=invoices_with_deductions())
+def test_deductions_reach_the_erp_as_discounts_to_the_cent(
+    sandbox, make_vhsys, make_bling, provider, invoice
+):
+    lines, amount_total, parts = invoice
+    # free lines and non-positive invoices are refused or not sent (tested apart)
+    assume(all(ln.price_total != 0 for ln in lines) and amount_total > 0)
+    event(f"deductions: {sum(ln.price_total < 0 for ln in lines)}")
+    assert mapping.check_invoice("BRL", lines, amount_total) == []
+    receivables = payment_terms(amount_total, parts)
+    orders = build_all(lines, amount_total, receivables, "PIX" if provider == "vhsys" else "")
+    assert sum((order.total for order in orders), Decimal(0)) == amount_total
+    assert all(line.total >= 0 for order in orders for line in order.lines)
+    assert mapping.check_documents(lines, amount_total, {order.doc_type for order in orders}) == []
+    client = make_vhsys() if provider == "vhsys" else make_bling()
     stored_total, by_date = push_and_read(sandbox, client, provider, orders)
     assert stored_total == amount_total
     assert by_date == {due.isoformat(): amount for due, amount in receivables if amount > 0}

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from .contract import DocRef, OrderRequest, RemoteStatus, Unreadable
 from .errors import AuthError, DataError, ErpError, TransientError
@@ -24,7 +25,7 @@ from .messages import _
 
 _logger = logging.getLogger(__name__)
 
-BRT = dt.timezone(dt.timedelta(hours=-3), "BRT")  # Brasília: no daylight saving time since 2019
+BRT = ZoneInfo("America/Sao_Paulo")  # Brasília time, as the ERPs keep it (the tz database knows its rules)
 PRODUCT_IDS_TTL = 900.0  # seconds a looked-up ERP product id (or its absence) is trusted
 
 

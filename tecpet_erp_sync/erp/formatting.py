@@ -14,8 +14,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 import phonenumbers
+from phonenumbers import PhoneNumberFormat
+from stdnum.br import cnpj as stdnum_cnpj
+from stdnum.br import cpf as stdnum_cpf
 
-from .contract import CENT, Address, Customer
+from .contract import CENT, Address, Customer, IeStatus
 
 if TYPE_CHECKING:  # validation imports this module; the annotation is all we need from it
     from .validation import RawCustomer
@@ -33,6 +36,7 @@ _DDD_PHONE_TYPES = frozenset(
     }
 )
 _NON_DIGITS = re.compile(r"[^0-9]")  # not \D: that keeps non-ASCII digits such as "١"
+_NON_TAX_ID = re.compile(r"[^0-9A-Z]")
 
 
 def clean_text(value: str) -> str:
@@ -81,6 +85,13 @@ def digits(value: object) -> str:
     return _NON_DIGITS.sub("", unicodedata.normalize("NFKC", str(value or "")))
 
 
+def tax_id(value: object) -> str:
+    """A CPF or CNPJ without its mask, upper case, letters kept: ``"12.abc.345/01de-35"`` gives
+    ``"12ABC34501DE35"``. A CNPJ issued since July 2026 holds letters in its first 12 characters:
+    compare and send documents with this, never with ``digits()``. NFKC first, as ``digits``."""
+    return _NON_TAX_ID.sub("", unicodedata.normalize("NFKC", str(value or "")).upper())
+
+
 def _exact_digits(value: str, length: int, what: str) -> str:
     found = digits(value)
     if len(found) != length:
@@ -90,19 +101,20 @@ def _exact_digits(value: str, length: int, what: str) -> str:
 
 def format_cpf(value: str) -> str:
     """CPF as ``000.000.000-00`` (the VHSYS mask)."""
-    d = _exact_digits(value, 11, "CPF")
-    return f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}"
+    return stdnum_cpf.format(_exact_digits(value, 11, "CPF"))
 
 
 def format_cnpj(value: str) -> str:
-    """CNPJ as ``00.000.000/0000-00`` (the VHSYS mask)."""
-    d = _exact_digits(value, 14, "CNPJ")
-    return f"{d[:2]}.{d[2:5]}.{d[5:8]}/{d[8:12]}-{d[12:]}"
+    """CNPJ as ``00.000.000/0000-00`` (the VHSYS mask), letters kept: ``12.ABC.345/01DE-35``."""
+    number = tax_id(value)
+    if len(number) != 14 or not number[12:].isdigit():
+        raise ValueError(f"a CNPJ has 14 digits (letters allowed in the first 12), got {value!r}")
+    return stdnum_cnpj.format(number)
 
 
 def format_document(value: str) -> str:
-    """CPF or CNPJ, masked, chosen by the number of digits (11 or 14)."""
-    return format_cpf(value) if len(digits(value)) == 11 else format_cnpj(value)
+    """CPF or CNPJ, masked, chosen by the number of characters (11 or 14)."""
+    return format_cpf(value) if len(tax_id(value)) == 11 else format_cnpj(value)
 
 
 def format_cep_vhsys(value: str) -> str:
@@ -144,8 +156,7 @@ def format_phone_br(value: str) -> str:
     national = parse_phone_br(value)
     if national is None:
         raise ValueError(f"not a Brazilian landline or mobile number: {value!r}")
-    ddd, local = national[:2], national[2:]
-    return f"({ddd}) {local[:-4]}-{local[-4:]}"
+    return phonenumbers.format_number(phonenumbers.parse(national, "BR"), PhoneNumberFormat.NATIONAL)
 
 
 def _finite(value: Decimal | int | str) -> Decimal:
@@ -172,26 +183,112 @@ def quantity(value: Decimal | int | str) -> str:
     return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
 
 
+# Words that open an address complement (apartment, room, block, lot...), or a location on a road
+# (km): a number after one of them is not the street number.
+_COMPLEMENT_WORDS = (
+    "ap|apt|apto|apartamento|sala|sl|bloco|bl|casa|cs|loja|lj|andar|conj|conjunto|cj|lote|lt|quadra|qd"
+    "|fundos|frente|box|galpao|galpão|km|torre|edificio|edifício|ed"
+)
+_NAME_ENDS_IN_COMPLEMENT = re.compile(rf"(?:^|[\s,])(?:{_COMPLEMENT_WORDS})\.?$", re.IGNORECASE)
+# "Rua das Flores, s/n", "Av. Paulista 1000, apto 5", "Rua Augusta, 1500", "Rua X 12 - fundos":
+# name, then (after a comma or a space, maybe "nº") the number or "s/n", then the complement after a
+# comma, a dash or a slash, or after a space when it opens with a complement word.
+_STREET_BR = re.compile(
+    r"^(?P<name>.+?)(?:\s*,\s*|\s+)(?:n(?:[º°o]|\.)\s*)?"
+    r"(?P<number>\d+(?:-?[A-Za-z](?![A-Za-z]))?|s\.?\s?/?\s?n\.?º?(?![A-Za-z]))"
+    rf"(?:(?:\s*[,;/]\s*|\s+[-–]\s*|\s+(?=(?:{_COMPLEMENT_WORDS})\b))(?P<complement>.+))?$",
+    re.IGNORECASE,
+)
+NO_NUMBER = "S/N"
+_NO_NUMBER = re.compile(r"s\.?\s?/?\s?n\.?º?|sem n[úu]mero", re.IGNORECASE)
+
+
+def split_street_br(street: str) -> tuple[str, str, str] | None:
+    """(street name, number, complement) of a Brazilian street line, or None when it cannot be
+    told with confidence (no number, a one-word name, or the number follows "apto", "km"...).
+
+    "Rua das Flores, s/n" gives ("Rua das Flores", "S/N", ""); "Av. Paulista 1000, apto 5" gives
+    ("Av. Paulista", "1000", "apto 5"), never 5 as the number.
+    """
+    match = _STREET_BR.match(clean_text(street))
+    if not match:
+        return None
+    name = match["name"].rstrip(" ,-–")
+    # "Travessa 2, 15-B": a street type alone is no name, so 2 is not told from the number
+    if len(name.split()) < 2 or _NAME_ENDS_IN_COMPLEMENT.search(name):
+        return None
+    number = NO_NUMBER if _NO_NUMBER.fullmatch(match["number"]) else match["number"].upper()
+    return name, number, (match["complement"] or "").strip(" ,-–")
+
+
+def doubtful_street_name(name: str) -> bool:
+    """A street name that still holds part of the number line (a trailing comma, "apto", "km")."""
+    name = clean_text(name)
+    return name.endswith((",", "-")) or bool(_NAME_ENDS_IN_COMPLEMENT.search(name))
+
+
+def street_parts(raw: RawCustomer) -> tuple[str, str, str]:
+    """(street, number, complement) of a partner as they are sent: the fields as typed, unless the
+    partner holds only ``street`` (``raw.full_street``) and it splits the Brazilian way."""
+    split = split_street_br(raw.full_street) if raw.full_street else None
+    if split is None:
+        return raw.street, raw.street_number, raw.complement
+    # OCA l10n_br_base keeps the complement apart from `street` (in street2): it stays
+    return split[0], split[1], split[2] or raw.complement
+
+
+def place_key(name: str) -> str:
+    """A city name as compared: no accents, case, spaces or punctuation ("Santa Bárbara d'Oeste")."""
+    text = unicodedata.normalize("NFKD", clean_text(name)).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+EXEMPT_IE = frozenset({"ISENTO", "ISENTA"})
+
+
+def ie_status(raw: RawCustomer) -> IeStatus | None:
+    """The customer's position towards ICMS from what the partner says: a given IE makes a
+    contributor, "ISENTO" an exempt one, an individual (CPF) without IE a non-contributor. A company
+    without IE says nothing (None): the ERP keeps its own value."""
+    ie = clean_text(raw.state_registration).upper()
+    if ie in EXEMPT_IE:
+        return IeStatus.EXEMPT
+    if ie:
+        return IeStatus.CONTRIBUTOR
+    return IeStatus.NON_CONTRIBUTOR if len(tax_id(raw.vat)) == 11 else None
+
+
 def customer_from_raw(raw: RawCustomer) -> Customer:
     """The contract customer of a partner that passed ``validation.validate_customer``.
 
-    Document and CEP become digits only, texts are cleaned as validation saw them, the UF is upper
-    case, and the phone is the landline if there is one, else the mobile (still as typed: each
-    client formats it its own way).
+    The document keeps its letters (``tax_id``), the CEP becomes digits, texts are cleaned as
+    validation saw them, the UF is upper case, the e-mail is the address Odoo normalised, and the
+    phone is the landline if there is one, else the mobile (still as typed: each client formats it
+    its own way). The IE is its characters or "ISENTO"; ``ie_status`` says what it means.
     """
+    street, number, complement = street_parts(raw)
+    ie = clean_text(raw.state_registration).upper()
+    name = clean_text(raw.name)
+    trade_name = clean_text(raw.trade_name)
     return Customer(
-        name=clean_text(raw.name),
-        document=digits(raw.vat),
+        name=name,
+        document=tax_id(raw.vat),
         is_company=raw.is_company,
         address=Address(
-            street=clean_text(raw.street),
-            number=clean_text(raw.street_number),
+            street=clean_text(street),
+            number=NO_NUMBER if _NO_NUMBER.fullmatch(clean_text(number)) else clean_text(number),
             district=clean_text(raw.district),
             city=clean_text(raw.city),
             state_code=clean_text(raw.state_code).upper(),
             zip_code=digits(raw.zip_code),
-            complement=clean_text(raw.complement),
+            complement=clean_text(complement),
+            ibge_code=digits(raw.ibge_code),
         ),
         phone=clean_text(raw.phone) or clean_text(raw.mobile),
-        email=clean_text(raw.email),
+        email=clean_text(raw.email_normalized),
+        state_registration="ISENTO" if ie in EXEMPT_IE else tax_id(ie),
+        ie_status=ie_status(raw),
+        municipal_registration=clean_text(raw.municipal_registration),
+        suframa=digits(raw.suframa),
+        trade_name=trade_name if trade_name != name else "",
     )

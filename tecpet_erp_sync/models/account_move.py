@@ -69,18 +69,12 @@ class AccountMove(models.Model):
         return integration if self._erp_sending_allowed(integration) else self.env["tecpet.erp.integration"]
 
     def _erp_document_types(self):
-        """Service lines (and lines without product) make an OS; goods lines make a PV. A kind whose
-        lines are all free makes no document of its own: it would be worth nothing in the ERP."""
+        """Service lines (and lines without product) make an OS, goods lines a PV, delivery lines the
+        PV's freight; a kind worth nothing once its discounts are taken makes no document of its
+        own; core l10n_br's NFS-e or NFC-e document type keeps every line on one (erp/mapping.py)."""
         self.ensure_one()
-        lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product")
-        billed = lines.filtered(lambda line: not self.currency_id.is_zero(line.price_total))
-        lines = billed or lines
-        types = set()
-        for line in lines:
-            types.add(
-                "service_order" if not line.product_id or line.product_id.type == "service" else "sales_order"
-            )
-        return sorted(types) or ["service_order"]
+        lines = self._erp_invoice_lines()
+        return [doc_type.value for doc_type in mapping.document_types(lines, self._erp_document_type_code())]
 
     def _erp_create_documents(self):
         """Queue the ERP documents of freshly posted invoices and wake the push job.
@@ -183,17 +177,16 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------------------------------
     def _erp_invoice_lines(self):
         self.ensure_one()
+        carriers = (
+            self.env["delivery.carrier"].sudo().search([("product_id", "!=", False)])
+            if "delivery.carrier" in self.env
+            else []
+        )
+        carrier_products = carriers.product_id if carriers else self.env["product.product"]
         return [
-            mapping.InvoiceLine(
-                description=line.name or line.product_id.display_name or "",
-                quantity=Decimal(str(line.quantity)),
-                price_total=Decimal(str(line.price_total)),
-                product_type=line.product_id.type or "",
-                product_code=line.product_id.default_code or "",
-                uom=(line.product_uom_id.name or "UN")[:6],
-                discount=Decimal(str(line.discount or 0)),
-            )
+            plain
             for line in self.invoice_line_ids.filtered(lambda ln: ln.display_type == "product")
+            for plain in line._erp_plain_lines(carrier_products)
         ]
 
     def _erp_check_before_send(self, doc, lines=None):
@@ -204,9 +197,12 @@ class AccountMove(models.Model):
         """
         self.ensure_one()
         lines = self._erp_invoice_lines() if lines is None else lines
+        checked = mapping.check_invoice(
+            self.currency_id.name, lines, Decimal(str(self.amount_total)), self._erp_document_type_code()
+        )
         invoice_problems = [
             self.env._(p.message, **p.params)  # pylint: disable=translation-not-lazy
-            for p in mapping.check_invoice(self.currency_id.name, lines, Decimal(str(self.amount_total)))
+            for p in checked
         ]
         customer_problems = []
         if not self.partner_id:
@@ -229,24 +225,30 @@ class AccountMove(models.Model):
 
     def _erp_order_request(self, doc, lines=None):
         self.ensure_one()
-        receivables = [
-            (line.date_maturity or self.invoice_date, Decimal(str(abs(line.amount_currency))))
-            for line in self.line_ids.filtered(lambda ln: ln.display_type == "payment_term")
-        ]
+        lines = self._erp_invoice_lines() if lines is None else lines
+        integration = doc.integration_id
+        amount_total = Decimal(str(self.amount_total))
+        code = self._erp_document_type_code()
         order = mapping.build_order(
             doc_type=DocType(doc.doc_type),
             marker=doc.marker,
             reference=self.name,
             customer=customer_from_raw(self.partner_id._erp_raw_customer()),
-            lines=self._erp_invoice_lines() if lines is None else lines,
-            receivables=receivables,
+            lines=lines,
+            receivables=self._erp_receivables(integration),
             issue_date=self.invoice_date or fields.Date.context_today(self),
-            payment_method=doc.integration_id.default_payment_method or "",
+            payment_method=integration.default_payment_method or "",
             notes=self.env._("Odoo invoice %(name)s", name=self.name),
-            amount_total=Decimal(str(self.amount_total)),
+            amount_total=amount_total,
+            document_type_code=code,
+            default_service_code=integration.default_service_code or "",
         )
-        problems = mapping.check_order(order)
-        if problems:  # the ERP would not be worth the invoice: refuse before any call
+        live = {DocType(d.doc_type) for d in self.erp_document_ids if d.state != "canceled"} | {
+            order.doc_type
+        }
+        # The ERP would not be worth the invoice: refuse before any call.
+        problems = mapping.check_documents(lines, amount_total, live, code) + mapping.check_order(order)
+        if problems:
             raise DataError(
                 "\n".join(self.env._(p.message, **p.params) for p in problems)  # pylint: disable=translation-not-lazy
             )

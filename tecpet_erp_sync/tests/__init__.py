@@ -6,6 +6,7 @@ from . import (
     test_customer_upsert,
     test_erp_ux_tours,
     test_faults,
+    test_fiscal_data,
     test_flow,
     test_invoice_list_tour,
     test_lifecycle,

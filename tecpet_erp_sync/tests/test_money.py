@@ -41,7 +41,7 @@ class TestMoneyExact(ErpSyncCommon):
             }
         )
 
-    def _money_invoice(self, lines, taxes=None, **values):
+    def _money_invoice(self, lines, taxes=None, post=True, **values):
         """``lines``: (product, quantity, price, discount %)."""
         move = self.env["account.move"].create(
             {
@@ -65,7 +65,8 @@ class TestMoneyExact(ErpSyncCommon):
                 **values,
             }
         )
-        move.action_post()
+        if post:
+            move.action_post()
         return move
 
     def _issue_lines(self):
@@ -111,18 +112,21 @@ class TestMoneyExact(ErpSyncCommon):
         self.assertEqual(move.amount_total, 161.10)
         self.assertEqual(self.assertErpHoldsTheInvoice(move), Decimal("161.10"))
 
-    def test_cash_rounding_line_is_accounted_for(self):
+    def _cash_rounding(self, method):
         account = self.company_data["default_account_revenue"]
-        rounding = self.env["account.cash.rounding"].create(
+        return self.env["account.cash.rounding"].create(
             {
                 "name": "R$ 0,10",
                 "rounding": 0.10,
                 "strategy": "add_invoice_line",
-                "rounding_method": "HALF-UP",
+                "rounding_method": method,
                 "profit_account_id": account.id,
                 "loss_account_id": account.id,
             }
         )
+
+    def test_cash_rounding_line_is_accounted_for(self):
+        rounding = self._cash_rounding("HALF-UP")
         self.company.tax_calculation_rounding_method = "round_per_line"
         move = self._money_invoice(
             self._issue_lines(), taxes=self.tax15, invoice_cash_rounding_id=rounding.id
@@ -138,6 +142,38 @@ class TestMoneyExact(ErpSyncCommon):
         services = self._money_invoice([(self.service, 3, 33.333, 0.0)])
         self.assertEqual(services.amount_total, 100.00)
         self.assertEqual(self.assertErpHoldsTheInvoice(services), Decimal("100.00"))
+
+    def test_n19_the_cash_rounding_goes_to_the_document_that_exists(self):
+        """Goods R$ 49.99, a free service, rounded up to R$ 50.00: one PV worth 50.00 (the +0.01
+        once went to an OS that was never created)."""
+        move = self._money_invoice(
+            [(self.goods, 1, 49.99, 0.0), (self.service, 1, 0.0, 0.0)],
+            invoice_cash_rounding_id=self._cash_rounding("UP").id,
+        )
+        self.assertEqual(move.amount_total, 50.0)
+        self.assertEqual(move.erp_document_ids.mapped("doc_type"), ["sales_order"])
+        self.assertEqual(self.assertErpHoldsTheInvoice(move), Decimal("50.00"))
+
+    def test_deductions_reach_the_erp_as_discounts_to_the_cent(self):
+        """Issue 19: the Sales discount (a service product, negative price), a goods discount and a
+        down-payment deduction (no product, quantity -1), taxed, are discounts of the lines they
+        apply to; the ERP holds exactly amount_total, installments included."""
+        self.company.tax_calculation_rounding_method = "round_per_line"
+        discount = self.env["product.product"].create({"name": "Desconto", "type": "service"})
+        goods_discount = self.env["product.product"].create({"name": "Desconto ração", "type": "consu"})
+        move = self._money_invoice(
+            [*self._issue_lines(), (discount, 1, -12.34, 0.0), (goods_discount, 1, -5.55, 0.0)],
+            taxes=self.tax15,
+            post=False,
+        )
+        move.invoice_line_ids = [
+            Command.create(
+                {"name": "Adiantamento", "quantity": -1, "price_unit": 20.0, "tax_ids": [Command.clear()]}
+            )
+        ]
+        move.action_post()
+        self.assertEqual(move.amount_total, 120.54)  # 161.11 - 14.19 - 6.38 - 20.00
+        self.assertEqual(self.assertErpHoldsTheInvoice(move), Decimal("120.54"))
 
 
 @tagged("post_install", "-at_install")

@@ -55,18 +55,21 @@ class TestTranslations(TransactionCase):
         )
 
     def test_invalid_cpf_message_in_portuguese(self):
-        """The validation messages are English templates in erp/; env._() translates them."""
+        """The validation messages are English templates in erp/; env._() translates them, and they
+        name the field by its label in the user's form, in the user's language."""
         partner = self._customer()
+        label_pt = partner.with_env(self.env_pt)._erp_field_labels()["vat"]
         self.assertEqual(
             partner.with_env(self.env_pt)._erp_validation_problems("vhsys"),
             [
                 f"CPF {BAD_CPF} inválido: os dígitos verificadores não conferem. "
-                "Corrija o CPF/CNPJ do cliente."
+                f'Corrija o campo "{label_pt}" do cliente.'
             ],
         )
+        label = partner._erp_field_labels()["vat"]
         self.assertEqual(
             partner._erp_validation_problems("vhsys"),
-            [f"CPF {BAD_CPF} is invalid: check digits do not match. Fix the customer's Tax ID."],
+            [f'CPF {BAD_CPF} is invalid: check digits do not match. Fix the customer\'s "{label}".'],
         )
 
     def test_every_validation_message_is_translated(self):
@@ -74,15 +77,16 @@ class TestTranslations(TransactionCase):
         partner = self._customer(street2=False, zip="123", phone=False, is_company=True)
         english = partner._erp_validation_problems("bling")
         portuguese = partner.with_env(self.env_pt)._erp_validation_problems("bling")
+        labels = partner.with_env(self.env_pt)._erp_field_labels()
         self.assertEqual(len(portuguese), len(english))
-        self.assertGreaterEqual(len(portuguese), 4)
+        self.assertGreaterEqual(len(portuguese), 3)
         self.assertFalse(set(portuguese) & set(english), "untranslated validation message")
         self.assertIn(
-            'CEP "123" inválido: o CEP tem 8 dígitos, ex.: 01310-100. Corrija o CEP do cliente.', portuguese
+            'CEP "123" inválido: o CEP tem 8 dígitos, ex.: 01310-100. '
+            f'Corrija o campo "{labels["zip"]}" do cliente.',
+            portuguese,
         )
-        self.assertIn(
-            "Bairro não informado: preencha o bairro do cliente (2ª linha do endereço).", portuguese
-        )
+        self.assertIn(f'Bairro não informado: preencha o campo "{labels["street2"]}" do cliente.', portuguese)
 
     def test_invoice_list_column_and_filter_in_portuguese(self):
         Move = self.env_pt["account.move"]
