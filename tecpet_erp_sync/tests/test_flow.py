@@ -91,12 +91,13 @@ class TestInvoiceFlow(CronMixinCase, ErpSyncCommon):
         self.assertEqual(len([d for d in live_docs(self.sandbox) if d["marker"] == doc.marker]), 1)
 
     def test_invalid_invoice_asks_to_correct_the_invoice_not_to_reprocess(self):
-        # A line with a negative quantity (the total stays positive): Reprocess would send the same.
-        move = self._invoice(lines=[(self.service, 2, 80.0), (self.service, -1, 10.0)])
+        # A discount on goods of an invoice without goods (its total stays positive): the deduction
+        # has no line to lower, and Reprocess would send the same invoice again.
+        move = self._invoice(lines=[(self.service, 2, 80.0), (self.goods, -1, 10.0)])
         self._run_push()
         doc = move.erp_document_ids
         self.assertEqual((doc.state, doc.error_kind), ("error", "data"))
-        self.assertIn("quantity -1", doc.error_message)
+        self.assertIn("takes 10.00 off goods", doc.error_message)
         self.assertTrue(
             doc.error_message.endswith("Reset the invoice to draft, correct it and confirm it again.")
         )
