@@ -69,7 +69,7 @@ def test_fixtures_are_consistent():
 def test_the_client_sends_and_the_sandbox_answers_the_recorded_shapes(sandbox, make_vhsys, monkeypatch):
     recorder = Recorder(sandbox.vhsys)
     monkeypatch.setattr(sandbox.vhsys, "handle", recorder)
-    client = make_vhsys(ambiente=2)
+    client = make_vhsys()
     hours = mapping.InvoiceLine("Hora técnica", Decimal(700), Decimal("100.00"), "service", "HORA")
     goods = mapping.InvoiceLine(
         "Ração 10 kg", Decimal("1.5"), Decimal("17.53"), "consu", "RAC10", discount=Decimal(5)
