@@ -11,6 +11,7 @@ from . import (
     tecpet_erp_integration,
     tecpet_erp_integration_actions,
     tecpet_erp_integration_health,
+    tecpet_erp_integration_nfse,
     tecpet_erp_partner_binding,
     tecpet_erp_rate_limit,
     tecpet_erp_webhook_event,

@@ -15,6 +15,7 @@ from . import (
     test_security,
     test_service_order_state,
     test_translations,
+    test_vhsys_nfse_settings,
     test_walkthrough_findings,
     test_webhooks,
 )
