@@ -424,3 +424,15 @@ def test_the_client_and_the_sandbox_hold_vhsys_s_one_list_of_payment_methods():
         "Cartão de Crédito",
         None,
     )
+
+
+def test_check_account_goes_on_past_what_an_account_does_not_answer(sandbox, make_vhsys):
+    """/situacoes is not in VHSYS's docs, and a probe may meet an outage: that fact says so, the
+    tour goes on, and nothing is created."""
+    sandbox.faults.add(fault="outage", provider="vhsys", method="GET", path="^/situacoes$", count=-1)
+    sandbox.faults.add(fault="outage", provider="vhsys", method="GET", path="^/vendedores$", count=-1)
+    facts = {f.key: f for f in make_vhsys().check_account()}
+    assert facts["statuses"].value == "" and "not available" in facts["statuses"].answer[0]
+    assert facts["sellers"].ok is False and "error" in facts["sellers"].answer[0]
+    assert facts["paging"] and facts["nfse_settings"].ok
+    assert [r for r in sandbox.requests_log("vhsys") if r["method"] != "GET"] == []

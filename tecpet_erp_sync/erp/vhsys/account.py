@@ -195,7 +195,12 @@ class AccountTour:
         )
 
     def _statuses(self) -> AccountFact:
-        envelope = self.wire.call("GET", "/situacoes", empty_ok=True, what="list")
+        try:  # undocumented: an account may not have it
+            envelope = self.wire.call("GET", "/situacoes", empty_ok=True, what="list")
+        except AuthError:
+            raise
+        except ErpError:
+            envelope = None
         data = (envelope or {}).get("data")
         groups = data if isinstance(data, dict) else {}
         rows = [
@@ -304,18 +309,22 @@ class AccountTour:
         except ErpError as exc:
             answer, value = _text(UNREADABLE, error=exc.erp_message or exc.message), "refused"
         else:
-            first = [to_int(r.get("id_estoque")) for r in newest]
-            last = [to_int(r.get("id_estoque")) for r in oldest]
-            if len(set(first + last)) < 2:
-                answer, value = (NO_ROWS, {}), None
-            elif first == sorted(first, reverse=True) and last == sorted(last) and first != last:
-                answer, value = (STOCK_ORDER_HONOURED, {}), "honoured"
-            else:
-                answer, value = (STOCK_ORDER_IGNORED, {}), "ignored"
+            answer, value = _stock_order(newest, oldest)
         consequence = {"honoured": STOCK_ORDER_FAST, "refused": STOCK_ORDER_DROPPED}.get(
             value, STOCK_ORDER_SLOW
         )
         facts.append(AccountFact("stock_order", FACTS["stock_order"], answer, (consequence, {}), value))
+
+
+def _stock_order(newest: list[dict], oldest: list[dict]) -> tuple[Text, str | None]:
+    """Whether the history came newest first when asked, and oldest first when asked."""
+    first = [to_int(r.get("id_estoque")) for r in newest]
+    last = [to_int(r.get("id_estoque")) for r in oldest]
+    if len(set(first + last)) < 2:
+        return (NO_ROWS, {}), None
+    if first == sorted(first, reverse=True) and last == sorted(last) and first != last:
+        return (STOCK_ORDER_HONOURED, {}), "honoured"
+    return (STOCK_ORDER_IGNORED, {}), "ignored"
 
 
 NO_CONSEQUENCE = _(
