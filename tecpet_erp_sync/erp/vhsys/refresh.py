@@ -223,11 +223,12 @@ class Refresh:
         receivables: list[tuple[bool, Decimal, Decimal]] = []
         canceled = status.strip().casefold() == self.opts.status_canceled.casefold()  # as vhsys_state
         final = in_trash or canceled or note_issued
-        # Receivables exist once launched (contas_pedido), or from the NF-e; a changed one is read anyway.
+        # Receivables exist once launched (contas_pedido, documented), or from the NF-e; a changed
+        # one is read anyway. Else none is looked for: each look lists every receivable since the
+        # document (the customer filter is not documented).
         launched = (
             truthy(head.get("contas_pedido"))
             or bool(not is_os and self.nfe.get(doc_id))
-            or self.lower is None
             or (doc_type, doc_id) in self.receivables_changed
         )
         if launched and not final:
