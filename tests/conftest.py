@@ -28,13 +28,19 @@ VHSYS_TOKENS = ("sandbox-access-token", "sandbox-secret-token")
 
 @pytest.fixture
 def make_vhsys(sandbox):
-    """Factory of VHSYS clients on the sandbox: 0.5 s timeouts, no consistency wait."""
-    from tecpet_erp_sync.erp.vhsys import VhsysClient, VhsysOptions
+    """Factory of VHSYS clients on the sandbox: 0.5 s timeouts, no consistency wait, the NFS-e
+    settings of an account in production, and goods sent without an NCM (the mapping's invoice
+    lines carry none; the NCM rule is tested in tests/test_vhsys_fiscal.py)."""
+    from tecpet_erp_sync.erp.vhsys import NfseSettings, VhsysClient, VhsysOptions
 
     clients = []
 
     def make(**options):
         options.setdefault("consistency_wait", 0)
+        options.setdefault("allow_free_text_items", True)
+        options.setdefault(
+            "nfse", NfseSettings("production", series="1", nature="1", seller="Vendedor Sandbox")
+        )
         client = VhsysClient(sandbox.vhsys_url, *VHSYS_TOKENS, timeout=0.5, options=VhsysOptions(**options))
         clients.append(client)
         return client

@@ -24,6 +24,7 @@ from tecpet_erp_sync.erp.contract import (
     OrderRequest,
 )
 from tecpet_erp_sync.erp.errors import AuthError, DataError, ErpError, NotSupported
+from tecpet_erp_sync.erp.vhsys import NfseSettings
 
 OS, PV = DocType.SERVICE_ORDER, DocType.SALES_ORDER
 CPF = "52998224725"
@@ -136,7 +137,11 @@ def test_emulator_envelope_auth_and_quirks(sandbox):
     assert isinstance(pv["data"], list) and pv["data"][0]["id_ped"]
     raw(sandbox, "POST", "/pedidos", json={"nome_cliente": "Y"})
     page = raw(sandbox, "GET", "/pedidos", params={"limit": 999}).json()
-    assert page["paging"]["limit"] == 250 and page["paging"]["total_count"] == 2
+    # total_count: the records on this page; total: the overall count
+    assert page["paging"]["limit"] == 250 and (page["paging"]["total_count"], page["paging"]["total"]) == (
+        2,
+        2,
+    )
     assert len(page["data"]) == 3 and page["data"][0] == page["data"][-1]  # the duplicate-row quirk
     html = raw(sandbox, "GET", "/pedidos", params={"order": "data_mod_pedido", "sort": "Asc"})
     assert html.headers["Content-Type"].startswith("text/html")
@@ -255,10 +260,12 @@ def test_push_sales_order_posts_stock_exit(sandbox, make_vhsys):
     row = sandbox.vhsys.pedidos[int(result.external_id)]["row"]
     assert row["obs_interno_pedido"] == "ODOO:t:11" and row["referencia_pedido"] == ""
     moves = sandbox.vhsys.snapshot()["stock_moves"]
+    # VHSYS answers "API" for the identificacao sent (official example): the exit is told by its text
     assert sorted((m["tipo_estoque"], m["identificacao"], m["qtde_estoque"]) for m in moves) == [
-        ("Saida", f"Ped_{result.external_id}", "1.000000"),
-        ("Saida", f"Ped_{result.external_id}", "2.000000"),
+        ("Saida", "API", "1.000000"),
+        ("Saida", "API", "2.000000"),
     ]
+    assert all(m["obs_estoque"].startswith(f"[Odoo Ped_{result.external_id}] ") for m in moves)
     assert {p["tipo_produto"] for p in sandbox.vhsys.snapshot()["products"]} == {"Produto"}
 
 
@@ -338,12 +345,27 @@ def test_phone_that_is_no_landline_or_mobile_goes_as_typed(sandbox, make_vhsys):
     assert row["fone_cliente"] == "0800 345 1001" and not row["celular_cliente"]
 
 
-def test_rejected_part_rolls_the_header_back(sandbox, make_vhsys):
+def test_a_payment_method_vhsys_does_not_have_is_refused_before_anything_is_sent(sandbox, make_vhsys):
+    from tecpet_erp_sync.erp.errors import SetupError
+
+    lower = (Installment(dt.date(2026, 7, 10), Decimal("151.00"), "cartao de credito"),)
+    make_vhsys().push(order(OS, "ODOO:t:34", installments=lower))
+    [parcel] = sandbox.vhsys.ordens[int(docs(sandbox)[0]["id"])]["parcelas"]
+    assert parcel["forma_pagamento"] == "Cartão de Crédito"  # VHSYS's exact spelling
     bad = (Installment(dt.date(2026, 7, 10), Decimal("151.00"), "Bitcoin"),)
+    before = len(docs(sandbox))
+    with pytest.raises(SetupError) as info:
+        make_vhsys().push(order(OS, "ODOO:t:35", installments=bad))
+    assert '"Bitcoin" is not a VHSYS payment method' in info.value.message
+    assert len(docs(sandbox)) == before
+
+
+def test_rejected_part_rolls_the_header_back(sandbox, make_vhsys):
     client = make_vhsys()
+    sandbox.faults.add(fault="forbidden", provider="vhsys", method="POST", path="/parcelas$")
     with pytest.raises(DataError) as info:
-        client.push(order(OS, "ODOO:t:31", installments=bad))
-    assert info.value.field == "forma_pagamento"
+        client.push(order(OS, "ODOO:t:31"))
+    assert "installments" in info.value.message
     [doc] = docs(sandbox, "ODOO:t:31")
     assert doc["in_trash"] and not doc["live"]
     fixed = client.push(order(OS, "ODOO:t:31"), maybe_exists=True)
@@ -611,7 +633,8 @@ def test_refresh_without_cursor_reads_only_the_given_documents(sandbox, make_vhs
     ]
     assert lists == []
     nfe = [r for r in sandbox.requests_log("vhsys")[before:] if r["path"] == "/notas-fiscais"]
-    assert all(r["query"].get("id_pedido_ref") for r in nfe)  # the given pedido's notes only
+    # the NF-e since the pedido was made (id_pedido_ref is no documented filter: never trusted)
+    assert nfe and all(r["query"].get("data_modificacao") and "id_pedido_ref" not in r["query"] for r in nfe)
 
 
 def test_refresh_reports_deletions_and_unreadable_documents(sandbox, make_vhsys):
@@ -635,7 +658,9 @@ def test_a_cancelled_note_takes_the_document_back(sandbox, make_vhsys):
     assert client.fetch_changes([ref], None).statuses[0].state is DocState.ISSUED
     act(sandbox, "cancel_note", OS, ref.external_id)
     assert client.fetch_changes([ref], None).statuses[0].state is DocState.FULFILLED
-    client.cancel(ref)  # no longer refused: the note is cancelled
+    with pytest.raises(DataError) as info:  # no longer for its note: for its paid receivable
+        client.cancel(ref)
+    assert "is paid in VHSYS" in info.value.message
 
 
 def test_a_denied_nfe_is_reported(sandbox, make_vhsys):
@@ -650,12 +675,23 @@ def test_a_denied_nfe_is_reported(sandbox, make_vhsys):
 
 # -- fiscal notes ------------------------------------------------------------------------------
 def test_issue_service_note(sandbox, make_vhsys):
-    client = make_vhsys(ambiente=2, nfse_fields={"natureza_pedido": 1})
+    settings = NfseSettings(
+        "production", "1", "3", "2", "0", "Campinas", "0501", "Vendedor Sandbox", "265187"
+    )
+    client = make_vhsys(nfse=settings)
     os_doc = client.push(order(OS, "ODOO:t:90"))
     status = client.issue_note(ref(os_doc, OS))
     assert status.state is DocState.ISSUED and status.note_number
     [note] = sandbox.vhsys.snapshot()["service_notes"]
-    assert note["NumeroNFS"] == status.note_number and note["ambiente"] == 2 and note["natureza_pedido"] == 1
+    assert note["NumeroNFS"] == status.note_number and note["ambiente"] == 1
+    assert (note["serie_nota"], note["natureza_pedido"], note["regime_pedido"], note["local_prestacao"]) == (
+        1,
+        3,
+        2,
+        0,
+    )
+    assert (note["local_prestacao_cidade"], note["itemLista_servico"]) == ("Campinas", "0501")
+    assert (note["vendedor_pedido"], note["vendedor_pedido_id"]) == ("Vendedor Sandbox", 265187)
     assert note["valor_total_servicos"] == "151.00" and "Banho e tosa" in note["desc_servicos"]
     assert client.issue_note(ref(os_doc, OS)).note_number == status.note_number  # idempotent
     assert len(sandbox.vhsys.snapshot()["service_notes"]) == 1

@@ -35,8 +35,8 @@ def order(doc_type, marker):
         )
     else:
         lines = (
-            Line(LineKind.GOODS, "Ração", Decimal(3), Decimal("50.00"), "RACAO"),
-            Line(LineKind.GOODS, "Petisco", Decimal(1), Decimal("12.50"), "PETISCO"),
+            Line(LineKind.GOODS, "Ração", Decimal(3), Decimal("50.00"), "RACAO", ncm="23091000"),
+            Line(LineKind.GOODS, "Petisco", Decimal(1), Decimal("12.50"), "PETISCO", ncm="23091000"),
         )
     total = sum((ln.quantity * ln.unit_price for ln in lines), Decimal(0))
     installments = (

@@ -13,7 +13,7 @@ import pytest
 import requests
 from tecpet_erp_sandbox.readback import VHSYS_HEADERS
 from tecpet_erp_sandbox.wire import Request
-from vhsys_fixtures import fixtures, request_problems, response_problems
+from vhsys_fixtures import capture, fixtures, request_problems, response_problems
 
 from tecpet_erp_sync.erp import mapping
 from tecpet_erp_sync.erp.contract import Address, Customer, DocRef, DocType
@@ -69,7 +69,7 @@ def test_fixtures_are_consistent():
 def test_the_client_sends_and_the_sandbox_answers_the_recorded_shapes(sandbox, make_vhsys, monkeypatch):
     recorder = Recorder(sandbox.vhsys)
     monkeypatch.setattr(sandbox.vhsys, "handle", recorder)
-    client = make_vhsys(ambiente=2)
+    client = make_vhsys()
     hours = mapping.InvoiceLine("Hora técnica", Decimal(700), Decimal("100.00"), "service", "HORA")
     goods = mapping.InvoiceLine(
         "Ração 10 kg", Decimal("1.5"), Decimal("17.53"), "consu", "RAC10", discount=Decimal(5)
@@ -159,3 +159,15 @@ def test_the_sandbox_answers_the_recorded_examples_in_the_recorded_shapes(raw):
     raw("POST", f"/pedidos/{pv['id_ped']}/status", examples["post_pedidos_status"])
     raw("PUT", f"/pedidos/{pv['id_ped']}", examples["put_pedidos"])
     raw("POST", "/notas-servico", rows("post_notas_servico", id_cliente=customer))
+
+
+def test_the_sandbox_answers_a_stock_move_as_the_official_example(raw):
+    """The official "Lançar estoque" / "Consultar estoque" answers (capture_estoque.json): the same
+    fields, identificacao "API" whatever was sent, the date in data_cad_estoque."""
+    recorded = capture("estoque")
+    product = raw("POST", "/produtos", fixtures()["post_produtos"]["example"])["id_produto"]
+    answer = raw("POST", f"/produtos/{product}/estoque", recorded["request"])
+    assert set(answer) == set(recorded["answer"])
+    assert (answer["identificacao"], answer["obs_estoque"]) == ("API", recorded["request"]["obs_estoque"])
+    [row] = raw("GET", f"/produtos/{product}/estoque")
+    assert set(row) == set(recorded["answer"]) and row["identificacao"] == recorded["answer"]["identificacao"]

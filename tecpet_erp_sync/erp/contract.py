@@ -132,6 +132,10 @@ class OrderRequest:
     # Sales orders only: the delivery charged on the invoice (its delivery lines), sent as the
     # order's freight (VHSYS ``frete_pedido``, Bling ``transporte.frete``), never as an item.
     freight: Decimal = Decimal("0")
+    # When the Odoo document was created (aware, or naive UTC as Odoo stores it): nothing can have
+    # reached the ERP before, so a search for what an earlier attempt made starts there (less a
+    # margin). None: the search starts at the invoice's date or today, whichever is earlier.
+    created_at: dt.datetime | None = None
 
     @property
     def total(self) -> Decimal:

@@ -8,7 +8,8 @@ from .bling import BlingClient, BlingOptions, account_rate_limiter
 from .bling_oauth import BlingTokenManager, MemoryTokenStore, TokenStore
 from .contract import ErpProvider
 from .ratelimit import Limiter
-from .vhsys import VhsysClient, VhsysOptions
+from .vhsys import VhsysClient
+from .vhsys import from_settings as vhsys_options
 
 BLING_API_HOST = "https://api.bling.com.br/Api/v3"
 # Bling serves the consent page on www., the API and the token endpoint on api.
@@ -22,16 +23,13 @@ def make_client(
     """``rate_limiter``: the account's limiter shared by every process (Bling); by default one
     limiter per account in this process."""
     api_url = settings["api_url"].rstrip("/")
-    wait = settings.get("consistency_wait")
     if settings["provider"] == "vhsys":
-        options = VhsysOptions(payment_method=settings.get("default_payment_method") or "Outros")
-        if wait not in (None, ""):
-            options = VhsysOptions(payment_method=options.payment_method, consistency_wait=float(wait))
+        # payment method, NFS-e settings (vhsys_nfse_*), account_facts, allow_free_text_items...
         return VhsysClient(
             api_url,
             settings.get("vhsys_access_token", ""),
             settings.get("vhsys_secret_token", ""),
-            options=options,
+            options=vhsys_options(settings),
             timeout=TIMEOUT,
         )
     if settings["provider"] == "bling":

@@ -20,6 +20,7 @@ from . import (
     tecpet_erp_integration_health,
     tecpet_erp_integration_keepalive,
     tecpet_erp_integration_trigger,
+    tecpet_erp_integration_nfse,
     tecpet_erp_partner_binding,
     tecpet_erp_payment_method_map,
     tecpet_erp_rate_limit,

@@ -220,16 +220,7 @@ class TecpetErpIntegration(models.Model):
         result = super().write(vals)
         for model in BINDING_MODELS if moved else ():
             self.env[model].sudo().search([("integration_id", "in", moved.ids)]).unlink()
-        if vals.get("issue_fiscal_notes"):
-            # Documents already paid when the option is switched on get their note too.
-            ready = (
-                self.env["tecpet.erp.document"]
-                .sudo()
-                .search(
-                    [("integration_id", "in", self.ids), ("state", "in", ("fulfilled", "awaiting_issue"))]
-                )
-            )
-            ready._erp_request_note_if_ready()
+        # Issue fiscal notes switched on: the documents already paid, see tecpet_erp_integration_nfse.py.
         return result
 
     # ------------------------------------------------------------------------------------------

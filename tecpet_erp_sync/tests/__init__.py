@@ -20,6 +20,7 @@ from . import (
     test_send_on_payment,
     test_service_order_state,
     test_translations,
+    test_vhsys_nfse_settings,
     test_walkthrough_findings,
     test_webhooks,
 )

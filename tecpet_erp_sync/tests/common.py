@@ -104,6 +104,13 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
         }
         if provider == "vhsys":
             vals.update({"vhsys_access_token": "test-access", "vhsys_secret_token": "test-secret"})
+            # an account whose NFS-e settings are done, past its homologation tests (the sandbox's seller)
+            vals.update(
+                vhsys_nfse_environment="production",
+                vhsys_nfse_series="1",
+                vhsys_nfse_nature="1",
+                vhsys_nfse_seller="Vendedor Sandbox",
+            )
         else:
             vals.update({"bling_client_id": "sandbox-client", "bling_client_secret": "sandbox-secret"})
         return cls.env["tecpet.erp.integration"].create(vals)

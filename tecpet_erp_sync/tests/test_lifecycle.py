@@ -171,7 +171,8 @@ class LifecycleCases:
         self._erp_act(doc, "pay")
         self._run_refresh()
         self.assertServiceOrderState(move, "fulfilled")
-        self.integration.issue_fiscal_notes = True
+        # asked for: documents already paid are off by default (tests/test_vhsys_nfse_settings.py)
+        self.integration.write({"issue_fiscal_notes": True, "issue_notes_for_past": True})
         self.assertEqual(doc.pending_action, "issue")
         self._run_push()
         self.assertServiceOrderState(move, "issued")

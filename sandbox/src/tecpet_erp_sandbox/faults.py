@@ -25,6 +25,8 @@ FAULTS = {
     "html_rejection": "answer HTTP 400 with an HTML page (a proxy refusing the request); nothing is applied",
     "daily_quota": "Bling: 429 with period 'day' (the day's 120,000 requests are spent); nothing is applied",
     "forbidden": "HTTP 403 with the provider's body for a missing scope or a refusal; nothing is applied",
+    "empty_answer": "VHSYS: HTTP 200, a success envelope with empty data (a glitch, never a 'not found')",
+    "not_found": "VHSYS: HTTP 403 'Registro não encontrado!' once (a glitch: the record still exists)",
 }
 APPLIES_WRITE = {"timeout_after_write", "server_error_after_write", "truncated_after_write"}
 

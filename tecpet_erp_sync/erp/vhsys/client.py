@@ -5,7 +5,8 @@
   ``push(..., maybe_exists=True)`` searches for it first, then adopts, resumes or rolls back what an
   earlier attempt left (``erp/push_flow.py``).
 - One module per resource: ``wire`` (calls, errors, paging), ``customers``, ``products``,
-  ``orders`` (+ ``plan``, ``stock``), ``notes`` and ``nfse`` (fiscal notes), ``refresh`` (read-back).
+  ``orders`` (+ ``plan``, ``stock``), ``cancel``, ``notes`` and ``nfse`` (fiscal notes), ``refresh``
+  (read-back), ``account`` (Check account); ``options`` holds what the client is told.
 """
 
 # pylint: disable=prefer-env-translation
@@ -13,47 +14,38 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
 
 from .. import push_flow
 from ..client_base import HttpClient
-from ..common import BRT
-from ..contract import ChangeSet, ConnectionInfo, DocRef, DocType, OrderRequest, PushResult, RemoteStatus
+from ..contract import (
+    AccountFact,
+    ChangeSet,
+    ConnectionInfo,
+    DocRef,
+    DocType,
+    OrderRequest,
+    PushResult,
+    RemoteStatus,
+)
 from ..errors import NotSupported
 from ..http import DEFAULT_TIMEOUT, HttpTransport
 from ..messages import _
 from ..ratelimit import Limiter
-from ..states import VHSYS_CANCELED, VHSYS_DONE
+from .account import AccountTour
+from .cancel import VhsysCancel
 from .customers import VhsysCustomers
 from .nfse import VhsysNfse
-from .notes import VhsysNotes, nfe_issued
-from .orders import VhsysOrders
-from .plan import OS_PATH, PV_PATH
+from .notes import VhsysNotes
+from .options import VhsysOptions
+from .orders import VhsysOrders, search_since
 from .products import VhsysProducts
 from .refresh import VhsysReader
-from .stock import VhsysStock, stock_since
+from .stock import VhsysStock
 from .values import rows_of
 from .wire import VhsysWire
 
 DEFAULT_BASE_URL = "https://api.vhsys.com/v2"
 READ_RETRIES = 2  # a failed read is tried twice more before the document waits for the next run
-
-
-@dataclass(frozen=True)
-class VhsysOptions:
-    """Everything about VHSYS that the notes mark as uncertain or account-specific."""
-
-    status_open: str = "Em Aberto"
-    status_done: str = VHSYS_DONE  # the base status VHSYS uses for "work done"
-    status_canceled: str = VHSYS_CANCELED
-    ambiente: int = 1  # NFS-e environment: 1 production, 2 homologation
-    payment_method: str = "Outros"  # forma_pagamento when the installment does not name one
-    consistency_wait: float = 0.65  # seconds to wait after creating a header before posting its parts
-    refresh_margin: float = 600.0  # seconds re-read before the cursor (clock skew, late commits)
-    services_in_catalog: bool = True  # services are products with tipo_produto "Servico"; False: id_servico 0
-    service_product_type: str = "Servico"
-    nfse_fields: dict[str, Any] = field(default_factory=dict)  # extra NFS-e fields (natureza_pedido, ...)
 
 
 class VhsysClient(HttpClient):
@@ -87,23 +79,25 @@ class VhsysClient(HttpClient):
         self.wire = VhsysWire(
             self.http, (access_token, secret_token), consistency_wait=self.options.consistency_wait
         )
-        self.notes = VhsysNotes(self.wire, status_canceled=self.options.status_canceled)
+        self.notes = VhsysNotes(self.wire, self.options)
         self.reader = VhsysReader(self.wire, self.notes, self.options)
-        self.stock = VhsysStock(self.wire)
+        self.stock = VhsysStock(self.wire, ordered=self.options.stock_order)
         products = VhsysProducts(
             self.wire,
             service_type=self.options.service_product_type,
+            free_text=self.options.allow_free_text_items,
         )
         self.customers = VhsysCustomers(self.wire)
         self.orders = VhsysOrders(
             self.wire, self.customers, products, self.stock, self.options, self.reader.state_of
         )
         self.nfse = VhsysNfse(self.wire, self.notes, self.options)
+        self.canceller = VhsysCancel(self.wire, self.notes, self.stock, self.options)
 
     @property
     def modified_format(self) -> str:
         """The ``data_modificacao`` filter format this account takes (date-only after a refusal)."""
-        return self.reader.modified_format
+        return self.wire.modified_format
 
     def test_connection(self) -> ConnectionInfo:
         envelope = self.wire.call(
@@ -114,54 +108,25 @@ class VhsysClient(HttpClient):
         name = f"VHSYS (empresa {company})" if company else "VHSYS"
         return ConnectionInfo(account_name=name, detail="Credentials accepted.")
 
+    def check_account(self) -> tuple[AccountFact, ...]:
+        """The read-only tour of ``account.py``: what this account does where the sources disagree
+        or are silent (docs/erp-facts.md); nothing is created."""
+        return AccountTour(self.wire, self.options).run()
+
     def push(self, order: OrderRequest, *, maybe_exists: bool = False) -> PushResult:
         return push_flow.push(self.orders, order, maybe_exists=maybe_exists)
 
-    def find(self, doc_type: DocType, marker: str, issue_date: dt.date) -> DocRef | None:
+    def find(
+        self, doc_type: DocType, marker: str, issue_date: dt.date, *, created_at: dt.datetime | None = None
+    ) -> DocRef | None:
         """The live document carrying ``marker``, if an earlier send created it."""
-        found = self.orders.find_by_marker(doc_type, marker)
+        since = search_since(created_at, issue_date, self.options.search_margin)
+        found = self.orders.find_by_marker(doc_type, marker, since)
         pk = "id_ordem" if doc_type is DocType.SERVICE_ORDER else "id_ped"
         return DocRef(doc_type, str(found[0].get(pk)), marker) if found else None
 
     def cancel(self, ref: DocRef) -> RemoteStatus:
-        is_os = ref.doc_type is DocType.SERVICE_ORDER
-        path = f"{OS_PATH if is_os else PV_PATH}/{ref.external_id}"
-        head = self.wire.get(path, what="document")
-        if head is None:
-            return push_flow.canceled(ref)
-        number = str(head.get("id_pedido") or "")
-        in_trash = head.get("lixeira") == "Sim"
-        if is_os:
-            issued, note = self.notes.os_note(head)
-            note_kind, note_field = "NFS-e", "nota_servico_emitida"
-            note = "" if note == "1" else note
-        else:
-            notes = [n for n in self.notes.nfe_of(ref.external_id) if nfe_issued(n)]
-            issued, note = bool(notes), str(notes[0].get("id_pedido") or "") if notes else ""
-            note_kind, note_field = "NF-e", "nota_emitida"
-        if issued and not in_trash:
-            raise push_flow.note_issued_refusal(
-                ref, erp="VHSYS", number=number, note_kind=note_kind, note=note, field=note_field
-            )
-        if not in_trash and head.get("status_pedido") != self.options.status_canceled:
-            # The status entry first (history, documented for pedidos), then the header itself.
-            self.wire.call(
-                "POST",
-                f"{path}/status",
-                what="cancellation",
-                body={
-                    "data_status": dt.datetime.now(BRT).date().isoformat(),
-                    "tipo_status": self.options.status_canceled,
-                    "obs_status": "Cancelado pela integração Odoo (fatura cancelada)",
-                },
-            )
-            self.wire.call(
-                "PUT", path, body={"status_pedido": self.options.status_canceled}, what="cancellation"
-            )
-        if not is_os:
-            since = stock_since(head.get("data_cad_pedido") or head.get("data_pedido"))
-            self.stock.reverse(ref.external_id, self.stock.order_products(ref.external_id), since)
-        return push_flow.canceled(ref, number)
+        return self.canceller.cancel(ref)
 
     def fetch_changes(self, refs: list[DocRef], since: str | None) -> ChangeSet:
         return self.reader.fetch_changes(refs, since)

@@ -4,15 +4,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..common import customer_phone, customer_value
-from ..contract import Customer
+from ..contract import Customer, IeStatus
 from ..errors import DataError, UnknownOutcome
-from ..formatting import digits, format_cep_vhsys, format_document
+from ..formatting import format_cep_vhsys, format_document
 from ..messages import _
 from .values import rows_of, to_int
 from .wire import VhsysWire
+
+_NOT_DOCUMENT = re.compile(r"[^0-9A-Z]")
+
+
+def plain_document(value: Any) -> str:
+    """A CPF/CNPJ as compared: its digits and, in a CNPJ issued since July 2026, its letters
+    (``12.ABC.345/01DE-35`` → ``12ABC34501DE35``); VHSYS stores it masked."""
+    return _NOT_DOCUMENT.sub("", str(value or "").upper())
 
 
 class VhsysCustomers:
@@ -24,7 +33,7 @@ class VhsysCustomers:
         self.wire = wire
 
     def customer_payload(self, customer: Customer) -> dict[str, Any]:
-        document = digits(customer.document)
+        document = plain_document(customer.document)
         if not document:
             raise DataError(_("The customer has no CPF/CNPJ."), field="cnpj_cliente")
         addr = customer.address
@@ -46,16 +55,23 @@ class VhsysCustomers:
         }
         optional = {
             "email_cliente": customer.email.strip(),
-            "insc_estadual_cliente": customer.state_registration.strip(),
+            "fantasia_cliente": customer.trade_name.strip(),
+            "insc_municipal_cliente": customer.municipal_registration.strip(),
+            "insc_suframa_cliente": customer.suframa.strip(),
         }
         payload.update({k: v for k, v in optional.items() if v})
+        if customer.ie_status is not None:
+            # Odoo has an opinion on ICMS: its IE, "ISENTO", or none for a non-contributor. Without
+            # one (None), the field is not sent at all: VHSYS's own value stays (issue 19).
+            exempt = customer.ie_status is IeStatus.EXEMPT
+            payload["insc_estadual_cliente"] = "ISENTO" if exempt else customer.state_registration.strip()
         if customer.phone:
             phone, mobile = customer_phone(customer.phone)
             payload["celular_cliente" if mobile else "fone_cliente"] = phone[:20]
         return payload
 
     def find_customer(self, customer: Customer) -> tuple[str, dict[str, Any] | None] | None:
-        document = digits(customer.document)
+        document = plain_document(customer.document)
         masked = _masked_document(document)
         found = self._search({"cnpj_cliente": masked}, document)
         if found == [] and masked != document:  # typed without the mask by someone in VHSYS?
@@ -74,7 +90,9 @@ class VhsysCustomers:
             "/clientes", {**params, "lixeira": "Nao"}, pk=("id_cliente",), max_pages=1, what="customer search"
         )
         hits = [
-            r for r in rows if digits(r.get("cnpj_cliente")) == document and r.get("lixeira", "Nao") != "Sim"
+            r
+            for r in rows
+            if plain_document(r.get("cnpj_cliente")) == document and r.get("lixeira", "Nao") != "Sim"
         ]
         if hits or not rows:
             return hits

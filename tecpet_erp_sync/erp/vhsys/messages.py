@@ -97,6 +97,10 @@ RESOURCES: dict[str, tuple[str, str]] = {
         _("VHSYS rejected the receivables list: %(text)s"),
         _("VHSYS does not know the receivables any more (%(text)s)."),
     ),
+    "receivable": (
+        _("VHSYS refused to remove the cancelled order's receivable: %(text)s"),
+        _("VHSYS does not know the receivable any more (%(text)s)."),
+    ),
 }
 REQUEST = (
     _("VHSYS rejected the request: %(text)s"),
@@ -141,6 +145,45 @@ FIELDS: dict[str, str] = {
     "valor_parcela": _("VHSYS rejected the installment amount: %(text)s"),
     "forma_pagamento": _("VHSYS rejected the payment method: %(text)s"),
     "desc_servicos": _("VHSYS rejected the service description of the NFS-e: %(text)s"),
+    "insc_municipal_cliente": _("VHSYS rejected the customer's municipal registration (IM): %(text)s"),
+    "fantasia_cliente": _("VHSYS rejected the customer's trade name: %(text)s"),
+    "ncm_produto": _("VHSYS rejected the product's NCM: %(text)s"),
+    "frete_pedido": _("VHSYS rejected the sales order's freight: %(text)s"),
+    "serie_nota": _(
+        "VHSYS rejected the NFS-e series (%(text)s): check the VHSYS NFS-e settings of the ERP integration."
+    ),
+    "natureza_pedido": _(
+        "VHSYS rejected the NFS-e nature of operation (%(text)s): check the VHSYS NFS-e settings of the "
+        "ERP integration."
+    ),
+    "vendedor_pedido": _(
+        "VHSYS rejected the NFS-e seller (%(text)s): fill in the seller in the VHSYS NFS-e settings of the "
+        "ERP integration, as VHSYS lists it (Cadastros → Vendedores)."
+    ),
+    "vendedor_pedido_id": _(
+        "VHSYS rejected the NFS-e seller id (%(text)s): check the seller in the VHSYS NFS-e settings of the "
+        "ERP integration."
+    ),
+    "itemLista_servico": _(
+        "VHSYS rejected the NFS-e service list item (%(text)s): check the product's NFS-e service code or "
+        "the integration's default service code."
+    ),
+    "local_prestacao": _(
+        "VHSYS rejected the NFS-e place of service (%(text)s): check the VHSYS NFS-e settings of the ERP "
+        "integration."
+    ),
+    "local_prestacao_cidade": _(
+        "VHSYS rejected the NFS-e city of service (%(text)s): check the VHSYS NFS-e settings of the ERP "
+        "integration."
+    ),
+    "regime_pedido": _(
+        "VHSYS rejected the NFS-e tax regime (%(text)s): check the VHSYS NFS-e settings of the ERP "
+        "integration."
+    ),
+    "ambiente": _(
+        "VHSYS rejected the NFS-e environment (%(text)s): check the VHSYS NFS-e settings of the ERP "
+        "integration."
+    ),
     "valor_total_servicos": _("VHSYS rejected the services total: %(text)s"),
 }
 

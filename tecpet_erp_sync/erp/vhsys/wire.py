@@ -10,12 +10,14 @@ row on one page. Credentials live only in the HTTP session headers; they never r
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import time
 from collections.abc import Callable
 from typing import Any
 
+from ..common import BRT
 from ..errors import AuthError, DataError, ErpError, RateLimited, SetupError, TransientError, UnknownOutcome
 from ..http import HttpTransport
 from ..messages import _
@@ -23,6 +25,8 @@ from . import messages
 from .values import first_row, rows_of, text_of, to_int
 
 PAGE_SIZE = 250  # VHSYS maximum
+FULL_STAMP = "%Y-%m-%d %H:%M:%S"  # the data_modificacao filter (Brasília time)
+DATE_ONLY = "%Y-%m-%d"  # ... on an account that refuses the time
 
 _EMPTY_RE = re.compile(r"^\s*nenhum[a]?\b.*encontrad", re.IGNORECASE | re.DOTALL)
 _NOT_FOUND_RE = re.compile(r"n[ãa]o\s+(foi\s+)?encontrad|nenhum[a]?\b.*encontrad", re.IGNORECASE | re.DOTALL)
@@ -53,6 +57,7 @@ class VhsysWire:
         self.http = http
         self.secrets = tuple(s for s in secrets if s)
         self.consistency_wait = consistency_wait
+        self.modified_format = FULL_STAMP  # the data_modificacao filter; date-only if the account refuses it
 
     @property
     def calls(self) -> int:
@@ -154,7 +159,7 @@ class VhsysWire:
         raise DataError(messages.RESOURCES.get(what, messages.REQUEST)[0], text=text, erp_message=text)
 
     def get(self, path: str, params: dict | None = None, *, what: str = "record") -> dict | None:
-        """One record, or None when VHSYS does not know it."""
+        """One record, or None when VHSYS says it does not know it ("... não encontrado")."""
         envelope = self.call("GET", path, params=params, what=what, missing_ok=True)
         if envelope is None:
             return None
@@ -162,14 +167,19 @@ class VhsysWire:
         rows = rows_of(data)
         if rows:
             return rows[0]
-        if data in (None, "", [], {}):
-            return None
-        # Not "not found": an answer we cannot read must never pass for a deleted record.
+        # Not "not found": an empty or unreadable answer must never pass for a deleted record
+        # (defect-review-2 N17); only VHSYS's own not-found message does.
         raise ErpError(
             _("VHSYS answered %(path)s in an unexpected shape."),
             path=path.split("?")[0],
             erp_message=text_of(data)[:300],
         )
+
+    def get_confirmed(self, path: str, *, what: str = "record") -> dict | None:
+        """``get``, where None (VHSYS does not know the record) is said twice: one not-found answer
+        during a glitch never makes Odoo cancel a document that still lives."""
+        row = self.get(path, what=what)
+        return row if row is not None else self.get(path, what=what)
 
     def post_new(self, path: str, body: Any, *, what: str) -> dict:
         """POST a new record; the created record as VHSYS answered it."""
@@ -184,10 +194,16 @@ class VhsysWire:
         pk: tuple[str, ...] = (),
         max_pages: int = 0,
         what: str = "list",
-        stop: Callable[[dict], bool] | None = None,
+        stop: Callable[[list[dict]], bool] | None = None,
     ) -> list[dict]:
-        """All rows of a list endpoint, paged and deduplicated by primary key; with ``stop``, no
-        page after the first one holding a row it is true for (the rows are ordered)."""
+        """All rows of a list endpoint, paged and deduplicated by primary key.
+
+        Paging ends on a short page or once ``offset`` reaches ``paging.total``, the overall count:
+        a real answer is ``{"total_count": 5, "total": 232}`` at ``limit=5`` (``total_count``
+        counts the page's rows); a list cut after its first page would silently miss documents
+        (reviews/fidelity-review.md V6). With ``stop``,
+        no page after one for which ``stop(rows so far)`` is true (an ordered list read back to a
+        date)."""
         seen: dict[Any, dict] = {}
         offset = pages = 0
         while True:
@@ -205,16 +221,64 @@ class VhsysWire:
             if rows and len(seen) == known and offset:
                 break  # a page with nothing new: the server ignores offset; stop rather than loop
             pages += 1
-            offset += PAGE_SIZE
             paging = envelope.get("paging") if isinstance(envelope.get("paging"), dict) else {}
-            total = to_int(paging.get("total_count"))  # "total" may be the page's count: not trusted
-            if not rows or (total and offset >= total) or (not total and len(rows) < PAGE_SIZE):
+            # The page size the server used: it may cap ``limit`` below ours (an example answers 0).
+            size = min(to_int(paging.get("limit")) or PAGE_SIZE, PAGE_SIZE)
+            # ``total`` ends the list only where it is plainly an overall count (more than this page
+            # holds); ``total_count`` never does: it counts the page's rows.
+            total = to_int(paging.get("total"))
+            offset += size
+            if len(rows) < size or (total > len(rows) and offset >= total):
                 break
-            if max_pages and pages >= max_pages:
-                break
-            if stop is not None and any(stop(row) for row in rows):
+            if (max_pages and pages >= max_pages) or (stop is not None and stop(list(seen.values()))):
                 break
         return list(seen.values())
+
+    def changed(
+        self, path: str, since: dt.datetime, params: dict | None = None, *, pk: tuple[str, ...], what: str
+    ) -> list[dict]:
+        """Rows of a list created or modified since ``since`` (``data_modificacao``, ">=", Brasília
+        time): every row is read, whatever the account's volume. The caller re-checks each row's
+        own date (an account that only takes the date part answers the whole day)."""
+        stamp = since.astimezone(BRT).strftime(self.modified_format)
+        try:
+            return self.list(path, {**(params or {}), "data_modificacao": stamp}, pk=pk, what=what)
+        except DataError as exc:
+            if "data_modificacao" not in exc.field + exc.erp_message or self.modified_format == DATE_ONLY:
+                raise
+            # This account only takes a date: keep to it (rows are re-checked client-side anyway).
+            self.modified_format = DATE_ONLY
+            return self.changed(path, since, params, pk=pk, what=what)
+
+
+class Scans:
+    """The date-bounded list reads of one run (a read-back, a cancel), shared: a need for rows
+    since a later moment reuses a read that started earlier."""
+
+    def __init__(self, wire: VhsysWire):
+        self.wire = wire
+        self.done: dict[tuple, tuple[dt.datetime | None, list[dict]]] = {}
+
+    def since(
+        self,
+        path: str,
+        since: dt.datetime | None,
+        params: dict | None = None,
+        *,
+        pk: tuple[str, ...],
+        what: str,
+    ) -> list[dict]:
+        """Rows changed since ``since`` (None: all the rows)."""
+        key = (path, tuple(sorted((params or {}).items())))
+        hit = self.done.get(key)
+        if hit is not None and (hit[0] is None or (since is not None and hit[0] <= since)):
+            return hit[1]
+        if since is None:
+            rows = self.wire.list(path, params, pk=pk, what=what)
+        else:
+            rows = self.wire.changed(path, since, params, pk=pk, what=what)
+        self.done[key] = (since, rows)
+        return rows
 
 
 def _transient(is_write: bool, templates: tuple[str, str], **params: Any) -> TransientError:

@@ -41,6 +41,20 @@ PAYMENT_METHODS = (
     "Vale Presente",
     "Vale Combustível",
 )
+# The account's one seller (GET /vendedores, fields of the official "Listar Vendedores" page).
+SELLER = {
+    "id_vendedor": 265187,
+    "id_registro": 1,
+    "tipo_pessoa": "PF",
+    "cnpj_vendedor": "",
+    "razao_vendedor": "Vendedor Sandbox",
+    "fantasia_vendedor": "",
+    "email_vendedor": "vendedor@example.com",
+    "situacao_vendedor": "Ativo",
+    "data_cad_vendedor": "2026-01-02 09:00:00",
+    "data_mod_vendedor": "2026-01-02 09:00:00",
+    "lixeira": "Nao",
+}
 ACCESS_DENIED = "Acesso negado! Verifique o access-token e o secret-access-token da sua integração."
 
 # Max lengths of POST/PUT /clientes (erp-apis/vhsys.md §3.1).
@@ -151,6 +165,8 @@ NFSE_FIELDS = (
     "aliq_iss",
     "valor_iss",
     "reter_iss",
+    "obs_pedido",
+    "obs_interno_pedido",
     "status_pedido",
 )
 

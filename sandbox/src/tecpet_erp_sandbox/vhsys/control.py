@@ -16,6 +16,11 @@ from .common import (
     _money,
 )
 
+# The tags the client writes into an OS's internal notes (one NFS-e per service list item:
+# "[NFS-e 05.01: rascunho 12]", or "[NFS-e rascunho 12]" for the integration's default item).
+DRAFT_TAG = re.compile(r"\[NFS-e (?:[^\]:]+: )?rascunho (\d+)")
+NUMBER_TAG = re.compile(r"\[NFS-e (?:[^\]:]+: )?(\d+)\]")
+
 
 class Control:
     # -- control ---------------------------------------------------------------------------
@@ -37,7 +42,16 @@ class Control:
         "cancel_note": "_doc_cancel_note",
         "reject_note": "_doc_reject_note",
     }
-    CONFIGURABLE = ("duplicate_rows", "empty_pedido_number", "date_only_filter")
+    CONFIGURABLE = (
+        "duplicate_rows",
+        "empty_pedido_number",
+        "date_only_filter",
+        "undocumented_filters",
+        "echo_identificacao",
+        "stock_order",
+        "nfse_lenient",
+        "nfse_bare_rows",
+    )
 
     def _ctl_restore_credentials(self, params: dict[str, Any]) -> dict:
         self.revoked = False
@@ -64,10 +78,16 @@ class Control:
         return {"ok": True}
 
     def _ctl_configure(self, params: dict[str, Any]) -> dict:
+        """Switch a behaviour (``CONFIGURABLE``: booleans; ``auth_status``: 401 or 403)."""
         for key in self.CONFIGURABLE:
             if key in params:
                 setattr(self, key, params[key] if isinstance(params[key], bool) else _flag(params[key]))
-        return {key: getattr(self, key) for key in self.CONFIGURABLE}
+        if "auth_status" in params:
+            status = _int(params["auth_status"])
+            if status not in (401, 403):
+                raise ValueError("auth_status must be 401 or 403")
+            self.auth_status = status
+        return {key: getattr(self, key) for key in (*self.CONFIGURABLE, "auth_status")}
 
     def _document_control(self, run, params: dict[str, Any]) -> dict[str, Any]:
         doc_type, doc = self._control_doc(params)
@@ -82,7 +102,9 @@ class Control:
         self._launch_receivables(doc_type, doc)
 
     def _doc_issue(self, doc_type: str, doc: dict, params: dict[str, Any]) -> None:
-        self._issue(doc_type, doc)
+        """As a VHSYS user issuing the note: ``ambiente`` 2 for homologation; ``linked`` 0 for an
+        NFS-e issued in VHSYS's NFS-e module for the OS's customer and amount, the OS not flagged."""
+        self._issue(doc_type, doc, _int(params.get("ambiente"), 1) or 1, _flag(params.get("linked", "1")))
 
     def _doc_cancel_note(self, doc_type: str, doc: dict, params: dict[str, Any]) -> None:
         self._cancel_note(doc_type, doc)
@@ -187,7 +209,7 @@ class Control:
                 data_mod_rec=self._stamp(),
             )
 
-    def _issue(self, doc_type: str, doc: dict) -> None:
+    def _issue(self, doc_type: str, doc: dict, ambiente: int = 1, linked: bool = True) -> None:
         row = doc["row"]
         now = self._stamp()
         if doc_type == "service_order":
@@ -199,7 +221,7 @@ class Control:
                     "id_pedido": self._next("nfse_num"),
                     "id_cliente": row["id_cliente"],
                     "nome_cliente": row["nome_cliente"],
-                    "ambiente": 1,
+                    "ambiente": ambiente,
                     "desc_servicos": "; ".join(s["desc_servico"] for s in doc["servicos"])[:255],
                     "valor_total_servicos": row["valor_total_servicos"],
                     "valor_total_nota": row["valor_total_os"],
@@ -213,9 +235,10 @@ class Control:
             )
             self._emit_nfse_row(nfse)
             self.notas_servico[nid] = nfse
-            doc["nfse"] = nfse["NumeroNFS"]
-            row["nota_servico_emitida"] = 1
-            self._touch(doc)
+            if linked:
+                doc["nfse"] = nfse["NumeroNFS"]
+                row["nota_servico_emitida"] = 1
+                self._touch(doc)
             return
         vid = self._next("nfe")
         self.notas_fiscais[vid] = {
@@ -233,7 +256,7 @@ class Control:
             "nota_data_cancelamento": None,
             "nota_motivo_cancelamento": "",
             "nota_denegada": 0,
-            "ambiente": 1,
+            "ambiente": ambiente,
             "contas_pedido": 0,
             "estoque_pedido": 0,
             "data_emissao": now[:10],
@@ -250,10 +273,8 @@ class Control:
         now = self._stamp()
         row = doc["row"]
         if doc_type == "service_order":
-            numbers = {doc.get("nfse")} | set(
-                re.findall(r"\[NFS-e (\d+)\]", str(row.get("obs_interno_pedido")))
-            )
-            drafts = set(re.findall(r"\[NFS-e rascunho (\d+)\]", str(row.get("obs_interno_pedido"))))
+            numbers = {doc.get("nfse")} | set(NUMBER_TAG.findall(str(row.get("obs_interno_pedido"))))
+            drafts = set(DRAFT_TAG.findall(str(row.get("obs_interno_pedido"))))
             for nid, note in self.notas_servico.items():
                 if str(nid) in drafts or note["NumeroNFS"] in numbers:
                     note.update(status_pedido="Cancelado", nota_data_cancelamento=now, data_mod_pedido=now)
@@ -273,11 +294,11 @@ class Control:
     def _note_number(self, doc_type: str, doc: dict) -> str:
         row = doc["row"]
         if doc_type == "service_order":
-            if not row.get("nota_servico_emitida"):  # issued through the API: its own record says
-                drafts = re.findall(r"\[NFS-e rascunho (\d+)\]", str(row.get("obs_interno_pedido") or ""))
-                note = self.notas_servico.get(int(drafts[-1])) if drafts else None
-                live = note and note["nota_emitida"] and note["status_pedido"] != "Cancelado"
-                return note["NumeroNFS"] if live else ""
+            if not row.get("nota_servico_emitida"):  # issued through the API: its own records say
+                drafts = DRAFT_TAG.findall(str(row.get("obs_interno_pedido") or ""))
+                notes = [self.notas_servico.get(int(d)) for d in dict.fromkeys(drafts)]
+                live = [n for n in notes if n and n["nota_emitida"] and n["status_pedido"] != "Cancelado"]
+                return ", ".join(n["NumeroNFS"] for n in live)
             return doc.get("nfse") or "1"
         for note in self.notas_fiscais.values():
             if (
@@ -302,7 +323,12 @@ class Control:
         marker = (row.get("referencia_ordem") if is_os else "") or str(row.get("obs_interno_pedido") or "")
         items = doc["servicos"] + doc["produtos"] if is_os else doc["produtos"]
         ident = f"Ped_{doc_id}"
-        moves = [m for m in self.estoque if m["identificacao"] in (ident, ident + "-estorno")]
+        # linked by what the client sent (VHSYS may answer identificacao "API" instead)
+        moves = [
+            m
+            for m in self.estoque
+            if self.sent_identificacao.get(m["id_estoque"]) in (ident, ident + "-estorno")
+        ]
         stock: dict[str, str] = {}
         for move in moves:
             sign = -1 if move["tipo_estoque"] == "Saida" else 1

@@ -14,6 +14,7 @@ from .common import (
     ACCESS_DENIED,
     BASE_STATUSES,
     PAGE_MAX,
+    SELLER,
     _ApiError,
     _invalid,
     _is_date,
@@ -101,6 +102,8 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
             ("DELETE", "/notas-servico/{id}", "_delete_nfse"),
             ("POST", "/notas-servico/{id}/emitir", "_emit_nfse"),
             ("GET", "/notas-fiscais", "_list_nfe"),
+            ("GET", "/vendedores", "_list_vendedores"),
+            ("GET", "/situacoes", "_list_situacoes"),
             ("GET", "/notas-fiscais/{id}", "_get_nfe"),
         ]
         + [("GET", f"/ordens-servico/{{id}}/{sub}", "_list_sub", "", ("_ordem", sub)) for sub in _OS_SUBS]
@@ -114,6 +117,7 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
             self.clientes: dict[int, dict] = {}
             self.produtos: dict[int, dict] = {}
             self.estoque: list[dict] = []
+            self.sent_identificacao: dict[int, str] = {}  # id_estoque -> identificacao as sent
             self.ordens: dict[
                 int, dict
             ] = {}  # id_ordem -> {"row", "servicos", "produtos", "parcelas", "status"}
@@ -121,10 +125,35 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
             self.receitas: dict[int, dict] = {}
             self.notas_servico: dict[int, dict] = {}
             self.notas_fiscais: dict[int, dict] = {}
+            self.vendedores: dict[int, dict] = {SELLER["id_vendedor"]: dict(SELLER)}
+            # GET /situacoes (not in VHSYS's docs; shape of a capture, erp-apis/vhsys.md §3.8)
+            self.situacoes = {
+                group: [
+                    {
+                        "id_situacao": n,
+                        "tipo_pedido": kind,
+                        "tipo_status": name,
+                        "nome_situacao": name,
+                        "ordem": n % 10,
+                        "lixeira": "Nao",
+                    }
+                    for n, name in enumerate(BASE_STATUSES, start=10 * kind + 1)
+                ]
+                for kind, group in ((1, "Pedidos"), (3, "OrdemServico"))
+            }
             self.revoked = False
-            self.tokens: tuple[str, str] | None = None  # None: each access token keeps its first secret
+            self.tokens: tuple[str, str] | None = None  # None: each token keeps the other it came with
             self.secrets: dict[str, str] = {}  # access token -> the secret it was first used with
+            self.accesses: dict[str, str] = {}  # secret -> the access token it was first used with
             self.duplicate_rows = True
+            # Behaviours no source documents, one switch each (``configure``); the defaults follow
+            # what the sources show (erp-apis/vhsys.md, reviews/fidelity-review.md §2):
+            self.undocumented_filters = False  # filters missing from VHSYS's parameter lists are ignored
+            self.echo_identificacao = False  # stock moves answer identificacao "API" (official example)
+            self.stock_order = True  # GET /produtos/{id}/estoque honours order/sort (unverified)
+            self.nfse_lenient = False  # POST /notas-servico refuses a draft without the required fields
+            self.nfse_bare_rows = False  # NFS-e rows carry obs_interno_pedido and ambiente (unknown)
+            self.auth_status = 403  # a refused token: 403 "Acesso negado" (401 in some clients' notes)
             self.empty_pedido_number = False  # POST /pedidos answers id_pedido "" (seen in the docs)
             self.date_only_filter = False  # data_modificacao takes only YYYY-MM-DD (unknown in VHSYS)
             self.nfse_rejection = ""  # when set, POST /notas-servico/{id}/emitir is rejected with it
@@ -169,13 +198,17 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
             return False
         if self.tokens is not None:
             return (access, secret) == self.tokens
-        # An account's pair is fixed: once an access token has worked with a secret, another
-        # secret is refused, so "Test connection" with a mistyped secret fails as in VHSYS.
-        return self.secrets.setdefault(access, secret) == secret
+        # An account's pair is fixed both ways: once an access token has worked with a secret,
+        # another secret is refused, and that secret with another access token too, so "Test
+        # connection" with either token mistyped fails as in VHSYS (issue 22, point 7).
+        if self.secrets.get(access, secret) != secret or self.accesses.get(secret, access) != access:
+            return False
+        self.secrets[access], self.accesses[secret] = secret, access
+        return True
 
     def _handle(self, req: Request) -> Response:
         if not self._authorized(req.headers):
-            raise _ApiError(403, ACCESS_DENIED)
+            raise _ApiError(self.auth_status, ACCESS_DENIED)
         if not (req.headers.get("user-agent") or "").strip():
             raise _ApiError(400, "O header User-Agent é obrigatório.")
         method = req.method.upper()
@@ -215,10 +248,18 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
         pk: str,
         date_field: str = "",
         filters: dict[str, str] | None = None,
+        hidden: dict[str, str] | None = None,
         like: dict[str, str] | None = None,
         duplicates: bool = True,
+        ordered: bool = True,
     ) -> Response:
-        """Filters, orders and pages ``rows`` (copies) as the VHSYS list endpoints do."""
+        """Filters, orders and pages ``rows`` (copies) as the VHSYS list endpoints do.
+
+        ``filters``: the parameters VHSYS documents for the list; ``hidden``: parameters our
+        clients were seen to send that no VHSYS page lists, honoured only with the
+        ``undocumented_filters`` switch (else ignored, as an API ignores unknown parameters).
+        ``paging.total_count`` is the number of rows on the page, ``paging.total`` the overall
+        count (the capture in tests/fixtures/vhsys/capture_paging.json)."""
         trash = req.arg("lixeira") or "Nao"
         if trash not in ("Sim", "Nao"):
             raise _ApiError(403, [_invalid("lixeira")])
@@ -229,7 +270,8 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
                 raise _ApiError(403, [_invalid("data_modificacao")])
             since = since.replace("T", " ")
             rows = [r for r in rows if (r.get(date_field) or r.get("data_cad", "") or "") >= since]
-        for param, fname in (filters or {}).items():
+        honoured = {**(filters or {}), **((hidden or {}) if self.undocumented_filters else {})}
+        for param, fname in honoured.items():
             value = req.arg(param)
             if value != "":
                 rows = [r for r in rows if str(r.get(fname, "")) == value]
@@ -237,7 +279,7 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
             value = req.arg(param).strip().lower()
             if value:
                 rows = [r for r in rows if value in str(r.get(fname, "")).lower()]
-        order = req.arg("order")
+        order = req.arg("order") if ordered else ""
         descending = req.arg("sort").lower() == "desc"
         if order and rows and order in rows[0]:
             rows.sort(key=lambda r: (_sort_key(r.get(order)), _sort_key(r.get(pk))), reverse=descending)
@@ -253,15 +295,15 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
         page = [copy.deepcopy(r) for r in rows[offset : offset + limit]]
         if not page:
             raise _ApiError(403, empty)
-        if duplicates and self.duplicate_rows and len(page) >= 2:
-            page.append(copy.deepcopy(page[0]))  # the quirk: one record twice on the same page
         paging = {
-            "total_count": len(rows),
+            "total_count": len(page),
             "total": len(rows),
             "offset": offset,
             "limit": limit,
             "limit_max": PAGE_MAX,
         }
+        if duplicates and self.duplicate_rows and len(page) >= 2:
+            page.append(copy.deepcopy(page[0]))  # the quirk: one record twice on the same page
         return self._ok(page, paging)
 
     @staticmethod
@@ -312,4 +354,8 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
             )
         if fault == "outage":
             return Response(200, {"code": 404, "status": "error", "data": "Erro ao comunicar com a API"})
+        if fault == "empty_answer":  # a glitch: success, but nothing in it (never a "not found")
+            return Response(200, {"code": 200, "status": "success", "data": []})
+        if fault == "not_found":
+            return Response(403, {"code": 403, "status": "error", "data": "Registro não encontrado!"})
         return Response(500, {"code": 500, "status": "error", "data": f"falha simulada: {fault}"})

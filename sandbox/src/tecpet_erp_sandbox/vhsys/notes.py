@@ -15,17 +15,40 @@ from .common import (
     _required,
 )
 
+# Fields of POST /notas-servico that two independent sources mark required or always send (rigel
+# docs/servicos/nfs.md marks them required; the Fonotrade client always sends them): refused
+# without them unless the ``nfse_lenient`` switch is on (reviews/fidelity-review.md V29).
+NFSE_REQUIRED = ("ambiente", "serie_nota", "natureza_pedido", "vendedor_pedido", "nome_cliente")
+# Enumerations of the same sources.
+NFSE_CHOICES = {
+    "ambiente": (1, 2),
+    "serie_nota": tuple(range(1, 10)),
+    "natureza_pedido": (1, 2, 3, 4, 5),
+    "regime_pedido": (1, 2),
+    "local_prestacao": (0, 1, 2, 9),
+}
+# What the NFS-e rows may not carry (their fields are unknown, V31): hidden with ``nfse_bare_rows``.
+NFSE_UNSURE_FIELDS = ("obs_pedido", "obs_interno_pedido", "ambiente")
+
 
 class Notes:
     # -- notas de serviço (NFS-e) ----------------------------------------------------------
+    def _nfse_out(self, row: dict) -> dict:
+        """An NFS-e row as answered (without the fields nobody has shown, with ``nfse_bare_rows``)."""
+        out = copy.deepcopy(row)
+        for fname in NFSE_UNSURE_FIELDS if self.nfse_bare_rows else ():
+            out.pop(fname, None)
+        return out
+
     def _list_nfse(self, req: Request) -> Response:
         return self._paged(
             req,
-            list(self.notas_servico.values()),
+            [self._nfse_out(r) for r in self.notas_servico.values()],
             empty="Nenhuma nota de serviço encontrada!",
             pk="id_servico",
             date_field="data_mod_pedido",
-            filters={"id_cliente": "id_cliente", "status": "status_pedido"},
+            filters={"status": "status_pedido"},
+            hidden={"id_cliente": "id_cliente"},  # the NFS-e list's parameters are unknown (V31)
         )
 
     def _nfse(self, nid: int) -> dict:
@@ -47,9 +70,16 @@ class Notes:
             errors.append(_required("valor_total_servicos"))
         elif not _is_money(body["valor_total_servicos"]):
             errors.append(_invalid("valor_total_servicos"))
-        if str(body.get("ambiente", "1")) not in ("1", "2"):
-            errors.append(_invalid("ambiente"))
-        errors += self._check_lengths(body, {"desc_servicos": 255})
+        for fname in () if self.nfse_lenient else NFSE_REQUIRED:
+            if body.get(fname) in (None, ""):
+                errors.append(_required(fname))
+        for fname, allowed in NFSE_CHOICES.items():
+            if body.get(fname) not in (None, "") and _int(body[fname], -1) not in allowed:
+                errors.append(_invalid(fname))
+        errors += self._check_lengths(
+            body,
+            {"desc_servicos": 255, "nome_cliente": 255, "vendedor_pedido": 255, "local_prestacao_cidade": 60},
+        )
         if errors:
             raise _ApiError(403, errors)
         nid = self._next("nfse")
@@ -76,7 +106,7 @@ class Notes:
         return self._ok(copy.deepcopy(row))
 
     def _get_nfse(self, req: Request, nid: int) -> Response:
-        return self._ok(copy.deepcopy(self._nfse(nid)))
+        return self._ok(self._nfse_out(self._nfse(nid)))
 
     def _update_nfse(self, req: Request, nid: int) -> Response:
         row = self._nfse(nid)
@@ -119,7 +149,9 @@ class Notes:
             empty="Nenhuma nota fiscal encontrada!",
             pk="id_venda",
             date_field="data_mod_pedido",
-            filters={
+            filters={"status": "status_pedido"},
+            # nfe-listar lists no id_pedido_ref (reviews/fidelity-review.md V27)
+            hidden={
                 "id_pedido_ref": "id_pedido_ref",
                 "nota_emitida": "nota_emitida",
                 "id_cliente": "id_cliente",

@@ -29,7 +29,8 @@ class Ordens:
             empty="Nenhuma ordem de serviço encontrada!",
             pk="id_ordem",
             date_field="data_mod_pedido",
-            filters={"status": "status_pedido", "id_pedido": "id_pedido", "id_cliente": "id_cliente"},
+            filters={"status": "status_pedido"},
+            hidden={"id_pedido": "id_pedido", "id_cliente": "id_cliente"},
             like={"nome_cliente": "nome_cliente", "vendedor": "vendedor_pedido"},
         )
 

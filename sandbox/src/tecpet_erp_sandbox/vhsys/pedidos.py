@@ -33,7 +33,8 @@ class Pedidos:
             empty="Nenhum pedido encontrado!",
             pk="id_ped",
             date_field="data_mod_pedido",
-            filters={"status": "status_pedido", "id_pedido": "id_pedido", "id_cliente": "id_cliente"},
+            filters={"status": "status_pedido", "id_pedido": "id_pedido"},
+            hidden={"id_cliente": "id_cliente"},
             like={"nome_cliente": "nome_cliente", "vendedor": "vendedor_pedido"},
         )
 

@@ -24,7 +24,9 @@ class Receitas:
             empty="Nenhuma receita encontrada!",
             pk="id_conta_rec",
             date_field="data_mod_rec",
-            filters={"liquidado": "liquidado_rec", "id_cliente": "id_cliente", "id_registro": "id_registro"},
+            # receitas-listar lists no id_cliente (reviews/fidelity-review.md V25)
+            filters={"liquidado": "liquidado_rec", "id_registro": "id_registro"},
+            hidden={"id_cliente": "id_cliente"},
         )
 
     def _receita(self, rid: int) -> dict:

@@ -29,11 +29,8 @@ class Registry:
             empty="Nenhum cliente encontrado!",
             pk="id_cliente",
             date_field="data_mod_cliente",
-            filters={
-                "cnpj_cliente": "cnpj_cliente",
-                "tipo_pessoa": "tipo_pessoa",
-                "id_cliente": "id_cliente",
-            },
+            filters={"cnpj_cliente": "cnpj_cliente", "tipo_pessoa": "tipo_pessoa"},
+            hidden={"id_cliente": "id_cliente"},
             like={"razao_cliente": "razao_cliente", "fantasia_cliente": "fantasia_cliente"},
         )
 
@@ -112,6 +109,21 @@ class Registry:
         row.update(lixeira="Sim", data_mod_cliente=self._stamp())
         return self._ok("Cliente excluído com sucesso!")
 
+    # -- vendedores and situações (read by "Check account") ---------------------------------
+    def _list_vendedores(self, req: Request) -> Response:
+        return self._paged(
+            req,
+            list(self.vendedores.values()),
+            empty="Nenhum vendedor encontrado!",
+            pk="id_vendedor",
+            date_field="data_mod_vendedor",
+            filters={"cnpj_vendedor": "cnpj_vendedor"},
+            like={"razao_vendedor": "razao_vendedor", "fantasia_vendedor": "fantasia_vendedor"},
+        )
+
+    def _list_situacoes(self, req: Request) -> Response:
+        return self._envelope(200, 200, "sucesso", copy.deepcopy(self.situacoes))
+
     # -- produtos and estoque --------------------------------------------------------------
     def _list_produtos(self, req: Request) -> Response:
         return self._paged(
@@ -120,7 +132,8 @@ class Registry:
             empty="Nenhum produto encontrado!",
             pk="id_produto",
             date_field="data_mod_produto",
-            filters={"cod_produto": "cod_produto", "id_produto": "id_produto"},
+            filters={"cod_produto": "cod_produto"},
+            hidden={"id_produto": "id_produto"},
             like={"desc_produto": "desc_produto", "marca_produto": "marca_produto"},
         )
 
@@ -194,7 +207,14 @@ class Registry:
     def _list_estoque(self, req: Request, pid: int) -> Response:
         self._produto(pid)
         rows = [m for m in self.estoque if m["id_produto"] == pid]
-        return self._paged(req, rows, empty="Nenhum estoque encontrado!", pk="id_estoque", duplicates=False)
+        return self._paged(
+            req,
+            rows,
+            empty="Nenhum estoque encontrado!",
+            pk="id_estoque",
+            duplicates=False,
+            ordered=self.stock_order,
+        )
 
     def _create_estoque(self, req: Request, pid: int) -> Response:
         product = self._produto(pid)
@@ -212,20 +232,26 @@ class Registry:
         errors += self._check_lengths(body, {"obs_estoque": 255, "identificacao": 100})
         if errors:
             raise _ApiError(403, errors)
-        now = self._stamp()
+        sent = str(body.get("identificacao") or "")
+        # The fields of the official "Lançar estoque" answer; its example answers identificacao
+        # "API" to "Ped_1234" (erp-apis/vhsys.md §3.2): echoed only with the switch.
         move = {
             "id_estoque": self._next("estoque"),
+            "id_empresa": 1,
+            "id_usuario_cad_estoque": 0,
             "id_produto": pid,
+            "id_lote": 0,
+            "id_almoxarifado": 0,
             "tipo_estoque": body["tipo_estoque"],
             "qtde_estoque": _long(qty),
             "valor_estoque": _long(body.get("valor_estoque") or 0),
             "obs_estoque": str(body.get("obs_estoque") or ""),
-            "identificacao": str(body.get("identificacao") or ""),
-            "data_estoque": now[:10],
-            "data_cad_estoque": now,
+            "identificacao": sent if self.echo_identificacao else "API",
+            "data_cad_estoque": self._stamp(),
         }
         self.estoque.append(move)
+        self.sent_identificacao[move["id_estoque"]] = sent  # what the client sent: the snapshot's link
         sign = 1 if move["tipo_estoque"] == "Entrada" else -1
         product["estoque_produto"] = _long(_dec(product["estoque_produto"]) + sign * _dec(qty))
-        product["data_mod_produto"] = now
+        product["data_mod_produto"] = move["data_cad_estoque"]
         return self._ok(copy.deepcopy(move))
