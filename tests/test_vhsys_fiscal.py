@@ -104,10 +104,6 @@ def test_an_ie_odoo_has_no_opinion_on_is_never_overwritten(sandbox, make_vhsys):
     assert row["insc_estadual_cliente"] == "110042490114"  # ...and kept VHSYS's IE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="erp.formatting.format_document learns the alphanumeric CNPJ mask in the brdata branch",
-)
 def test_an_alphanumeric_cnpj_is_searched_masked_with_its_letters(sandbox, make_vhsys):
     alnum = dataclasses.replace(COMPANY, document="12ABC34501DE35")
     make_vhsys().push(order(OS, "ODOO:fis:5", [service("Banho", "80.00")], alnum))

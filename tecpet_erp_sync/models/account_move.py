@@ -253,4 +253,5 @@ class AccountMove(models.Model):
                 "\n".join(self.env._(p.message, **p.params) for p in problems)  # pylint: disable=translation-not-lazy
             )
         binding = self.env["tecpet.erp.partner.binding"]._erp_binding_of(self.partner_id, doc.integration_id)
-        return dataclasses.replace(order, customer_binding=binding)
+        # Nothing of this document reached the ERP before it was created: searches start there.
+        return dataclasses.replace(order, customer_binding=binding, created_at=doc.create_date)

@@ -67,7 +67,13 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
             {"name": "Banho e tosa", "type": "service", "default_code": "SRV-BANHO", "list_price": 80.0}
         )
         cls.goods = cls.env["product.product"].create(
-            {"name": "Ração 10kg", "type": "consu", "default_code": "RAC-10", "list_price": 150.0}
+            {
+                "name": "Ração 10kg",
+                "type": "consu",
+                "default_code": "RAC-10",
+                "list_price": 150.0,
+                "erp_ncm": "23091000",  # dog food: an NF-e needs the goods' NCM
+            }
         )
 
     @classmethod

@@ -159,7 +159,7 @@ class TestConcurrentJobRuns(BaseCase):
         with self._env() as env:
             setup_invoice = env["tecpet.erp.document"].browse(self.doc_ids[0]).move_id
             service = setup_invoice.invoice_line_ids.product_id
-            goods = env["product.product"].create({"name": "Ração", "type": "consu"})
+            goods = env["product.product"].create({"name": "Ração", "type": "consu", "erp_ncm": "23091000"})
             move = env["account.move"].create(
                 {
                     "move_type": "out_invoice",
