@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..wire import Request, Response
-from . import common
 from .common import (
     EMPRESA,
     MODULES,
@@ -43,12 +42,21 @@ class Catalog:
         return _data({k: sit[k] for k in ("id", "nome", "idHerdado", "cor")})
 
     def _formas(self, req: Request) -> Response:
-        rows = [dict(f) for f in common.FORMAS]
+        # the list rows do not tell the destino (FormasPagamentosDadosBaseDTO): the detail does
+        rows = [{k: v for k, v in f.items() if k != "destino"} for f in self.formas]
         if req.arg("descricao"):
             rows = [f for f in rows if req.arg("descricao").lower() in f["descricao"].lower()]
         if req.arg("situacao") != "":
             rows = [f for f in rows if str(f["situacao"]) == req.arg("situacao")]
         return _data(_page(req, rows))
+
+    def _forma(self, req: Request, forma_id: int) -> Response:
+        forma = next((f for f in self.formas if f["id"] == forma_id), None)
+        return (
+            _data(dict(forma, condicao="", utilizaDiasUteis=False))
+            if forma
+            else _not_found("Forma de pagamento")
+        )
 
     # -- produtos ---------------------------------------------------------------------------
     def _product_create(self, req: Request) -> Response:
@@ -84,6 +92,7 @@ class Catalog:
             "estoque": {
                 "saldoVirtualTotal": float((body.get("estoque") or {}).get("saldoVirtualTotal") or 0)
             },
+            "tributacao": {"ncm": str((body.get("tributacao") or {}).get("ncm") or "")},
         }
         return _data({"id": pid}, 201)
 
