@@ -148,6 +148,10 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
         for key in [k for k in cache if isinstance(k, tuple) and k[0] == "tecpet_erp_sync.client"]:
             del cache[key]
         self.sandbox.reset()
+        if self.provider == "bling":  # a Bling shop's goods are in its catalogue, with their NCM
+            self.sandbox.bling.control(
+                "add_product", {"codigo": "RAC-10", "nome": "Ração 10kg", "ncm": "23091000"}
+            )
 
     def assertServiceOrderState(self, move, state):
         """Like assertEqual on the state, but a failure shows the documents' errors."""

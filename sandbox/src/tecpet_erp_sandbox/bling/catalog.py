@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..wire import Request, Response
 from .common import (
     EMPRESA,
@@ -75,12 +77,16 @@ class Catalog:
             errors.append(_field("codigo", "Já existe um produto com este código.", 5))
         if errors:
             return _invalid("Não foi possível salvar o produto", errors)
+        return _data({"id": self._store_product(body)}, 201)
+
+    def _store_product(self, body: dict[str, Any]) -> int:
+        """A valid product body stored as Bling shows it; its id."""
         pid = self._next("produto")
         self.produtos[pid] = {
             "id": pid,
             "idProdutoPai": 0,
             "nome": body["nome"],
-            "codigo": codigo,
+            "codigo": str(body.get("codigo") or ""),
             "preco": float(body.get("preco") or 0),
             "precoCusto": 0,
             "tipo": body["tipo"],
@@ -94,7 +100,7 @@ class Catalog:
             },
             "tributacao": {"ncm": str((body.get("tributacao") or {}).get("ncm") or "")},
         }
-        return _data({"id": pid}, 201)
+        return pid
 
     def _products_list(self, req: Request) -> Response:
         rows = sorted(self.produtos.values(), key=lambda p: p["id"], reverse=True)

@@ -32,6 +32,7 @@ class Control:
         "rate_limit": "_ctl_rate_limit",
         "add_situacao": "_ctl_add_situacao",
         "set_forma": "_ctl_set_forma",
+        "add_product": "_ctl_add_product",
     }
     DOCUMENT_CONTROLS = {
         "pay": "_doc_pay",
@@ -112,6 +113,12 @@ class Control:
             if key in params:
                 forma[key] = int(params[key])
         return dict(forma)
+
+    def _ctl_add_product(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A product an account user registered in the catalogue: ``codigo``, ``nome``, ``ncm``."""
+        body = {"nome": params.get("nome") or params.get("codigo"), "codigo": params.get("codigo")}
+        body |= {"tipo": "P", "situacao": "A", "formato": "S", "tributacao": {"ncm": params.get("ncm")}}
+        return {"id": self._store_product(body)}
 
     def _document_control(self, run, params: dict[str, Any]) -> dict[str, Any]:
         try:
