@@ -24,6 +24,7 @@
         "data/mail_activity_type.xml",
         "views/tecpet_erp_document_views.xml",
         "views/tecpet_erp_integration_views.xml",
+        "views/tecpet_erp_integration_facts_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/erp_wizard_views.xml",

@@ -10,6 +10,7 @@ from . import (
     tecpet_erp_document_ux,
     tecpet_erp_integration,
     tecpet_erp_integration_actions,
+    tecpet_erp_integration_facts,
     tecpet_erp_integration_health,
     tecpet_erp_partner_binding,
     tecpet_erp_rate_limit,

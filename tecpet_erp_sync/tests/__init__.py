@@ -1,5 +1,7 @@
 from . import (
     test_bling,
+    test_bling_fidelity,
+    test_check_account,
     test_concurrency,
     test_customer_upsert,
     test_erp_ux_tours,
