@@ -19,17 +19,7 @@ class TestBlingFidelity(ErpSyncCommon):
     def _reset_sandbox(self):
         """An empty Bling account, already connected."""
         result = super()._reset_sandbox()
-        self.sandbox.bling.control("rate_limit", {"enabled": 0})
-        issued = self.sandbox.bling.control("issue_tokens", {})
-        self.integration.sudo().write(
-            {
-                "bling_access_token": issued["access_token"],
-                "bling_refresh_token": issued["refresh_token"],
-                "bling_token_expires_at": fields.Datetime.now() + dt.timedelta(hours=6),
-                "default_service_code": "0501",
-                "refresh_cursor": False,
-            }
-        )
+        self._connect_bling(default_service_code="0501", refresh_cursor=False)
         return result
 
     def _order(self, doc):

@@ -3,10 +3,9 @@
 the sandbox (in the positions of its switches), the report is stored, shown and downloadable, and
 the facts go back to the client."""
 
-import datetime as dt
 import json
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -35,15 +34,7 @@ class TestCheckAccountBling(CheckAccountCommon, HttpCase):
     def _reset_sandbox(self):
         """An empty Bling account, already connected."""
         result = super()._reset_sandbox()
-        self.sandbox.bling.control("rate_limit", {"enabled": 0})
-        issued = self.sandbox.bling.control("issue_tokens", {})
-        self.integration.sudo().write(
-            {
-                "bling_access_token": issued["access_token"],
-                "bling_refresh_token": issued["refresh_token"],
-                "bling_token_expires_at": fields.Datetime.now() + dt.timedelta(hours=6),
-            }
-        )
+        self._connect_bling()
         return result
 
     def _with_an_order(self):

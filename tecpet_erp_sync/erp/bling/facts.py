@@ -22,11 +22,11 @@ from ..messages import _
 from .customers import unmasked
 from .nfse import RPS_FACT
 from .notes import NFE_FILTER_FACT
-from .order_put import NET_PRICES_FACT, item_amounts
+from .order_put import NET_PRICES_FACT, told_by
 from .orders import MARKER_FILTER_FACT
 from .payments import DESTINOS, RECEIVABLE, BlingPayments
 from .status import BlingStatus
-from .values import data, dec, plain, to_int
+from .values import data, plain, to_int
 from .wire import SCOPE_LABELS, BlingWire
 
 NO_SUCH_MARKER = "tecpet-check-account-no-such-order"  # a numeroLoja no order carries
@@ -266,7 +266,12 @@ def orders(tour: Tour) -> list[AccountFact]:
         return []
     facts = [
         _filter_fact(
-            tour, MARKER_FILTER_FACT, recent, "/pedidos/vendas", {"numerosLojas[]": [NO_SUCH_MARKER]}
+            tour,
+            MARKER_FILTER_FACT,
+            recent,
+            "/pedidos/vendas",
+            {"numerosLojas[]": [NO_SUCH_MARKER]},
+            _("Odoo never uses it and scans the order's day instead."),
         )
     ]
     facts.append(_net_prices(tour, recent[:3]))
@@ -277,12 +282,23 @@ def nfe_filter(tour: Tour) -> list[AccountFact]:
     recent = tour.rows("/nfe")
     if recent is None:
         return []
-    return [_filter_fact(tour, NFE_FILTER_FACT, recent, "/nfe", {"numeroLoja": NO_SUCH_MARKER})]
+    return [
+        _filter_fact(
+            tour,
+            NFE_FILTER_FACT,
+            recent,
+            "/nfe",
+            {"numeroLoja": NO_SUCH_MARKER},
+            _("Odoo never uses it: a note is found through its order's own link only."),
+        )
+    ]
 
 
-def _filter_fact(tour: Tour, key: str, recent: list, path: str, probe: dict[str, Any]) -> AccountFact:
+def _filter_fact(
+    tour: Tour, key: str, recent: list, path: str, probe: dict[str, Any], ignored: str
+) -> AccountFact:
     """A filter is honoured when a value no record carries finds nothing in an account that
-    has records."""
+    has records. ``ignored``: what the client does when it is not."""
     name = next(iter(probe))
     honoured = None if not recent else not tour.rows(path, **probe)
     answers = {
@@ -293,7 +309,7 @@ def _filter_fact(tour: Tour, key: str, recent: list, path: str, probe: dict[str,
     consequences = {
         None: _("Odoo uses it and checks every row it answers, as if it could be ignored."),
         True: _("Odoo uses it (and still checks every row it answers)."),
-        False: _("Odoo never uses it and scans the order's day instead."),
+        False: ignored,
     }
     return AccountFact(
         key,
@@ -310,31 +326,30 @@ def _net_prices(tour: Tour, rows: list[dict[str, Any]]) -> AccountFact:
     net = None
     for row in rows:
         detail = tour.get(f"/pedidos/vendas/{to_int(row.get('id'))}")
-        if not isinstance(detail, dict):
-            continue
-        as_net, as_gross = (sum(item_amounts(detail, n), dec(0)) for n in (True, False))
-        if as_net != as_gross:
-            target = dec(detail.get("totalProdutos"))
-            net = abs(as_net - target) <= abs(as_gross - target)
+        net = told_by(detail) if isinstance(detail, dict) else None
+        if net is not None:
             break
-    answers = {
-        None: _("No recent order has a discounted item to tell it by."),
-        True: _("Net: the GET answers each item's price after its discount."),
-        False: _("Gross: the GET answers each item's list price."),
-    }
-    return AccountFact(
+    return _told(
         NET_PRICES_FACT,
-        _t(_("Is an order item's valor, as GET /pedidos/vendas/{id} answers it, net of its discount?")),
-        _t(answers[net]),
-        _t(
-            _(
-                "When Odoo writes an order back, it sends each item's price as the order shows it "
-                "and keeps the order's total to the cent."
-            )
+        _("Is an order item's valor, as GET /pedidos/vendas/{id} answers it, net of its discount?"),
+        {
+            None: _("No recent order has a discounted item to tell it by."),
+            True: _("Net: the GET answers each item's price after its discount."),
+            False: _("Gross: the GET answers each item's list price."),
+        },
+        _(
+            "When Odoo writes an order back, it sends each item's price as the order shows it "
+            "and keeps the order's total to the cent."
         ),
-        value=net,
-        ok=True,
+        net,
     )
+
+
+def _told(
+    key: str, fact: str, answers: dict, consequence: str, value: bool | None, ok: bool = True
+) -> AccountFact:
+    """A yes/no fact: ``answers`` by value (None: the account cannot tell yet)."""
+    return AccountFact(key, _t(fact), _t(answers[value]), _t(consequence), value=value, ok=ok)
 
 
 def receivables(tour: Tour) -> list[AccountFact]:
@@ -347,23 +362,20 @@ def receivables(tour: Tour) -> list[AccountFact]:
         same = all(
             str(r.get("dataEmissao"))[:10] == str(r["origem"].get("dataEmissao"))[:10] for r in launched
         )
-    answers = {
-        None: _("No receivable launched from an order to tell it by."),
-        True: _("Yes: each receivable of an order carries the order's date."),
-        False: _("No: some receivables carry another date than their order's."),
-    }
     return [
-        AccountFact(
+        _told(
             "bling_receivables_by_order_date",
-            _t(_("Do an order's receivables carry the order's date as their issue date?")),
-            _t(answers[same]),
-            _t(
-                _(
-                    "Odoo looks for an order's receivables in the year from the order's date, whatever "
-                    "the order's age."
-                )
+            _("Do an order's receivables carry the order's date as their issue date?"),
+            {
+                None: _("No receivable launched from an order to tell it by."),
+                True: _("Yes: each receivable of an order carries the order's date."),
+                False: _("No: some receivables carry another date than their order's."),
+            },
+            _(
+                "Odoo looks for an order's receivables in the year from the order's date, whatever "
+                "the order's age."
             ),
-            value=same,
+            same,
             ok=same is not False,
         )
     ]

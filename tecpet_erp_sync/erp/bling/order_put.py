@@ -43,16 +43,23 @@ REFUSED = _("Bling refused to record the RPS number on the order before issuing 
 
 
 def prices_are_net(detail: dict[str, Any], known: bool | None = None) -> bool:
-    """Whether the GET's ``itens[].valor`` are net of their ``desconto``.
+    """Whether the GET's ``itens[].valor`` are net of their ``desconto``: as the order tells it
+    (``told_by``), else Check account's answer, else net (integrators' notes)."""
+    told = told_by(detail)
+    if told is not None:
+        return told
+    return True if known is None else known
 
-    The order tells it when a discount makes the two readings differ: the one whose sum is closer
-    to ``totalProdutos`` wins. Otherwise Check account's answer, else net (integrators' notes).
-    """
+
+def told_by(detail: dict[str, Any]) -> bool | None:
+    """What the order tells of its items' ``valor``: net (True) or list prices (False) when a
+    discount makes the two readings differ, the one whose sum is closer to ``totalProdutos``
+    winning; None when it cannot tell."""
     items = [i for i in detail.get("itens") or [] if isinstance(i, dict)]
     net = sum((_amount(i, net=True) for i in items), Decimal("0"))
     gross = sum((_amount(i, net=False) for i in items), Decimal("0"))
     if net == gross or detail.get("totalProdutos") in (None, ""):
-        return True if known is None else known
+        return None
     target = dec(detail.get("totalProdutos"))
     return abs(net - target) <= abs(gross - target)
 

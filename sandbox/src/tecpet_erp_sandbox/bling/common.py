@@ -61,79 +61,33 @@ SCOPE_LABELS = {
     "produtos": "Produtos",
     "empresas": "Dados básicos da empresa",
 }
+
+
+def _forma(
+    fid: int, descricao: str, tipo: int, *, situacao: int = 1, padrao: int = 0, destino: int = 1
+) -> dict:
+    """A payment method as ``GET /formas-pagamentos/{id}`` shows it (the list leaves out ``destino``)."""
+    return {
+        "id": fid,
+        "descricao": descricao,
+        "tipoPagamento": tipo,
+        "situacao": situacao,
+        "fixa": padrao == 1,
+        "padrao": padrao,
+        "finalidade": 3,
+        "juros": 0,
+        "multa": 0,
+        "destino": destino,
+    }
+
+
 FORMAS = [
-    {
-        "id": 2101001,
-        "descricao": "Dinheiro",
-        "tipoPagamento": 1,
-        "situacao": 1,
-        "fixa": True,
-        "padrao": 1,
-        "finalidade": 3,
-        "juros": 0,
-        "multa": 0,
-        "destino": 1,
-    },
-    {
-        "id": 2101002,
-        "descricao": "Boleto",
-        "tipoPagamento": 15,
-        "situacao": 1,
-        "fixa": False,
-        "padrao": 0,
-        "finalidade": 3,
-        "juros": 0,
-        "multa": 0,
-        "destino": 1,
-    },
-    {
-        "id": 2101003,
-        "descricao": "PIX",
-        "tipoPagamento": 17,
-        "situacao": 1,
-        "fixa": False,
-        "padrao": 0,
-        "finalidade": 3,
-        "juros": 0,
-        "multa": 0,
-        "destino": 1,
-    },
-    {
-        "id": 2101004,
-        "descricao": "Cartão de crédito",
-        "tipoPagamento": 3,
-        "situacao": 1,
-        "fixa": False,
-        "padrao": 0,
-        "finalidade": 3,
-        "juros": 0,
-        "multa": 0,
-        "destino": 1,
-    },
-    {
-        "id": 2101006,
-        "descricao": "Cartão de débito",
-        "tipoPagamento": 4,
-        "situacao": 1,
-        "fixa": False,
-        "padrao": 0,
-        "finalidade": 3,
-        "juros": 0,
-        "multa": 0,
-        "destino": 3,  # Caixa e bancos: lancar-contas makes no receivable of it
-    },
-    {
-        "id": 2101005,
-        "descricao": "Cheque (inativa)",
-        "tipoPagamento": 2,
-        "situacao": 0,
-        "fixa": False,
-        "padrao": 0,
-        "finalidade": 3,
-        "juros": 0,
-        "multa": 0,
-        "destino": 1,
-    },
+    _forma(2101001, "Dinheiro", 1, padrao=1),
+    _forma(2101002, "Boleto", 15),
+    _forma(2101003, "PIX", 17),
+    _forma(2101004, "Cartão de crédito", 3),
+    _forma(2101006, "Cartão de débito", 4, destino=3),  # Caixa e bancos: lancar-contas makes no receivable
+    _forma(2101005, "Cheque (inativa)", 2, situacao=0),
 ]
 # The account's NFS-e service codes (GET /nfse/configuracoes ISS.tributos[].codigo.listaServico)
 NFSE_SERVICE_CODES = [("0501", "Medicina veterinária"), ("0508", "Guarda, tratamento, banho e tosa")]
