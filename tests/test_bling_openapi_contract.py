@@ -35,7 +35,7 @@ from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 from tecpet_erp_sandbox.wire import Request
 
 from tecpet_erp_sync.erp import mapping
-from tecpet_erp_sync.erp.contract import DocRef, DocType
+from tecpet_erp_sync.erp.contract import DocRef, DocType, Installment
 from tecpet_erp_sync.erp.errors import DataError
 
 SHA256 = "512403d1ebabf2fa6440319ec27ea1c2fc6a37d1c70663dcc89761c2c7ddaef4"  # as in tools/ensure_openapi.sh
@@ -309,6 +309,19 @@ def recorded(sandbox, make_bling, bling_order, monkeypatch):
     pushed = {o.marker: (o, client.push(o)) for o in services + goods_only + mixed}
     adopted = client.push(mixed[0], maybe_exists=True)  # an earlier attempt may have arrived
     assert adopted.adopted
+    # goods with an NCM Bling's catalogue lacks (the product is created with it), and freight
+    [collars] = invoice_orders(
+        6, [mapping.InvoiceLine("Coleira", Decimal(2), Decimal("59.80"), "consu", "COL")], customer
+    )
+    freight = Decimal("12.50")
+    client.push(
+        dataclasses.replace(
+            collars,
+            lines=tuple(dataclasses.replace(line, ncm="42010090") for line in collars.lines),
+            freight=freight,
+            installments=(Installment(dt.date.today(), collars.total + freight),),
+        )
+    )
     refs = [DocRef(o.doc_type, r.external_id, o.marker) for o, r in pushed.values()]
     first = client.fetch_changes(refs, None)
     recorder.on = False
@@ -356,6 +369,7 @@ def test_every_bling_request_and_answer_follows_the_openapi_document(spec, recor
         ("GET", "/nfse/configuracoes"),
         ("GET", "/empresas/me/dados-basicos"),
         ("POST", "/pedidos/vendas/{idPedidoVenda}/estornar-contas"),
+        ("POST", "/produtos"),
     ]:
         assert wanted in calls, f"the run did not exercise {wanted}"
     problems = []
