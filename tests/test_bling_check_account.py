@@ -139,11 +139,15 @@ def test_missing_scopes_are_named(sandbox, bling_tokens):
         assert label in scopes.value
 
 
-def test_a_method_that_makes_no_receivable_is_flagged(sandbox, make_bling):
-    facts = facts_of(make_bling(payment_method_id="Cartão de débito", mapped_payment_methods=("Boleto",)))
+def test_a_method_that_makes_no_receivable_or_does_not_exist_is_flagged(sandbox, make_bling):
+    mapped = ("Boleto", "Vale-presente", "2101005")
+    facts = facts_of(make_bling(payment_method_id="Cartão de débito", mapped_payment_methods=mapped))
     assert facts["bling_payment_method_2101006"].ok is False
     assert "Caixa e bancos" in facts["bling_payment_method_2101006"].answer[1]["destino"]
     assert facts["bling_payment_method_2101002"].ok is True
+    assert facts["bling_payment_method_Vale-presente"].ok is False  # no such method in Bling
+    assert "inactive" in facts["bling_payment_method_2101005"].answer[0]  # Cheque, inactive
+    assert facts["bling_payment_method_2101005"].ok is False
 
 
 def test_a_missing_cancel_situacao_and_service_code_are_flagged(sandbox, make_bling):

@@ -31,6 +31,10 @@ from .wire import SCOPE_LABELS, BlingWire
 
 NO_SUCH_MARKER = "tecpet-check-account-no-such-order"  # a numeroLoja no order carries
 RATE_HEADERS = ("ratelimit", "rate-limit", "retry-after")
+NO_SUCH_METHOD = _(
+    'Bling has no active payment method named "%(method)s" (nor one with that id): set the '
+    "integration's payment method (or its mapping) to an active method of Bling's Formas de Pagamento."
+)
 UNREADABLE = _("Odoo keeps the behaviour that is safe either way until the account can tell.")
 
 
@@ -152,37 +156,53 @@ def situacoes(tour: Tour) -> list[AccountFact]:
 
 
 def payment_methods(tour: Tour) -> list[AccountFact]:
+    """The integration's default method and each mapped one (else the account's default): active,
+    and making receivables (``destino`` 1)?"""
     if tour.scoped(tour.payments.all_formas) is None:
         return []
     methods = [tour.options.payment_method_id, *tour.options.mapped_payment_methods]
-    ids = dict.fromkeys(tour.payments.method_id(str(m)) for m in methods if str(m or "").strip())
-    ids = ids or {tour.payments.method_id(""): None}
-    facts = []
-    for method_id in ids:
-        problem = tour.payments.problem(method_id) if method_id else None
+    configured = list(dict.fromkeys(str(m).strip() for m in methods if str(m or "").strip()))
+    refused = _("Orders paid with it are refused until it is fixed in Bling or on the integration.")
+    facts, seen = [], set()
+    for method in configured or [""]:
+        method_id = tour.payments.method_id(method, fallback=not method)
+        if method_id in seen:
+            continue
+        seen.add(method_id)
+        question = _('Is the payment method "%(method)s" active, and does it go to Contas a receber?')
+        if not method_id:
+            facts.append(
+                AccountFact(
+                    f"bling_payment_method_{method or 'default'}",
+                    _t(question, method=method or "-"),
+                    _t(NO_SUCH_METHOD, method=method or "-"),
+                    _t(refused),
+                    value=False,
+                    ok=False,
+                )
+            )
+            continue
+        problem = tour.payments.problem(method_id)
         name = next(
             (str(f.get("descricao")) for f in tour.payments.all_formas() if to_int(f.get("id")) == method_id),
-            str(method_id or "-"),
+            str(method_id),
         )
-        destino = to_int(tour.payments.detail(method_id).get("destino")) if method_id and not problem else 0
+        destino = to_int(tour.payments.detail(method_id).get("destino")) if not problem else 0
         facts.append(
             AccountFact(
                 f"bling_payment_method_{method_id}",
-                _t(
-                    _('Is the payment method "%(method)s" active, and does it go to Contas a receber?'),
-                    method=name,
-                ),
+                _t(question, method=name),
                 (problem.template, problem.params)
                 if problem
                 else _t(
                     _("Active; destino %(destino)s."),
                     destino=DESTINOS.get(destino or RECEIVABLE, str(destino)),
                 ),
-                _t(_("Orders paid with it are refused until it is fixed in Bling or on the integration."))
-                if problem or not method_id
+                _t(refused)
+                if problem
                 else _t(_("Its installments become receivables, which Odoo reads as paid.")),
-                value=bool(method_id) and problem is None,
-                ok=bool(method_id) and problem is None,
+                value=problem is None,
+                ok=problem is None,
             )
         )
     return facts
