@@ -132,6 +132,13 @@ def catalogue(env) -> dict[str, list]:
     }
 
 
+def bling_catalogue(sandbox) -> None:
+    """The goods of ``catalogue`` in the sandbox's Bling catalogue, with their NCM: Bling takes a
+    goods line only as a catalogue product or with its NCM."""
+    for i in range(3):
+        sandbox.bling.control("add_product", {"codigo": f"RAC-{i}", "nome": f"Ração {i}", "ncm": "23091000"})
+
+
 def new_invoices(env, partners, line_sets: list[list], count: int, rng: random.Random, *, shuffle=False):
     """``count`` draft customer invoices in BRL, cycling through ``line_sets`` (or drawing from
     them at random with ``shuffle``)."""

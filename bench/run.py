@@ -27,6 +27,7 @@ from collections import Counter
 import requests
 from common import (
     ROOT,
+    bling_catalogue,
     catalogue,
     customers,
     database_without_addon,
@@ -227,6 +228,7 @@ class Bench:
         """Make ``provider``'s integration (created on first use for Bling) the only active one."""
         Integration = env["tecpet.erp.integration"]
         if provider == "bling" and not self.bling_id:
+            bling_catalogue(self.sandbox)
             tokens = self.sandbox.bling.control("issue_tokens", {})
             self.bling_id = Integration.create(
                 {

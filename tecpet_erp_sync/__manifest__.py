@@ -30,6 +30,7 @@
         "views/tecpet_erp_integration_features_views.xml",
         "views/erp_note_customer_templates.xml",
         "views/tecpet_erp_integration_nfse_views.xml",
+        "views/tecpet_erp_integration_facts_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/erp_fiscal_views.xml",

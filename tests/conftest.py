@@ -123,6 +123,7 @@ def bling_order():
                 Decimal("2"),
                 Decimal("45.50"),
                 product_code="RAC10" if goods else "BANHO",
+                ncm="23091000" if goods else "",  # pet food: created in Bling's catalogue with it
             ),
         )
         total = sum((ln.quantity * ln.unit_price for ln in lines), Decimal("0"))

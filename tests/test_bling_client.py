@@ -14,11 +14,12 @@ from tecpet_erp_sync.erp.contract import (
     DocRef,
     DocState,
     DocType,
+    IeStatus,
     Installment,
     Line,
     LineKind,
 )
-from tecpet_erp_sync.erp.errors import DataError
+from tecpet_erp_sync.erp.errors import DataError, SetupError
 from tecpet_erp_sync.erp.states import bling_order_state
 
 SO, PV = DocType.SERVICE_ORDER, DocType.SALES_ORDER
@@ -113,6 +114,7 @@ def test_push_costs_create_and_follow_ups_only(sandbox, make_bling, bling_order)
     so, pv = services.external_id, goods.external_id
     assert paths == [
         ("GET", "/formas-pagamentos"),  # once per job run: "PIX" by name
+        ("GET", "/formas-pagamentos/2101003"),  # its destino: does it make receivables?
         ("POST", "/pedidos/vendas"),
         ("POST", f"/pedidos/vendas/{so}/lancar-contas"),
         ("POST", "/pedidos/vendas"),
@@ -148,6 +150,7 @@ def test_contact_reused_and_company_with_ie(sandbox, make_bling, bling_order):
         Address("Av. Brasil", "1000", "Jardins", "São Paulo", "sp", "01430001"),
         phone="(11) 3333-4444",
         state_registration="110.042.490.114",
+        ie_status=IeStatus.CONTRIBUTOR,
     )
     client.push(bling_order(SO, customer=company))
     contact = sandbox.bling.snapshot()["contacts"][-1]
@@ -250,10 +253,8 @@ def test_payment_methods(sandbox, make_bling, bling_order):
     unknown = client.push(bling_order(SO, installments=(Installment(due, Decimal("91"), "Vale"),)))
     # no method known: the account's default one (padrao 1), as Bling requires parcelas
     assert sandbox.bling.orders[int(unknown.external_id)]["parcelas"][0]["formaPagamento"] == {"id": 2101001}
-    with pytest.raises(DataError) as caught:
+    with pytest.raises(SetupError, match="no payment method with the id 999"):
         client.push(bling_order(SO, installments=(Installment(due, Decimal("91"), "999"),)))
-    assert caught.value.field == "parcelas"
-    assert "Id da forma de pagamento inválido" in caught.value.message
     default = make_bling(payment_method_id=2101001)
     result = default.push(bling_order(SO, installments=(Installment(due, Decimal("91"), "Vale"),)))
     assert sandbox.bling.orders[int(result.external_id)]["parcelas"][0]["formaPagamento"] == {"id": 2101001}
@@ -452,7 +453,9 @@ def test_issue_note_service_order(sandbox, make_bling, bling_order):
     assert status.state is DocState.ISSUED and status.note_number
     [note] = sandbox.bling.nfses.values()
     assert note["valor"] == 91.0 and note["_servicos"][0]["codigo"] == "0501"
-    assert sandbox.bling.orders[int(os_.external_id)]["notaFiscal"]["id"] == note["id"]
+    pedido = sandbox.bling.orders[int(os_.external_id)]
+    assert pedido["notaFiscal"] == {"id": 0}  # read-only: Bling links only the notes it makes itself
+    assert f"[NFS-e RPS {note['numeroRPS']}/{note['serie']} " in pedido["observacoesInternas"]
     assert client.issue_note(DocRef(SO, os_.external_id)).note_number == status.note_number
     assert len(sandbox.bling.nfses) == 1
     fetched = client.fetch_changes([DocRef(SO, os_.external_id)], None).statuses
@@ -478,13 +481,14 @@ def test_fault_free_push_costs(sandbox, make_bling, bling_order):
     client = make_bling()
     before = client.calls
     first = client.push(bling_order(SO))
-    # contact search + create, order create, lancar-contas (+ formas for the "PIX" name)
-    assert client.calls - before == 5
+    # contact search + create, order create, lancar-contas (+ formas for the "PIX" name, and the
+    # method's detail for its destino)
+    assert client.calls - before == 6
     before = client.calls
-    # The contact Odoo remembers (binding), unchanged: no contact call. Product search, create,
-    # stock, contas.
+    # The contact Odoo remembers (binding), unchanged: no contact call. Product search, the
+    # product created in the catalogue with its NCM, order create, stock, contas.
     client.push(dataclasses.replace(bling_order(PV), customer_binding=first.customer))
-    assert client.calls - before == 4
+    assert client.calls - before == 5
     before = client.calls
     # Not remembered: contact search and read (same data: no PUT); the product is known by now.
     client.push(bling_order(PV))
@@ -562,6 +566,12 @@ def test_emulator_wire_quirks(sandbox, bling_order):
     assert too_long.status_code == 400
     assert requests.get(sandbox.bling_url + "/pedidos/vendas", timeout=5).status_code == 401
     sandbox.bling.contacts[cid]["endereco"]["geral"].update(endereco="Rua A", bairro="Centro", municipio="X")
+    refused = api(sandbox, "POST", f"/pedidos/vendas/{oid}/gerar-nfe")  # a free-text item: no NCM
+    assert refused.status_code == 400 and refused.json()["error"]["fields"][0]["element"] == "ncm"
+    product = dict(RACAO, tributacao={"ncm": "23091000"})
+    body["itens"][0]["produto"] = {"id": api(sandbox, "POST", "/produtos", json=product).json()["data"]["id"]}
+    body["numeroLoja"] = "M-2"
+    oid = api(sandbox, "POST", "/pedidos/vendas", json=body).json()["data"]["id"]
     generated = api(sandbox, "POST", f"/pedidos/vendas/{oid}/gerar-nfe")
     assert generated.status_code == 201 and set(generated.json()) == {"idNotaFiscal"}
 

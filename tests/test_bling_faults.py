@@ -142,7 +142,11 @@ def test_faults_on_cancel_and_issue_resume(sandbox, make_bling, bling_order):
         client.issue_note(ref)
     assert client.issue_note(ref).state is DocState.ISSUED
     assert len(sandbox.bling.nfses) == 1  # the lost note was found and adopted, not created twice
-    assert sandbox.bling.orders[int(service.external_id)]["notaFiscal"]["id"] in sandbox.bling.nfses
+    [note] = sandbox.bling.nfses.values()
+    assert (
+        f"[NFS-e RPS {note['numeroRPS']}/{note['serie']} "
+        in sandbox.bling.orders[int(ref.external_id)]["observacoesInternas"]
+    )  # the RPS written ahead, which found it again
 
 
 def test_validation_error_is_not_retryable(sandbox, make_bling, bling_order):

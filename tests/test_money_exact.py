@@ -132,7 +132,7 @@ def test_what_the_erp_stores_adds_up_to_the_invoice(sandbox, make_vhsys, make_bl
     if any(line.price_total <= 0 for line in lines) or amount_total <= 0:
         return  # the invoice checks refuse these before any ERP call
     receivables = payment_terms(amount_total, parts)
-    client = make_vhsys() if provider == "vhsys" else make_bling()
+    client = make_vhsys() if provider == "vhsys" else make_bling(allow_free_text_items=True)  # money, not NCM
     orders = build_all(lines, amount_total, receivables, "PIX" if provider == "vhsys" else "")
     assert all(mapping.check_order(order) == [] for order in orders)
     stored_total, by_date = push_and_read(sandbox, client, provider, orders)
@@ -214,7 +214,7 @@ def test_issue_examples_reach_the_erp_exactly(sandbox, make_vhsys, make_bling, p
     lines, amount_total = EXAMPLES[example]
     assert sum((line.price_total for line in lines), Decimal(0)) == amount_total
     receivables = payment_terms(amount_total, [50, 50])
-    client = make_vhsys() if provider == "vhsys" else make_bling()
+    client = make_vhsys() if provider == "vhsys" else make_bling(allow_free_text_items=True)  # money, not NCM
     orders = build_all(lines, amount_total, receivables, "PIX" if provider == "vhsys" else "")
     stored_total, by_date = push_and_read(sandbox, client, provider, orders)
     assert stored_total == amount_total

@@ -49,7 +49,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import dbtools  # noqa: E402
-from common import catalogue, customers, new_database, new_invoices, odoo_env, vhsys_integration  # noqa: E402
+from common import (  # noqa: E402
+    bling_catalogue,
+    catalogue,
+    customers,
+    new_database,
+    new_invoices,
+    odoo_env,
+    vhsys_integration,
+)
 from tecpet_erp_sandbox.bling import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET  # noqa: E402
 from tecpet_erp_sandbox.server import SandboxServer  # noqa: E402
 
@@ -202,6 +210,7 @@ def setup(served: Served, sandbox: SandboxServer) -> int:
         params = env["ir.config_parameter"]
         params.set_param("web.base.url", served.url)
         params.set_param("web.base.url.freeze", "True")
+        bling_catalogue(sandbox)
         integration = env["tecpet.erp.integration"].create(
             {
                 "name": "Bling (served tier)",

@@ -48,6 +48,9 @@ def make_client(
                 payment_method_id=settings.get("default_payment_method") or "",
                 service_code=settings.get("default_service_code") or "",
                 timeout=(TIMEOUT, TIMEOUT),
+                facts=dict(settings.get("account_facts") or {}),
+                mapped_payment_methods=tuple(str(m) for m in settings.get("mapped_payment_methods") or ()),
+                allow_free_text_items=bool(settings.get("allow_free_text_items", False)),
             ),
             rate_limiter=rate_limiter or account_rate_limiter(settings.get("account_key") or api_url),
         )

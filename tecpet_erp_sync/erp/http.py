@@ -226,7 +226,7 @@ class HttpTransport:
 
     def _raise_for_transport(self, resp: HttpResponse, is_write: bool) -> None:
         if resp.status == 429:
-            daily = _quota_period(resp.body) == "day"
+            daily = _daily_quota(resp.body)
             if daily:  # Bling's 120,000 a day: waiting a second only adds 429s until the reset
                 retry_after = seconds_until_quota_reset()
             else:
@@ -285,10 +285,14 @@ def _json_or_none(resp: requests.Response) -> Any:
         return None
 
 
-def _quota_period(body: Any) -> str:
-    """``period`` of a 429 body in Bling's shape (``{"error": {"period": "second" | "day"}}``)."""
+def _daily_quota(body: Any) -> bool:
+    """Whether a 429 body in Bling's shape says the day's quota is spent: ``error.period`` "day"
+    (Bling's limits page) or a description saying "diário" (how a production client tells it)."""
     error = body.get("error") if isinstance(body, dict) else None
-    return str(error.get("period") or "") if isinstance(error, dict) else ""
+    if not isinstance(error, dict):
+        return False
+    description = str(error.get("description") or "").lower()
+    return str(error.get("period") or "") == "day" or "diári" in description or "diari" in description
 
 
 def seconds_until_quota_reset(now: dt.datetime | None = None) -> float:

@@ -1,5 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
+import json
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -231,7 +233,8 @@ class TecpetErpIntegration(models.Model):
         its HTTP session and connections are reused from one document to the next."""
         self.ensure_one()
         settings = self.sudo()._client_settings()
-        key = ("tecpet_erp_sync.client", self.id, hash(tuple(sorted(settings.items()))))
+        # settings hold lists and dicts (mapped methods, account facts): keyed by their JSON
+        key = ("tecpet_erp_sync.client", self.id, json.dumps(settings, sort_keys=True, default=str))
         cache = self.env.cr.cache
         if key not in cache:
             token_store = rate_limiter = None
@@ -258,4 +261,5 @@ class TecpetErpIntegration(models.Model):
             "bling_client_secret": self.bling_client_secret or "",
             "default_payment_method": self.default_payment_method or "",
             "default_service_code": self.default_service_code or "",
+            "account_facts": self._account_fact_values(),  # what Check account found
         }

@@ -2,6 +2,8 @@ from . import (
     test_attempt_history,
     test_bling,
     test_bling_keepalive_cron,
+    test_bling_fidelity,
+    test_check_account,
     test_concurrency,
     test_customer_upsert,
     test_erp_ux_tours,

@@ -2,6 +2,8 @@
 """Shared setup: a Brazilian company, an integration pointing at the ERP sandbox over loopback
 HTTP (started once per class on a free port), valid and invalid customers, products."""
 
+from datetime import timedelta
+
 from tecpet_erp_sandbox.server import SandboxServer
 
 from odoo import Command, fields
@@ -161,6 +163,24 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
         for key in [k for k in cache if isinstance(k, tuple) and k[0] == "tecpet_erp_sync.client"]:
             del cache[key]
         self.sandbox.reset()
+        if self.provider == "bling":  # a Bling shop's goods are in its catalogue, with their NCM
+            self.sandbox.bling.control(
+                "add_product", {"codigo": "RAC-10", "nome": "Ração 10kg", "ncm": "23091000"}
+            )
+
+    def _connect_bling(self, **values):
+        """The Bling integration connected to the sandbox's account (the OAuth dance is TestBling's
+        business), without the account's rate limit (the read-back is not the client's)."""
+        self.sandbox.bling.control("rate_limit", {"enabled": 0})
+        issued = self.sandbox.bling.control("issue_tokens", {})
+        self.integration.sudo().write(
+            {
+                "bling_access_token": issued["access_token"],
+                "bling_refresh_token": issued["refresh_token"],
+                "bling_token_expires_at": fields.Datetime.now() + timedelta(hours=6),
+                **values,
+            }
+        )
 
     def assertServiceOrderState(self, move, state):
         """Like assertEqual on the state, but a failure shows the documents' errors."""

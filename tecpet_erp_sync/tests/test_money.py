@@ -4,7 +4,6 @@
 sandbox ERP stores (read back over its HTTP API) adds up to the invoice's amount_total, items
 and installments alike, OS and PV together."""
 
-import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
@@ -184,13 +183,5 @@ class TestMoneyExactBling(TestMoneyExact):
     def _reset_sandbox(self):
         """An empty Bling account, already connected (the OAuth dance is TestBling's business)."""
         result = super()._reset_sandbox()
-        self.sandbox.bling.control("rate_limit", {"enabled": 0})  # the read-back is not the client's
-        issued = self.sandbox.bling.control("issue_tokens", {})
-        self.integration.sudo().write(
-            {
-                "bling_access_token": issued["access_token"],
-                "bling_refresh_token": issued["refresh_token"],
-                "bling_token_expires_at": fields.Datetime.now() + dt.timedelta(hours=6),
-            }
-        )
+        self._connect_bling()
         return result

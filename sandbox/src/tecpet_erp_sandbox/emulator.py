@@ -78,7 +78,10 @@ class Emulator:
 
     ``SEQUENCES``: the start of each id sequence. ``CONTROLS``: control action -> name of the
     method running it with the params. ``DOCUMENT_CONTROLS``: action on one document -> name of
-    the method running it, called by the emulator's ``_document_control``.
+    the method running it, called by the emulator's ``_document_control``. ``SWITCHES``: each
+    behaviour the sources leave open -> its plausible positions, the first one the default; the
+    ``switch`` control action (``name``, ``position``) picks one until the next reset, and the
+    pure tier runs the clients against each position.
     """
 
     name = ""
@@ -86,6 +89,7 @@ class Emulator:
     SEQUENCES: dict[str, int] = {}
     CONTROLS: dict[str, str] = {}
     DOCUMENT_CONTROLS: dict[str, str] = {}
+    SWITCHES: dict[str, tuple[str, ...]] = {}
 
     def __init__(self):
         self.lock = threading.RLock()
@@ -94,6 +98,7 @@ class Emulator:
     def reset(self) -> None:
         self.clock_offset = 0.0  # seconds added to the emulator's clock
         self._seq = Sequences(self.SEQUENCES)
+        self.switches = {name: positions[0] for name, positions in self.SWITCHES.items()}
 
     def _next(self, kind: str) -> int:
         return self._seq.next(kind)
@@ -121,11 +126,23 @@ class Emulator:
         """Run a control action: one of ``CONTROLS``, or one of ``DOCUMENT_CONTROLS`` (``pay``,
         ``ready``, ``issue``, ``cancel``...) on the document the params name."""
         with self.lock:
+            if action == "switch":
+                return self.set_switch(str(params.get("name") or ""), str(params.get("position") or ""))
             if action in self.CONTROLS:
                 return getattr(self, self.CONTROLS[action])(params)
             if action in self.DOCUMENT_CONTROLS:
                 return self._document_control(getattr(self, self.DOCUMENT_CONTROLS[action]), params)
         raise ValueError(f"unknown {self.name} action {action!r}")
+
+    def set_switch(self, name: str, position: str) -> dict[str, str]:
+        """Put one open behaviour in one of its positions (until the next reset)."""
+        if name not in self.SWITCHES:
+            raise ValueError(f"unknown {self.name} switch {name!r}; known: {', '.join(self.SWITCHES)}")
+        if position not in self.SWITCHES[name]:
+            positions = ", ".join(self.SWITCHES[name])
+            raise ValueError(f"{self.name} switch {name!r} has no position {position!r}; known: {positions}")
+        self.switches[name] = position
+        return dict(self.switches)
 
     def _document_control(self, run: Callable[..., Any], params: dict[str, Any]) -> Any:
         """Find the document ``params`` name and ``run`` the action on it."""

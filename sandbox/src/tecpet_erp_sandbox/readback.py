@@ -1,11 +1,13 @@
-"""What a sandbox ERP holds for one document, read over its own HTTP API as an ERP user's report
-would: the total, what the items and the document fields make, and the installments.
+"""What a sandbox ERP holds for one document, as an ERP user's report would show it: the total, what
+the items and the document fields make, and the installments (VHSYS: over its HTTP API; Bling:
+from its store, since its GET answers net item prices).
 
 Used by the tests of both tiers to check that money reaches the ERP exactly (docs/money.md).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -35,14 +37,10 @@ def stored_document(server, provider: str, doc_type: str, external_id: str) -> S
 
 
 def _bling(server, external_id: str) -> StoredDocument:
-    token = server.bling.control("issue_tokens", {})["access_token"]
-    resp = requests.get(
-        f"{server.bling_url}/pedidos/vendas/{external_id}",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    resp.raise_for_status()
-    order = resp.json()["data"]
+    """The order as Bling stores it: items at their list price and discount % (its GET answers
+    them net, in cents, which cannot add back up to the cent), the order's own fields."""
+    with server.bling.lock:
+        order = copy.deepcopy(server.bling.orders[int(external_id)])
     items = sum(
         (
             (_dec(i["quantidade"]) * _dec(i["valor"]) * (100 - _dec(i.get("desconto"))) / 100).quantize(
@@ -53,6 +51,7 @@ def _bling(server, external_id: str) -> StoredDocument:
         Decimal(0),
     )
     parts = items - _dec((order.get("desconto") or {}).get("valor")) + _dec(order.get("outrasDespesas"))
+    parts += _dec((order.get("transporte") or {}).get("frete"))
     parcels = tuple((p["dataVencimento"], _dec(p["valor"])) for p in order["parcelas"])
     return StoredDocument(_dec(order["total"]), parts, parcels)
 

@@ -13,24 +13,39 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from typing import Any
 
 from .. import push_flow
 from ..bling_oauth import BlingTokenManager
 from ..client_base import HttpClient
 from ..common import BRT
-from ..contract import ChangeSet, ConnectionInfo, DocRef, DocType, OrderRequest, PushResult, RemoteStatus
+from ..contract import (
+    AccountFact,
+    ChangeSet,
+    ConnectionInfo,
+    DocRef,
+    DocType,
+    OrderRequest,
+    PushResult,
+    RemoteStatus,
+)
 from ..errors import DataError
 from ..http import DEFAULT_TIMEOUT, HttpTransport
 from ..messages import _
 from ..ratelimit import Limiter
 from ..states import BLING_ORDER_CANCELLED
 from . import refresh
-from .notes import BlingNotes
+from .customers import unmasked
+from .facts import Tour, check_account
+from .nfse import BlingNfse
+from .notes import BlingNfe
+from .order_put import BlingOrderPut
 from .orders import NOT_POSTED_RE, BlingOrders, post_action
 from .status import BlingStatus, Caches
-from .values import data, note_issued, ref_id, valor
-from .wire import BlingWire, account_rate_limiter
+from .values import data, note_issued, plain, ref_id, valor
+from .wire import BlingRefusal, BlingWire, account_rate_limiter
 
 DEFAULT_BASE_URL = "https://api.bling.com.br/Api/v3"
 
@@ -38,6 +53,14 @@ MISSING = {
     DocType.SERVICE_ORDER: _("The service order %(id)s no longer exists in Bling."),
     DocType.SALES_ORDER: _("The sales order %(id)s no longer exists in Bling."),
 }
+RECEIVED_CODE = 63  # estornar-contas: a receivable is received, reconciled or in a remittance
+_RECEIVED_RE = re.compile(r"\b(recebid|conciliad|bordero|remessa)")
+RECEIVED = _(
+    "Bling refused to reverse the receivables of order %(number)s: at least one is already received, "
+    "reconciled or in a bank remittance. Nothing was changed in Bling (the order, its stock and its "
+    "receivables are as they were). Undo those receipts in Bling (Finanças > Contas a receber), then "
+    "Reprocess the document to cancel the order."
+)
 CANCELLED = {
     DocType.SERVICE_ORDER: _(
         "The service order %(number)s is cancelled in Bling: no fiscal note can be issued for it."
@@ -62,6 +85,13 @@ class BlingOptions:
     awaiting_issue_situacoes: tuple[str, ...] = ()  # extra (custom) situação names meaning "ready"
     change_margin_seconds: int = 300  # read-back overlap that absorbs clock skew between Odoo and Bling
     rate_limit_retries: int = 1  # 429s absorbed (after the pause) before RateLimited is raised
+    # What Check account found (fact key -> value, ``facts.py``): the client adapts to it
+    facts: dict[str, Any] = field(default_factory=dict)
+    # The payment methods in use besides the default (the integration's mapping): checked by
+    # Check account
+    mapped_payment_methods: tuple[str, ...] = ()
+    # Goods that are neither Bling catalogue products nor carry an NCM go as free-text items
+    allow_free_text_items: bool = False
 
 
 class BlingClient(HttpClient):
@@ -84,13 +114,23 @@ class BlingClient(HttpClient):
         self.status = BlingStatus(self.wire, self.options, BRT)  # Bling's filters and dates: Brazil time
         self.orders = BlingOrders(self.wire, self.status, self.options, key)
         self.customers = self.orders.customers
-        self.notes = BlingNotes(self.wire, self.status, self.options)
+        self.nfe = BlingNfe(self.wire, self.options.facts)
+        self.nfse = BlingNfse(
+            self.wire, self.status, BlingOrderPut(self.wire, self.options.facts), self.options
+        )
 
     def test_connection(self) -> ConnectionInfo:
         company = data(self.wire.call("GET", "/empresas/me/dados-basicos", what="company data")) or {}
         situacoes = self.status.sales_situacoes()
         detail = f"CNPJ {company.get('cnpj') or '?'}; {len(situacoes)} sales order situações"
-        return ConnectionInfo(account_name=str(company.get("nome") or ""), detail=detail)
+        return ConnectionInfo(
+            account_name=str(company.get("nome") or ""),
+            detail=detail,
+            account_document=unmasked(company.get("cnpj")),
+        )
+
+    def check_account(self) -> tuple[AccountFact, ...]:
+        return check_account(Tour(self.wire, self.status, self.orders.payments, self.options))
 
     def push(self, order: OrderRequest, *, maybe_exists: bool = False) -> PushResult:
         return push_flow.push(self.orders, order, maybe_exists=maybe_exists)
@@ -118,11 +158,18 @@ class BlingClient(HttpClient):
             )
         if valor(detail) == BLING_ORDER_CANCELLED:
             return push_flow.canceled(ref, number)
+        # Receivables first: Bling refuses to reverse them when one is received (error 63), and
+        # the order must then stay whole, its stock included (fidelity-review finding 8).
+        try:
+            post_action(
+                self.wire, f"/pedidos/vendas/{oid}/estornar-contas", NOT_POSTED_RE, "receivables reversal"
+            )
+        except BlingRefusal as exc:
+            if RECEIVED_CODE in exc.codes or _RECEIVED_RE.search(plain(exc.erp_message)):
+                raise DataError(RECEIVED, field="contas", erp_message=exc.erp_message, number=number) from exc
+            raise
         if ref.doc_type is DocType.SALES_ORDER:
             post_action(self.wire, f"/pedidos/vendas/{oid}/estornar-estoque", NOT_POSTED_RE, "stock reversal")
-        post_action(
-            self.wire, f"/pedidos/vendas/{oid}/estornar-contas", NOT_POSTED_RE, "receivables reversal"
-        )
         cancel_id = self.status.situacao_id(self.options.cancel_situacao)
         self.wire.call("PATCH", f"/pedidos/vendas/{oid}/situacoes/{cancel_id}", what="order cancellation")
         return push_flow.canceled(ref, number)
@@ -138,9 +185,9 @@ class BlingClient(HttpClient):
         if valor(detail) == BLING_ORDER_CANCELLED:
             raise DataError(CANCELLED[ref.doc_type], number=str(detail.get("numero") or ""))
         if ref.doc_type is DocType.SALES_ORDER:
-            note, kind = self.notes.issue_nfe(oid, detail), "nfe"
+            note, kind = self.nfe.issue(oid, detail), "nfe"
         else:
-            note, kind = self.notes.issue_nfse(detail), "nfse"
+            note, kind = self.nfse.issue(detail), "nfse"
         # An issued note needs nothing more; otherwise the order's receivables say where it stands.
         receivables = [] if note_issued(kind, note) else self.status.receivables(detail, Caches())
         return self.status.remote_status(ref, detail, receivables, kind, note)

@@ -5,15 +5,18 @@ whole record: the upsert reads it, merges ours in and writes it."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..common import customer_phone, customer_value
-from ..contract import Customer
+from ..contract import Customer, IeStatus
 from ..errors import ErpError
-from ..formatting import digits, format_cep_bling
+from ..formatting import format_cep_bling
 from ..messages import _
-from .values import data, plain, to_int
+from .values import data, to_int
 from .wire import BlingWire
+
+NON_CONTRIBUTOR = int(IeStatus.NON_CONTRIBUTOR.value)
 
 
 class BlingCustomers:
@@ -28,14 +31,14 @@ class BlingCustomers:
         return contact_body(customer)
 
     def find_customer(self, customer: Customer) -> tuple[str, dict[str, Any] | None] | None:
-        document = digits(customer.document)
+        document = unmasked(customer.document)
         if not document:
             return None
         # criterio=1 (Todos): the default criterio=3 only looks at the last contacts created
         rows = self.wire.search(
             "/contatos", {"numeroDocumento": document, "criterio": 1}, what="customer search"
         )
-        matches = [r for r in rows if digits(r.get("numeroDocumento")) == document]
+        matches = [r for r in rows if unmasked(r.get("numeroDocumento")) == document]
         if not matches:
             return None
         active = [r for r in matches if r.get("situacao") == "A"]
@@ -54,6 +57,8 @@ class BlingCustomers:
         )
 
     def create_customer(self, payload: dict[str, Any]) -> str:
+        # A new record with no word from Odoo on ICMS: "não contribuinte", the usual choice.
+        payload = {"indicadorIe": NON_CONTRIBUTOR, **payload}
         created = data(self.wire.call("POST", "/contatos", json=payload, what="customer")) or {}
         contact_id = to_int(created.get("id"))
         if not contact_id:
@@ -61,21 +66,32 @@ class BlingCustomers:
         return str(contact_id)
 
 
+def unmasked(document: Any) -> str:
+    """A CPF/CNPJ as Bling's ``numeroDocumento`` filter takes it: digits, and the letters of an
+    alphanumeric CNPJ (issued from July 2026), never reduced to its digits."""
+    return re.sub(r"[^0-9A-Z]", "", str(document or "").upper())
+
+
 def contact_body(customer: Customer) -> dict[str, Any]:
-    document = digits(customer.document)
+    """What Odoo says of the contact. ``indicadorIe`` (and ``ie``) only when the Odoo record has an
+    opinion on ICMS (``ie_status``): else Bling keeps its own (an update never forces 9)."""
+    document = unmasked(customer.document)
     company = customer.is_company or len(document) == 14
-    ie = customer.state_registration.strip()
     body: dict[str, Any] = {
-        "nome": customer.name.strip(),
+        "nome": customer.name.strip(),  # the legal name (razão social)
         "tipo": "J" if company else "F",
         "situacao": "A",
         "numeroDocumento": document,
-        "indicadorIe": 9,  # não contribuinte: the usual choice for people and companies without IE
     }
-    if ie and plain(ie) in ("isento", "isenta"):
-        body["indicadorIe"] = 2
-    elif ie:
-        body["indicadorIe"], body["ie"] = 1, ie
+    if customer.ie_status is not None:
+        body["indicadorIe"] = int(customer.ie_status.value)
+        # Bling refuses "ISENTO" as an IE: an exempt contributor (2) goes without one
+        exempt = customer.ie_status is IeStatus.EXEMPT
+        body["ie"] = "" if exempt else customer.state_registration.strip()
+    if customer.trade_name.strip():
+        body["fantasia"] = customer.trade_name.strip()
+    if customer.municipal_registration.strip():
+        body["inscricaoMunicipal"] = customer.municipal_registration.strip()
     if customer.email:
         body["email"] = customer.email.strip()
     if customer.phone:

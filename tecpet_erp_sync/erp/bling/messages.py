@@ -67,6 +67,7 @@ RESOURCES: dict[str, tuple[str, str]] = {
         _("Bling rejected the payment methods: %(text)s"),
         _("Bling could not find the payment methods."),
     ),
+    "product": (_("Bling rejected the product: %(text)s"), _("Bling could not find the product.")),
     "product search": (
         _("Bling rejected the product search: %(text)s"),
         _("Bling could not find the product search."),

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..common import ProductIds
 from ..contract import CustomerBinding, DocRef, DocState, DocType, OrderRequest, PushResult
 from ..errors import DataError, ErpError
 from ..messages import _
 from ..push_flow import unless_done
 from .customers import BlingCustomers
 from .payments import BlingPayments
+from .products import BlingProducts
+from .rps import codes_tag
 from .status import BlingStatus, Caches
 from .values import cents, data, doc_label, plain, to_int
 from .wire import BlingWire
@@ -31,14 +32,18 @@ from .wire import BlingWire
 _logger = logging.getLogger(__name__)
 
 PANEL_URL = "https://www.bling.com.br/vendas.php#edit/{id}"
-PRODUCT_IDS = ProductIds()  # product ids by codigo, per account, for this process's clients
+MARKER_FILTER_FACT = "bling_numeros_lojas_filter"  # Check account: is numerosLojas[] honoured?
 # A refused item product: "itens[0].produto: Produto não encontrado." (``wire.error_detail``).
 _PRODUCT_REFUSED_RE = re.compile(r"\bitens\[\d+\]\.produto\b")
+# Bling's "already done" and "nothing to undo" refusals. Their texts were never published
+# (fidelity-review, "Not found anywhere"): every wording the sandbox's ``stock_refusal_wording``
+# switch offers is recognised.
 ALREADY_DONE_RE = re.compile(
     r"\bja\s+(foi\s+|foram\s+|esta\s+|estao\s+|havia\s+sido\s+)?(lancad|efetuad|realizad)"
+    r"|\bja\s+(possui|tem|teve|existe)\w*\s+(\w+\s+){0,2}lancamentos?\b|\blancad[oa]s?\s+anteriormente"
 )
 NOT_POSTED_RE = re.compile(
-    r"\bnao\s+(foi\s+|foram\s+|esta\s+|estao\s+|possui\s+|ha\s+|existem?\s+)?(\w+\s+){0,3}lancad"
+    r"\bnao\s+(foi\s+|foram\s+|esta\s+|estao\s+|possui\s+|ha\s+|existem?\s+)?(\w+\s+){0,3}lanca(d|mento)"
     r"|\bja\s+(foi\s+|foram\s+)?estornad|sem\s+lancamentos?"
 )
 NOT_POSITIVE = {
@@ -65,6 +70,7 @@ def post_action(wire: BlingWire, path: str, done_re: re.Pattern, what: str) -> N
 class BlingPlan:
     order: OrderRequest
     contact_id: int
+    product_ids: dict[str, int]  # catalogue product id by code, for the goods
 
 
 class BlingOrders:
@@ -77,23 +83,31 @@ class BlingOrders:
         self.wire = wire
         self.customers = BlingCustomers(wire)
         self.payments = BlingPayments(wire, options.payment_method_id)
+        self.products = BlingProducts(wire, account, options.allow_free_text_items)
         self.status = status
         self.options = options
-        self.account = account
 
     def check(self, order: OrderRequest) -> None:
-        """Bling takes every line the shared checks let through."""
+        """Goods are catalogue products or carry their NCM (``products.py``); every installment's
+        payment method makes a receivable (``payments.py``): both before anything is sent."""
+        self.products.check(order)
+        for inst in order.installments:
+            self.payments.usable(self.payments.method_id(inst.payment_method))
 
     def plan(self, order: OrderRequest, customer: CustomerBinding) -> BlingPlan:
-        return BlingPlan(order, int(customer.external_id))
+        return BlingPlan(order, int(customer.external_id), self.products.resolve(order))
 
     def find_live(self, plan: BlingPlan) -> list[dict[str, Any]]:
         return self.find_by_marker(plan.order.marker, plan.order.issue_date)
 
     def find_by_marker(self, marker: str, day: Any) -> list[dict[str, Any]]:
-        rows = self.wire.search("/pedidos/vendas", {"numerosLojas[]": [marker]}, what="order search")
+        """The orders carrying ``marker``, oldest first. ``numerosLojas[]`` is used unless Check
+        account found it ignored; its answer is checked anyway, and an answer of other orders
+        (the filter ignored) makes the order's day be scanned instead."""
+        rows: list[dict[str, Any]] = [{}]
+        if self.options.facts.get(MARKER_FILTER_FACT) is not False:
+            rows = self.wire.search("/pedidos/vendas", {"numerosLojas[]": [marker]}, what="order search")
         if any(r.get("numeroLoja") != marker for r in rows):
-            # The filter was ignored (bling.md: unconfirmed without idLoja): scan the order's day instead.
             window = {"dataInicial": day.isoformat(), "dataFinal": day.isoformat()}
             rows = list(self.wire.pages("/pedidos/vendas", window, what="order search"))
         return sorted((r for r in rows if r.get("numeroLoja") == marker), key=lambda r: to_int(r.get("id")))
@@ -120,14 +134,13 @@ class BlingOrders:
         """POST the order. A product id remembered from an earlier run that Bling refuses (deleted
         there) is looked up again and the order sent once more: the refused create left nothing."""
         order, what = plan.order, doc_label(plan.order.doc_type)
-        product_ids = self._product_ids(order)
         try:
-            created = self._post(order, plan.contact_id, product_ids, what)
+            created = self._post(order, plan.contact_id, plan.product_ids, what)
         except DataError as exc:
-            if not product_ids or not _PRODUCT_REFUSED_RE.search(exc.erp_message or ""):
+            if not plan.product_ids or not _PRODUCT_REFUSED_RE.search(exc.erp_message or ""):
                 raise
-            PRODUCT_IDS.forget(self.account)
-            created = self._post(order, plan.contact_id, self._product_ids(order), what)
+            self.products.forget()
+            created = self._post(order, plan.contact_id, self.products.resolve(order), what)
         oid = to_int(created.get("id"))
         if not oid:
             raise ErpError(_("Bling created the order but did not return its id."))
@@ -159,23 +172,6 @@ class BlingOrders:
     def _url(self, doc_id: str) -> str:
         return PANEL_URL.format(id=doc_id)
 
-    def _product_ids(self, order: OrderRequest) -> dict[str, int]:
-        """Bling's product id by codigo for the order's goods; a code looked up by an earlier run
-        of this process costs no call (``PRODUCT_IDS``)."""
-        if order.doc_type is not DocType.SALES_ORDER:
-            return {}
-        codes = sorted({line.product_code for line in order.lines if line.product_code})
-        known = PRODUCT_IDS.known(self.account, codes)
-        missing = [code for code in codes if code not in known]
-        found: dict[str, int] = {}
-        for start in range(0, len(missing), 50):
-            chunk = missing[start : start + 50]
-            for row in self.wire.search("/produtos", {"codigos[]": chunk}, what="product search"):
-                if row.get("codigo") in chunk and row.get("situacao", "A") == "A":
-                    found.setdefault(row["codigo"], to_int(row.get("id")))
-        PRODUCT_IDS.remember(self.account, {code: found.get(code, 0) for code in missing})
-        return {code: pid for code, pid in {**known, **found}.items() if pid}
-
     def _body(self, order: OrderRequest, contact_id: int, product_ids: dict[str, int]) -> dict[str, Any]:
         items, total = [], Decimal("0")
         for line in order.lines:
@@ -198,6 +194,9 @@ class BlingOrders:
             items.append(item)
             total += cents(line.quantity * price * (100 - line.discount_percent) / 100)
         day = order.issue_date.isoformat()
+        label = f"{doc_label(order.doc_type).capitalize()} {order.reference} (Odoo)"
+        if order.doc_type is DocType.SERVICE_ORDER:  # each item's NFS-e code, for the note (rps.py)
+            label = f"{label} {codes_tag([line.service_code.strip() for line in order.lines])}".strip()
         body: dict[str, Any] = {
             "numeroLoja": order.marker,
             "data": day,
@@ -206,17 +205,19 @@ class BlingOrders:
             "contato": {"id": contact_id},
             "itens": items,
             "observacoes": order.notes,
-            "observacoesInternas": f"{doc_label(order.doc_type).capitalize()} {order.reference} (Odoo)",
+            "observacoesInternas": label,
         }
+        if order.freight:
+            body["transporte"] = {"frete": float(cents(order.freight))}
         # What the items cannot say to the cent, said by the order (docs/money.md).
-        remainder = order.total - total
+        remainder = order.total - total - cents(order.freight)
         if remainder < 0:
             body["desconto"] = {"valor": float(-remainder), "unidade": "REAL"}
         elif remainder > 0:
             body["outrasDespesas"] = float(remainder)
-        if order.total <= 0 or -remainder >= total:
+        if order.total <= 0 or -remainder >= total + cents(order.freight):
             raise DataError(
-                NOT_POSITIVE[order.doc_type], reference=order.reference, total=f"{total + remainder:.2f}"
+                NOT_POSITIVE[order.doc_type], reference=order.reference, total=f"{order.total:.2f}"
             )
         body["parcelas"] = self.payments.parcelas(order)
         return body

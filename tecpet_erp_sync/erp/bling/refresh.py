@@ -8,8 +8,8 @@ import datetime as dt
 
 from ..common import parse_cursor, read_each
 from ..contract import ChangeSet, DocRef, DocType
-from .status import MAX_RANGE, BlingStatus, Caches
-from .values import origin_order, to_int
+from .status import BlingStatus, Caches
+from .values import MAX_RANGE, origin_order, to_int
 from .wire import BlingWire
 
 

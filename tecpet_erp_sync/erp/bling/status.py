@@ -12,7 +12,8 @@ from ..contract import DocRef, DocState, DocType, RemoteStatus
 from ..errors import DataError, ErpError
 from ..messages import _
 from ..states import BLING_NFE_REJECTED, BLING_READY_VALORES, NoteKind, bling_order_state
-from .values import data, fiscal_note, origin_order, plain, ref_id, to_int, valor
+from .rps import find_tagged_note
+from .values import MAX_RANGE, data, fiscal_note, origin_order, plain, ref_id, to_int, valor
 from .wire import BlingWire
 
 # Bling's NF-e situações that end a note without issuing it (states.BLING_NFE_REJECTED).
@@ -29,15 +30,14 @@ NFE_REFUSED = {
     ),
 }
 
-MAX_RANGE = dt.timedelta(days=364)  # Bling refuses date filters spanning more than one year
-
 
 class Caches:
     """What one read-back run has already fetched."""
 
     def __init__(self):
         self.notes: dict[tuple[str, int], Any] = {}
-        self.receivables: dict[int, list[dict[str, Any]]] = {}
+        self.receivables: dict[tuple[int, dt.date], list[dict[str, Any]]] = {}
+        self.nfse_rows: dict[dt.date, list[dict[str, Any]]] = {}  # GET /nfse, by the window's start
 
 
 class BlingStatus:
@@ -89,8 +89,12 @@ class BlingStatus:
         }
 
     def get_order(self, oid: int) -> dict[str, Any] | None:
-        """The order, or None when Bling answers 404 (deleted)."""
+        """The order, or None when it was deleted in Bling: Bling's own "resource not found",
+        twice (defect N17: a deletion cancels the document for good, so one answer is not enough;
+        any other 404 is an error, ``wire.call``)."""
         resp = self.wire.call("GET", f"/pedidos/vendas/{oid}", what="order", allow_404=True)
+        if resp is None:
+            resp = self.wire.call("GET", f"/pedidos/vendas/{oid}", what="order", allow_404=True)
         if resp is None:
             return None
         detail = data(resp)
@@ -142,9 +146,15 @@ class BlingStatus:
     def note_of(
         self, doc_type: DocType, detail: dict[str, Any], caches: Caches
     ) -> tuple[NoteKind, dict | None]:
-        """The fiscal note linked to an order: NF-e for sales orders, NFS-e for service orders."""
+        """The fiscal note of an order: the NF-e Bling linked (``notaFiscal``) for a sales order;
+        for a service order the NFS-e Bling linked, else the one found by the order's RPS tags
+        (``rps.py``: Bling keeps no link to a note made through the API)."""
         kind: NoteKind = "nfe" if doc_type is DocType.SALES_ORDER else "nfse"
         note_id = to_int((detail.get("notaFiscal") or {}).get("id"))
+        if not note_id and kind == "nfse":
+            today = dt.datetime.now(self.tz).date()
+            row = find_tagged_note(self.wire, today, detail, caches.nfse_rows)
+            note_id = to_int(row.get("id")) if row else 0
         if not note_id:
             return kind, None
         key = (kind, note_id)
@@ -154,23 +164,29 @@ class BlingStatus:
         return kind, note if isinstance(note, dict) else None
 
     def receivables(self, detail: dict[str, Any], caches: Caches) -> list[int]:
-        """Situações of the contas a receber created from this order (tipoOrigem venda, origem.id)."""
+        """Situações of the contas a receber created from this order (tipoOrigem venda, origem.id).
+
+        Bling filters receivables by customer and date only, over at most a year: the window is
+        the year from the order's own date (its receivables are launched when it is created), so
+        an order of any age finds them (defect N10: a window ending today lost them after ~11
+        months and the sweep took paid orders back to Open)."""
         oid = to_int(detail.get("id"))
         contact_id = to_int((detail.get("contato") or {}).get("id"))
-        if contact_id not in caches.receivables:
-            today = dt.datetime.now(self.tz).date()
+        today = dt.datetime.now(self.tz).date()
+        try:
+            start = dt.date.fromisoformat(str(detail.get("data") or "")[:10]) - dt.timedelta(days=1)
+        except ValueError:
+            start = today - MAX_RANGE + dt.timedelta(days=31)
+        key = (contact_id, start)
+        if key not in caches.receivables:
             params = {
                 "idContato": contact_id,
                 "tipoFiltroData": "E",
-                "dataInicial": (today - MAX_RANGE + dt.timedelta(days=31)).isoformat(),
-                "dataFinal": (today + dt.timedelta(days=30)).isoformat(),
+                "dataInicial": start.isoformat(),
+                "dataFinal": min(start + MAX_RANGE, today + dt.timedelta(days=30)).isoformat(),
             }
-            caches.receivables[contact_id] = list(
-                self.wire.pages("/contas/receber", params, what="receivables")
-            )
-        return [
-            to_int(row.get("situacao")) for row in caches.receivables[contact_id] if origin_order(row) == oid
-        ]
+            caches.receivables[key] = list(self.wire.pages("/contas/receber", params, what="receivables"))
+        return [to_int(row.get("situacao")) for row in caches.receivables[key] if origin_order(row) == oid]
 
     def local(self, moment: dt.datetime) -> str:
         return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S")

@@ -6,6 +6,7 @@ without accents, amounts in cents, and the fiscal notes' fields."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -16,8 +17,10 @@ from ..http import HttpResponse
 from ..messages import _
 from ..states import BLING_NFE_ISSUED, BLING_NFSE_ISSUED, NoteKind
 
-# What GET /pedidos/vendas/{id} answers that the OpenAPI marks read-only for a PUT.
-_ORDER_READ_ONLY = ("id", "total", "totalProdutos", "situacao", "notaFiscal")
+MAX_RANGE = dt.timedelta(days=364)  # Bling refuses date filters spanning more than one year
+
+
+_ALREADY_SENT_RE = re.compile(r"\bja\s+(foi\s+|esta\s+)?(autorizad|emitid|enviad)")
 
 
 def plain(text: str) -> str:
@@ -27,6 +30,11 @@ def plain(text: str) -> str:
         .lower()
         .strip()
     )
+
+
+def already_sent(exc: ErpError) -> bool:
+    """Bling refused to transmit a note because it already was (authorised, issued, sent)."""
+    return bool(_ALREADY_SENT_RE.search(plain(f"{exc.erp_message} {exc.message}")))
 
 
 def to_int(value: Any) -> int:
@@ -77,14 +85,6 @@ def origin_order(row: dict[str, Any]) -> int:
 
 def note_issued(kind: NoteKind, note: dict[str, Any]) -> bool:
     return to_int(note.get("situacao")) in (BLING_NFE_ISSUED if kind == "nfe" else BLING_NFSE_ISSUED)
-
-
-def writable_order(detail: dict[str, Any]) -> dict[str, Any]:
-    """The order read before, without what Bling computes or owns (the PUT body)."""
-    body = {k: v for k, v in detail.items() if k not in _ORDER_READ_ONLY}
-    body["contato"] = {"id": to_int((detail.get("contato") or {}).get("id"))}
-    body["itens"] = [{k: v for k, v in i.items() if k != "id"} for i in detail.get("itens") or []]
-    return body
 
 
 def created_note_id(body: Any) -> int:

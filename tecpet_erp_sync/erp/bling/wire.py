@@ -16,7 +16,7 @@ from ..http import HttpResponse, HttpTransport
 from ..messages import _
 from ..ratelimit import RateLimiter
 from . import messages
-from .values import data
+from .values import data, to_int
 
 _logger = logging.getLogger(__name__)
 
@@ -94,7 +94,9 @@ class BlingWire:
                     raise
                 limited += 1
                 continue
-            if resp.status == 404 and allow_404:
+            if resp.status == 404 and allow_404 and _error_type(resp) == "RESOURCE_NOT_FOUND":
+                # Only Bling's own "not found" (defect N17): a 404 of another shape (a wrong base
+                # path, a proxy) is an error below, never a deleted record.
                 return None
             if resp.status >= 400:
                 raise _error(resp, path, what)
@@ -121,9 +123,37 @@ class BlingWire:
         return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
 
 
-def _error(resp: HttpResponse, path: str, what: str) -> ErpError:
+class BlingRefusal(DataError):
+    """Bling refused the request for its data (HTTP 400/409/422 with its error body); ``codes``
+    are the codes of its ``fields[]`` (and their ``collection[]``), e.g. 63 for receivables that
+    cannot be reversed because one is received."""
+
+    def __init__(self, template: str, *, codes: tuple[int, ...] = (), **kwargs):
+        super().__init__(template, **kwargs)
+        self.codes = codes
+
+
+def _error_body(resp: HttpResponse) -> dict[str, Any]:
     error = resp.body.get("error") if isinstance(resp.body, dict) else None
-    error = error if isinstance(error, dict) else {}
+    return error if isinstance(error, dict) else {}
+
+
+def _error_type(resp: HttpResponse) -> str:
+    return str(_error_body(resp).get("type") or "")
+
+
+def error_codes(error: dict[str, Any]) -> tuple[int, ...]:
+    """The codes of ``error.fields[]`` and of their ``collection[]``, in order."""
+    codes = []
+    for item in error.get("fields") or []:
+        if isinstance(item, dict):
+            nested = [c for c in item.get("collection") or [] if isinstance(c, dict)]
+            codes += [to_int(c.get("code")) for c in [item, *nested]]
+    return tuple(code for code in codes if code)
+
+
+def _error(resp: HttpResponse, path: str, what: str) -> ErpError:
+    error = _error_body(resp)
     error_type = str(error.get("type") or "")
     detail, element = error_detail(error)
     rejected, missing = messages.RESOURCES.get(what, messages.REQUEST)
@@ -142,13 +172,24 @@ def _error(resp: HttpResponse, path: str, what: str) -> ErpError:
             )
         )
         return SetupError(template, path=path.split("?")[0], scope=scope, erp_message=detail)
-    if resp.status == 404:
+    if resp.status == 404 and error_type == "RESOURCE_NOT_FOUND":
         return DataError(missing, erp_message=detail)
+    if resp.status == 404:  # not Bling's own answer: the address is wrong, nothing is missing
+        return ErpError(
+            _(
+                "Bling answered HTTP 404 to %(path)s without saying what is missing: check the API URL "
+                "of the ERP integration."
+            ),
+            path=path.split("?")[0],
+            erp_message=detail,
+        )
     if resp.status in (400, 409, 422) and (
         error_type in ("VALIDATION_ERROR", "MISSING_REQUIRED_FIELD_ERROR", "BAD_REQUEST", "")
         or error.get("fields")
     ):
-        return DataError(rejected, field=element, text=detail, erp_message=detail)
+        return BlingRefusal(
+            rejected, field=element, text=detail, erp_message=detail, codes=error_codes(error)
+        )
     return ErpError(
         _("Bling answered HTTP %(status)s %(type)s to %(path)s: %(text)s"),
         status=resp.status,

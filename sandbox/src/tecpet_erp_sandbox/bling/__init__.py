@@ -16,11 +16,20 @@ included, so that a client which works here has a fair chance with the real ERP:
 * date filters take Brazil local time (UTC-3) and refuse ranges over one year;
 * relations without a value come back as ``{"id": 0}``.
 
+* ``GET /pedidos/vendas/{id}`` answers items' ``valor`` net of their ``desconto``; the PUT takes
+  the whole order with its parcelas' ids and refuses a changed (read-only) ``notaFiscal``;
+* ``lancar-contas`` makes no receivable for a method whose ``destino`` is not 1 and refuses an
+  inactive one; ``estornar-contas`` refuses (error 63) when a receivable is received;
+* what the sources leave open is a switch (``BlingEmulator.SWITCHES``, control ``switch`` with
+  ``name`` and ``position``).
+
 Control actions (``/_control/<action>?provider=bling``): ``register_app``, ``issue_tokens``,
 ``token_ttl``, ``expire_tokens``, ``expire_refresh_tokens`` (``seconds``: the live refresh tokens
-lapse that soon, as a 30-day-old one would), ``rate_limit``, ``add_situacao``, and the document actions
-``pay``, ``ready``, ``issue``, ``cancel``, ``delete`` (the order is gone: GET answers 404),
-``cancel_note`` and ``reject_note`` (the NF-e Rejeitada, or ``situacao=9`` Denegada)
+lapse that soon, as a 30-day-old one would), ``rate_limit``, ``add_situacao``, ``set_forma`` (a
+payment method's ``situacao``, ``destino``, ``padrao``), ``add_product`` (a catalogue product with
+its ``ncm``), ``switch``, and the document actions ``pay``, ``ready``, ``issue``, ``cancel``,
+``delete`` (the order is gone: GET answers 404), ``cancel_note`` and ``reject_note`` (the NF-e
+Rejeitada, or ``situacao=9`` Denegada), ``age`` (the order made ``days`` ago, default 400)
 (``id`` = pedido id, ``doc_type``).
 """
 

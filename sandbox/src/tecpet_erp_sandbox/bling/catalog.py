@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..wire import Request, Response
-from . import common
 from .common import (
     EMPRESA,
     MODULES,
@@ -43,12 +44,21 @@ class Catalog:
         return _data({k: sit[k] for k in ("id", "nome", "idHerdado", "cor")})
 
     def _formas(self, req: Request) -> Response:
-        rows = [dict(f) for f in common.FORMAS]
+        # the list rows do not tell the destino (FormasPagamentosDadosBaseDTO): the detail does
+        rows = [{k: v for k, v in f.items() if k != "destino"} for f in self.formas]
         if req.arg("descricao"):
             rows = [f for f in rows if req.arg("descricao").lower() in f["descricao"].lower()]
         if req.arg("situacao") != "":
             rows = [f for f in rows if str(f["situacao"]) == req.arg("situacao")]
         return _data(_page(req, rows))
+
+    def _forma(self, req: Request, forma_id: int) -> Response:
+        forma = next((f for f in self.formas if f["id"] == forma_id), None)
+        return (
+            _data(dict(forma, condicao="", utilizaDiasUteis=False))
+            if forma
+            else _not_found("Forma de pagamento")
+        )
 
     # -- produtos ---------------------------------------------------------------------------
     def _product_create(self, req: Request) -> Response:
@@ -67,12 +77,16 @@ class Catalog:
             errors.append(_field("codigo", "Já existe um produto com este código.", 5))
         if errors:
             return _invalid("Não foi possível salvar o produto", errors)
+        return _data({"id": self._store_product(body)}, 201)
+
+    def _store_product(self, body: dict[str, Any]) -> int:
+        """A valid product body stored as Bling shows it; its id."""
         pid = self._next("produto")
         self.produtos[pid] = {
             "id": pid,
             "idProdutoPai": 0,
             "nome": body["nome"],
-            "codigo": codigo,
+            "codigo": str(body.get("codigo") or ""),
             "preco": float(body.get("preco") or 0),
             "precoCusto": 0,
             "tipo": body["tipo"],
@@ -84,8 +98,9 @@ class Catalog:
             "estoque": {
                 "saldoVirtualTotal": float((body.get("estoque") or {}).get("saldoVirtualTotal") or 0)
             },
+            "tributacao": {"ncm": str((body.get("tributacao") or {}).get("ncm") or "")},
         }
-        return _data({"id": pid}, 201)
+        return pid
 
     def _products_list(self, req: Request) -> Response:
         rows = sorted(self.produtos.values(), key=lambda p: p["id"], reverse=True)

@@ -61,63 +61,36 @@ SCOPE_LABELS = {
     "produtos": "Produtos",
     "empresas": "Dados básicos da empresa",
 }
+
+
+def _forma(
+    fid: int, descricao: str, tipo: int, *, situacao: int = 1, padrao: int = 0, destino: int = 1
+) -> dict:
+    """A payment method as ``GET /formas-pagamentos/{id}`` shows it (the list leaves out ``destino``)."""
+    return {
+        "id": fid,
+        "descricao": descricao,
+        "tipoPagamento": tipo,
+        "situacao": situacao,
+        "fixa": padrao == 1,
+        "padrao": padrao,
+        "finalidade": 3,
+        "juros": 0,
+        "multa": 0,
+        "destino": destino,
+    }
+
+
 FORMAS = [
-    {
-        "id": 2101001,
-        "descricao": "Dinheiro",
-        "tipoPagamento": 1,
-        "situacao": 1,
-        "fixa": True,
-        "padrao": 1,
-        "finalidade": 3,
-        "juros": 0,
-        "multa": 0,
-    },
-    {
-        "id": 2101002,
-        "descricao": "Boleto",
-        "tipoPagamento": 15,
-        "situacao": 1,
-        "fixa": False,
-        "padrao": 0,
-        "finalidade": 3,
-        "juros": 0,
-        "multa": 0,
-    },
-    {
-        "id": 2101003,
-        "descricao": "PIX",
-        "tipoPagamento": 17,
-        "situacao": 1,
-        "fixa": False,
-        "padrao": 0,
-        "finalidade": 3,
-        "juros": 0,
-        "multa": 0,
-    },
-    {
-        "id": 2101004,
-        "descricao": "Cartão de crédito",
-        "tipoPagamento": 3,
-        "situacao": 1,
-        "fixa": False,
-        "padrao": 0,
-        "finalidade": 3,
-        "juros": 0,
-        "multa": 0,
-    },
-    {
-        "id": 2101005,
-        "descricao": "Cheque (inativa)",
-        "tipoPagamento": 2,
-        "situacao": 0,
-        "fixa": False,
-        "padrao": 0,
-        "finalidade": 3,
-        "juros": 0,
-        "multa": 0,
-    },
+    _forma(2101001, "Dinheiro", 1, padrao=1),
+    _forma(2101002, "Boleto", 15),
+    _forma(2101003, "PIX", 17),
+    _forma(2101004, "Cartão de crédito", 3),
+    _forma(2101006, "Cartão de débito", 4, destino=3),  # Caixa e bancos: lancar-contas makes no receivable
+    _forma(2101005, "Cheque (inativa)", 2, situacao=0),
 ]
+# The account's NFS-e service codes (GET /nfse/configuracoes ISS.tributos[].codigo.listaServico)
+NFSE_SERVICE_CODES = [("0501", "Medicina veterinária"), ("0508", "Guarda, tratamento, banho e tosa")]
 EMPRESA = {
     "id": "a3f1c2d4e5b60718",
     "nome": "Sandbox Pet Shop Ltda",
@@ -172,6 +145,37 @@ RATE_LIMIT_BODY = {
         "period": "second",
     }
 }
+# The ``stock_refusal_wording`` switch: (lancar-estoque repeated, estornar-estoque of nothing).
+# Bling's real texts were found nowhere (fidelity-review, "Not found anywhere").
+STOCK_REFUSALS = {
+    "ja_foi_lancado": ("O estoque desta venda já foi lançado.", "O estoque desta venda não foi lançado."),
+    "ja_possui_lancamento": (
+        "A venda já possui lançamento de estoque.",
+        "A venda não possui lançamento de estoque.",
+    ),
+    "lancado_anteriormente": (
+        "Estoque lançado anteriormente para esta venda.",
+        "Não há estoque lançado para esta venda.",
+    ),
+}
+# The daily quota's 429 in each position of the ``daily_quota_body`` switch.
+DAILY_QUOTA_BODIES = {
+    "period": {
+        "error": dict(
+            RATE_LIMIT_BODY["error"],
+            description="O limite de requisições por dia foi atingido, tente novamente amanhã.",
+            limit=120000,
+            period="day",
+        )
+    },
+    "description": {
+        "error": {
+            "type": "TOO_MANY_REQUESTS",
+            "message": "Limite de requisições atingido.",
+            "description": "O limite diário de requisições foi atingido, tente novamente amanhã.",
+        }
+    },
+}
 HTML_ERROR_PAGE = (
     "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>"
     "<hr><center>nginx</center></body></html>"
@@ -197,6 +201,25 @@ def _document_ok(doc: str, scheme) -> bool:
     """CPF/CNPJ check digits (python-stdnum's ``cpf`` or ``cnpj``). stdnum 1.19 accepts a number of
     one repeated digit (111.111.111-11), which Bling refuses."""
     return len(set(doc)) > 1 and scheme.is_valid(doc)
+
+
+def _document(value: Any) -> str:
+    """A CPF/CNPJ without its mask: digits, and the letters of an alphanumeric CNPJ (upper case)."""
+    return re.sub(r"[^0-9A-Z]", "", str(value or "").upper())
+
+
+def _cnpj_ok(doc: str) -> bool:
+    """The CNPJ check digits, numeric or alphanumeric (Receita Federal, from July 2026: each
+    character counts as its ASCII code minus 48, so digits keep their value)."""
+    if not re.fullmatch(r"[0-9A-Z]{12}[0-9]{2}", doc) or len(set(doc)) == 1:
+        return False
+    values = [ord(c) - 48 for c in doc]
+    for size in (12, 13):
+        weights = [(n % 8) + 2 for n in range(size)][::-1]
+        check = sum(v * w for v, w in zip(values[:size], weights, strict=True)) % 11
+        if values[size] != (0 if check < 2 else 11 - check):
+            return False
+    return True
 
 
 def _phone_ok(value: str) -> bool:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from stdnum.br import cnpj, cpf
+from stdnum.br import cpf
 
 from ..emulator import cep_exists
 from ..wire import Request, Response
 from .common import (
     LAST_INCLUDED,
+    _cnpj_ok,
     _copy,
     _data,
     _digits,
+    _document,
     _document_ok,
     _error,
     _field,
@@ -38,10 +40,10 @@ class Contacts:
             errors.append(_field("tipo", "O tipo de pessoa deve ser F, J ou E.", 2))
         if body.get("situacao", "A") not in ("A", "E", "I", "S"):
             errors.append(_field("situacao", "Situação do contato inválida.", 2))
-        doc = _digits(body.get("numeroDocumento"))
+        doc = _document(body.get("numeroDocumento"))
         if tipo == "F" and doc and not _document_ok(doc, cpf):
             errors.append(_field("numeroDocumento", "O campo CPF é inválido", 10))
-        if tipo == "J" and doc and not _document_ok(doc, cnpj):
+        if tipo == "J" and doc and not _cnpj_ok(doc):
             errors.append(_field("numeroDocumento", "O campo CNPJ é inválido", 10))
         indicador = body.get("indicadorIe")
         if indicador not in (None, "", 1, 2, 9):
@@ -141,9 +143,9 @@ class Contacts:
             rows = [c for c in contacts if c["situacao"] != "E" and c["id"] not in with_orders]
         else:
             raise _Invalid(_invalid("Critério inválido", [_field("criterio", "Critério inválido.", 2)]))
-        doc = _digits(req.arg("numeroDocumento"))
+        doc = _document(req.arg("numeroDocumento"))
         if doc:
-            rows = [c for c in rows if _digits(c["numeroDocumento"]) == doc]
+            rows = [c for c in rows if _document(c["numeroDocumento"]) == doc]
         if req.arg("pesquisa"):
             term = req.arg("pesquisa").lower()
             rows = [

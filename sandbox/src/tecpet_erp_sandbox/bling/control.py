@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
 from decimal import Decimal
 from typing import Any
@@ -30,6 +32,8 @@ class Control:
         "expire_refresh_tokens": "_ctl_expire_refresh_tokens",
         "rate_limit": "_ctl_rate_limit",
         "add_situacao": "_ctl_add_situacao",
+        "set_forma": "_ctl_set_forma",
+        "add_product": "_ctl_add_product",
     }
     DOCUMENT_CONTROLS = {
         "pay": "_doc_pay",
@@ -39,6 +43,7 @@ class Control:
         "delete": "_doc_delete",
         "cancel_note": "_doc_cancel_note",
         "reject_note": "_doc_reject_note",
+        "age": "_doc_age",
     }
 
     def _ctl_register_app(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -108,6 +113,22 @@ class Control:
         }
         return {"id": sid}
 
+    def _ctl_set_forma(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An account user edits a payment method: ``id`` and any of ``situacao``, ``destino``, ``padrao``."""
+        forma = next((f for f in self.formas if str(f["id"]) == str(params.get("id"))), None)
+        if forma is None:
+            raise ValueError(f"no forma de pagamento {params.get('id')!r}")
+        for key in ("situacao", "destino", "padrao"):
+            if key in params:
+                forma[key] = int(params[key])
+        return dict(forma)
+
+    def _ctl_add_product(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A product an account user registered in the catalogue: ``codigo``, ``nome``, ``ncm``."""
+        body = {"nome": params.get("nome") or params.get("codigo"), "codigo": params.get("codigo")}
+        body |= {"tipo": "P", "situacao": "A", "formato": "S", "tributacao": {"ncm": params.get("ncm")}}
+        return {"id": self._store_product(body)}
+
     def _document_control(self, run, params: dict[str, Any]) -> dict[str, Any]:
         try:
             oid = int(params.get("id") or 0)
@@ -138,7 +159,7 @@ class Control:
 
     def _doc_issue(self, oid: int, order: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         doc_type = params.get("doc_type") or self._doc_type(oid)
-        note_id = order["notaFiscal"]["id"]
+        note_id = self._note_id(order)
         if doc_type == "sales_order":
             if note_id not in self.nfes or self.nfes[note_id]["situacao"] == 2:
                 note_id = self._create_nfe(oid)
@@ -160,7 +181,7 @@ class Control:
         self.meta.pop(oid, None)
 
     def _doc_cancel_note(self, oid: int, order: dict[str, Any], params: dict[str, Any]) -> None:
-        note_id = order["notaFiscal"]["id"]
+        note_id = self._note_id(order)
         if note_id in self.nfes:
             self.nfes[note_id]["situacao"] = 2
         elif note_id in self.nfses:
@@ -174,7 +195,37 @@ class Control:
             note_id = self._create_nfe(oid)
         self.nfes[note_id]["situacao"] = int(params.get("situacao") or 4)
 
+    def _doc_age(self, oid: int, order: dict[str, Any], params: dict[str, Any]) -> None:
+        """The order was made ``days`` ago (default 400): its dates and its receivables' move back."""
+        days = dt.timedelta(days=int(params.get("days") or 400))
+
+        def back(value: str) -> str:
+            return (dt.date.fromisoformat(value[:10]) - days).isoformat() if value else value
+
+        for key in ("data", "dataSaida", "dataPrevista"):
+            order[key] = back(order[key])
+        self.meta[oid]["created"] -= days
+        for conta in self.contas.values():
+            if conta["origem"]["id"] == oid:
+                conta["dataEmissao"] = conta["origem"]["dataEmissao"] = order["data"]
+                conta["vencimento"] = back(conta["vencimento"])
+                conta["_recebimento"] = back(conta["_recebimento"] or "") or None
+
     # -- inspection --------------------------------------------------------------------------
+    def _note_id(self, order: dict[str, Any]) -> int:
+        """The order's note: the one Bling linked, else (a person looking at the order's notes) a
+        live NFS-e of its customer whose RPS the order's internal notes name."""
+        if order["notaFiscal"]["id"]:
+            return order["notaFiscal"]["id"]
+        tagged = set(re.findall(r"\[NFS-e RPS (\w+)/(\w+)[^\]]*?\]", order["observacoesInternas"]))
+        tagged -= set(re.findall(r"\[NFS-e RPS (\w+)/(\w+)[^\]]* recusado\]", order["observacoesInternas"]))
+        found = [
+            n["id"]
+            for n in self.nfses.values()
+            if (n["numeroRPS"], n["serie"]) in tagged and n["contato"]["id"] == order["contato"]["id"]
+        ]
+        return min(found, default=0)
+
     def _doc_type(self, oid: int) -> str:
         """Bling has no OS: an order is a "sales order" when it moved stock or sells products."""
         order, meta = self.orders[oid], self.meta[oid]
@@ -186,7 +237,7 @@ class Control:
         )
 
     def _note_number(self, order: dict[str, Any]) -> str:
-        note_id = order["notaFiscal"]["id"]
+        note_id = self._note_id(order)
         note = self.nfes.get(note_id) or self.nfses.get(note_id)
         return note["numero"] if note and note["situacao"] in (1, 2, 5, 6, 7) and note["numero"] else ""
 

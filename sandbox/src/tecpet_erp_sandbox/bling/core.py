@@ -10,8 +10,10 @@ from ..emulator import Emulator, Router
 from ..wire import Request, Response, html
 from .catalog import Catalog
 from .common import (
+    DAILY_QUOTA_BODIES,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
+    FORMAS,
     HTML_ERROR_PAGE,
     RATE_LIMIT_BODY,
     SCOPE_LABELS,
@@ -19,6 +21,7 @@ from .common import (
     SEEDED_SITUACOES,
     TOKEN_TTL,
     VENDAS_MODULE,
+    _copy,
     _error,
     _Invalid,
     _not_found,
@@ -34,6 +37,30 @@ from .orders import Orders
 class BlingEmulator(OAuth, Catalog, Contacts, Orders, Finance, Notes, Control, Emulator):
     name = "bling"
     prefix = "/bling/Api/v3"
+    # What the sources leave open (fidelity-review §1 and "Not found anywhere", bling.md
+    # "Not confirmed"): each switch's first position is the default; the pure tier runs the
+    # client against each (``docs/erp-facts.md`` says which Check account probe settles it).
+    SWITCHES = {
+        # GET /pedidos/vendas?numerosLojas[]=: whether it works without idLoja is unconfirmed
+        "numeros_lojas_filter": ("honoured", "ignored"),
+        # GET /nfe?numeroLoja=: declared by the OpenAPI, never seen at work
+        "nfe_numero_loja_filter": ("honoured", "ignored"),
+        # GET /pedidos/vendas/{id} itens[].valor: net of its desconto % (integrators' notes), or
+        # the list price the PUT takes
+        "item_valor_on_get": ("net", "gross"),
+        # GET /nfse/configuracoes controle.numeracaoRPS.numero: the next RPS number or the last used
+        "rps_numero": ("next", "last"),
+        # whether a note created through the API moves that number on
+        "rps_api_advances": ("yes", "no"),
+        # the texts of the "stock already posted" / "stock not posted" refusals (never published)
+        "stock_refusal_wording": ("ja_foi_lancado", "ja_possui_lancamento", "lancado_anteriormente"),
+        # the daily-quota 429: error.period "day" (Bling's limits page) or only a description
+        # saying "diário" (the ecomplus client)
+        "daily_quota_body": ("period", "description"),
+        # PUT /pedidos/vendas/{id} refused "venda bloqueada para edição" (integrators' notes): never,
+        # or on every order
+        "order_put_lock": ("never", "always"),
+    }
     SEQUENCES = {
         "contato": 16000000000,
         "pedido": 17000000000,
@@ -55,6 +82,7 @@ class BlingEmulator(OAuth, Catalog, Contacts, Orders, Finance, Notes, Control, E
             ("GET", "/situacoes/modulos/{id}", "_modulo", "situacoes"),
             ("GET", "/situacoes/{id}", "_situacao", "situacoes"),
             ("GET", "/formas-pagamentos", "_formas", "formas"),
+            ("GET", "/formas-pagamentos/{id}", "_forma", "formas"),
             ("GET", "/contatos", "_contacts_list", "contatos"),
             ("POST", "/contatos", "_contact_create", "contatos"),
             ("GET", "/contatos/{id}", "_contact_get", "contatos"),
@@ -134,16 +162,14 @@ class BlingEmulator(OAuth, Catalog, Contacts, Orders, Finance, Notes, Control, E
                 for sid, nome, valor, cor in SEEDED_SITUACOES
             }
             self.rps_next = 1
+            self.formas = _copy(FORMAS)  # the account's payment methods (a control can deactivate one)
 
     # -- server interface ------------------------------------------------------------------
     def fault_response(self, fault: str) -> Response:
         if fault == "rate_limit":
             return Response(429, RATE_LIMIT_BODY)
         if fault == "daily_quota":
-            daily = "O limite diário de requisições foi atingido, tente novamente amanhã."
-            return Response(
-                429, {"error": dict(RATE_LIMIT_BODY["error"], description=daily, limit=120000, period="day")}
-            )
+            return Response(429, DAILY_QUOTA_BODIES[self.switches["daily_quota_body"]])
         if fault == "forbidden":
             return _error(
                 403, "FORBIDDEN", "Acesso negado", "O aplicativo não possui permissão para o escopo."

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..wire import Request, Response
-from . import common
 from .common import (
+    STOCK_REFUSALS,
     _data,
     _date,
     _field,
@@ -24,10 +24,8 @@ class Finance:
         order = self._order_or_404(oid)
         meta = self.meta[oid]
         if meta["stock_posted"]:
-            return _invalid(
-                "Não foi possível lançar o estoque",
-                [_field("estoque", "O estoque desta venda já foi lançado.", 70, "VENDAS")],
-            )
+            already, _not_posted = STOCK_REFUSALS[self.switches["stock_refusal_wording"]]
+            return _invalid("Não foi possível lançar o estoque", [_field("estoque", already, 70, "VENDAS")])
         for item in order["itens"]:
             product = self.produtos.get(item["produto"]["id"])
             if product is not None:
@@ -40,9 +38,9 @@ class Finance:
         order = self._order_or_404(oid)
         meta = self.meta[oid]
         if not meta["stock_posted"]:
+            _already, not_posted = STOCK_REFUSALS[self.switches["stock_refusal_wording"]]
             return _invalid(
-                "Não foi possível estornar o estoque",
-                [_field("estoque", "O estoque desta venda não foi lançado.", 71, "VENDAS")],
+                "Não foi possível estornar o estoque", [_field("estoque", not_posted, 71, "VENDAS")]
             )
         for item in order["itens"]:
             product = self.produtos.get(item["produto"]["id"])
@@ -53,30 +51,41 @@ class Finance:
         return _no_content()
 
     def _contas_post(self, req: Request, oid: int) -> Response:
-        self._order_or_404(oid)
+        order = self._order_or_404(oid)
         if self.meta[oid]["contas_lancadas"]:
             return _invalid(
                 "Não foi possível lançar as contas",
-                [_field("contas", "As contas desta venda já foram lançadas.", 72, "VENDAS")],
+                [_field("contas", "As contas desta venda já foram lançadas.", 62, "VENDAS")],
             )
+        formas = {f["id"]: f for f in self.formas}
+        for parcela in order["parcelas"]:
+            forma = formas.get(parcela["formaPagamento"]["id"])
+            if forma is not None and forma["situacao"] != 1:  # an inactive method aborts the launch
+                message = f"A forma de pagamento {forma['descricao']} está inativa."
+                return _invalid(
+                    "Não foi possível lançar as contas", [_field("formaPagamento", message, 84, "VENDAS")]
+                )
         self._launch_contas(oid)
         return _no_content()
 
     def _launch_contas(self, oid: int) -> None:
+        """A receivable per parcela whose method goes to "contas a receber" (destino 1); the
+        others (Caixa e bancos, Ficha financeira) make none (integrators' notes on lancar-contas)."""
         order = self.orders[oid]
         contact = self.contacts.get(order["contato"]["id"], {})
+        formas = {f["id"]: f for f in self.formas}
         parcelas = order["parcelas"] or [
             {
                 "dataVencimento": order["data"],
                 "valor": order["total"],
-                "formaPagamento": {"id": common.FORMAS[0]["id"]},
+                "formaPagamento": {"id": self.formas[0]["id"]},
             }
         ]
         for parcela in parcelas:
+            forma = formas.get(parcela["formaPagamento"]["id"], self.formas[0])
+            if forma["destino"] != 1:
+                continue
             cid = self._next("conta")
-            forma = next(
-                (f for f in common.FORMAS if f["id"] == parcela["formaPagamento"]["id"]), common.FORMAS[0]
-            )
             self.contas[cid] = {
                 "id": cid,
                 "situacao": 1,
@@ -115,10 +124,17 @@ class Finance:
                 [_field("contas", "As contas desta venda não foram lançadas.", 73, "VENDAS")],
             )
         mine = [c for c in self.contas.values() if c["origem"]["id"] == oid]
-        if any(c["situacao"] in (2, 3, 7) for c in mine):
+        if any(c["situacao"] in (2, 3, 7) for c in mine):  # received, partly received, confirmed
             return _invalid(
                 "Não foi possível estornar as contas",
-                [_field("contas", "Não é possível estornar contas que já foram recebidas.", 74, "VENDAS")],
+                [
+                    _field(
+                        "contas",
+                        "Existem contas recebidas, conciliadas ou em borderô: estorne os recebimentos antes.",
+                        63,
+                        "VENDAS",
+                    )
+                ],
             )
         for conta in mine:
             del self.contas[conta["id"]]

@@ -11,6 +11,7 @@ from ..clock import now_brt, stamp
 from ..wire import Request, Response
 from .common import (
     EMPRESA,
+    NFSE_SERVICE_CODES,
     _copy,
     _data,
     _digits,
@@ -50,6 +51,13 @@ class Notes:
                     for k in missing
                 ],
             )
+        without_ncm = [
+            _field("ncm", f"O item {i['descricao']} não possui NCM: cadastre o produto com o NCM.", 94, "NFE")
+            for i in order["itens"]
+            if not ((self.produtos.get(i["produto"]["id"]) or {}).get("tributacao") or {}).get("ncm")
+        ]
+        if without_ncm:
+            return _invalid("Não foi possível gerar a nota fiscal", without_ncm)
         nid = self._create_nfe(oid)
         return Response(201, {"idNotaFiscal": nid})
 
@@ -128,7 +136,7 @@ class Notes:
             rows = [n for n in rows if str(n["situacao"]) == req.arg("situacao")]
         else:  # cancelled notes only show when asked for
             rows = [n for n in rows if n["situacao"] != 2]
-        if req.arg("numeroLoja"):
+        if req.arg("numeroLoja") and self.switches["nfe_numero_loja_filter"] == "honoured":
             rows = [n for n in rows if n["numeroPedidoLoja"] == req.arg("numeroLoja")]
         if req.arg("numero"):
             rows = [n for n in rows if n["numero"].lstrip("0") == req.arg("numero").lstrip("0")]
@@ -174,9 +182,23 @@ class Notes:
 
     # -- NFS-e -------------------------------------------------------------------------------
     def _nfse_config(self, req: Request) -> Response:
-        """Unwrapped as in the OpenAPI (``ConfiguracaoNotaServicoDadosBaseDTO``); ``numero``: the next RPS."""
-        rps = {"cnpjEmitente": EMPRESA["cnpj"], "id": 1, "numero": self.rps_next, "serie": 1}
-        return Response(200, {"controle": {"numeracaoRPS": rps}})
+        """Unwrapped as in the OpenAPI (``ConfiguracaoNotaServicoDadosBaseDTO``); ``numero``: the next
+        RPS or the last one used (``rps_numero``); the account's ISS service codes."""
+        numero = self.rps_next if self.switches["rps_numero"] == "next" else self.rps_next - 1
+        rps = {"cnpjEmitente": EMPRESA["cnpj"], "id": 1, "numero": numero, "serie": 1}
+        tributos = [
+            {
+                "id": n + 1,
+                "percentualISS": 5,
+                "CNAE": "9609208",
+                "descricaoServico": name,
+                "padrao": n == 0,
+                "codigo": {"listaServico": code, "tributacao": ""},
+            }
+            for n, (code, name) in enumerate(NFSE_SERVICE_CODES)
+        ]
+        body = {"ISS": {"zerar": False, "reter": False, "descontar": False, "tributos": tributos}}
+        return Response(200, body | {"controle": {"numeracaoRPS": rps}})
 
     def _nfse_create(self, req: Request) -> Response:
         body = req.json()
@@ -230,6 +252,8 @@ class Notes:
                     )
                 )
         rps, serie = str(body.get("numeroRPS") or ""), str(body.get("serie") or "1")
+        if not rps:  # required by the OpenAPI
+            errors.append(_field("numeroRPS", "O número do RPS deve ser informado.", 106, "NFSE"))
         if rps and any(n["numeroRPS"] == rps and n["serie"] == serie for n in self.nfses.values()):
             errors.append(
                 _field("numeroRPS", f"Já existe uma nota com o RPS {rps} série {serie}.", 106, "NFSE")
@@ -240,6 +264,7 @@ class Notes:
             total -= _money(body.get("desconto") or 0)
         assert contact is not None
         nid = self._create_nfse(contact, total, rps, serie, [dict(s) for s in servicos])
+        self.nfses[nid]["_im"] = str(contato.get("im") or "")
         note = self.nfses[nid]
         return _data({"id": nid, "numeroRPS": note["numeroRPS"], "serie": note["serie"]}, 201)
 
@@ -252,9 +277,11 @@ class Notes:
         servicos: list | None = None,
     ) -> int:
         nid = self._next("nfse")
-        if not rps:
-            rps = str(self.rps_next)
-        if rps.isdigit():
+        # Bling's own screens number with the account's counter; whether a number the API sends
+        # moves it on is the ``rps_api_advances`` switch
+        advances = not rps or self.switches["rps_api_advances"] == "yes"
+        rps = rps or str(self.rps_next)
+        if rps.isdigit() and advances:
             self.rps_next = max(self.rps_next, int(rps) + 1)
         self.nfses[nid] = {
             "id": nid,

@@ -7,7 +7,6 @@ from typing import Any
 
 from ..clock import now_brt
 from ..wire import Request, Response
-from . import common
 from .common import (
     CENT,
     SIT_OPEN,
@@ -61,19 +60,21 @@ class Orders:
         total = total_produtos - discount_value + outras + frete
         if "parcelas" not in body:  # required by the OpenAPI (VendasDadosDTO), on POST and PUT
             errors.append(_field("parcelas", "As parcelas da venda devem ser informadas.", 48, "VENDAS"))
-        parcelas = self._order_parcelas(body.get("parcelas") or [], total, errors)
+        parcelas = self._order_parcelas(body.get("parcelas") or [], total, errors, previous)
         situacao_id = _id(body.get("situacao"))
         if situacao_id and self.situacoes.get(situacao_id, {}).get("modulo") != VENDAS_MODULE:
             errors.append(_field("situacao", "Situação inválida para o módulo de vendas.", 26, "VENDAS"))
-        note_id = _id(body.get("notaFiscal"))
-        if note_id and note_id not in self.nfes and note_id not in self.nfses:
-            errors.append(_field("notaFiscal", "Nota fiscal não encontrada.", 27, "VENDAS"))
+        # notaFiscal is read-only (OpenAPI): Bling links the notes it makes itself (gerar-nfe)
+        note_id = previous["notaFiscal"]["id"] if previous is not None else 0
+        if "notaFiscal" in body and _id(body.get("notaFiscal")) != note_id:
+            errors.append(_field("notaFiscal", "A nota fiscal da venda não pode ser alterada.", 27, "VENDAS"))
+        if previous is not None:
+            errors += self._put_refusals(body, previous)
         if errors or contact is None:
             raise _Invalid(_invalid("Não foi possível salvar a venda", errors))
         if previous is not None:
             numero = numero or previous["numero"]
             situacao_id = situacao_id or previous["situacao"]["id"]
-            note_id = note_id or previous["notaFiscal"]["id"]
         else:
             numero = numero or max([o["numero"] for o in self.orders.values()] + [0]) + 1
             situacao_id = situacao_id or SIT_OPEN
@@ -118,6 +119,42 @@ class Orders:
             "intermediador": {"cnpj": "", "nomeUsuario": ""},
             "taxas": {"taxaComissao": 0, "custoFrete": 0, "valorBase": 0},
         }
+
+    def _put_refusals(self, body: dict[str, Any], previous: dict[str, Any]) -> list[dict]:
+        """What a PUT must hold besides a POST's body: all of it (error 23, integrators' notes) and
+        the ids of the order's parcelas (required on PUT by the OpenAPI); and what a locked order
+        answers (``order_put_lock``)."""
+        if self.switches["order_put_lock"] == "always":
+            return [_field("venda", "Venda bloqueada para edição.", 40, "VENDAS")]
+        missing = [
+            k for k in ("contato", "data", "dataSaida", "dataPrevista", "itens", "parcelas") if k not in body
+        ]
+        if missing:
+            msg = f"Informe todos os dados da venda: faltam {', '.join(missing)}."
+            return [_field(missing[0], msg, 23, "VENDAS")]
+        known = {p["id"] for p in previous["parcelas"]}
+        unknown = [
+            {
+                "index": n,
+                "code": 51,
+                "msg": "Informe o id da parcela.",
+                "element": "id",
+                "namespace": "VENDAS",
+            }
+            for n, p in enumerate(body.get("parcelas") or [])
+            if not isinstance(p, dict) or _id(p.get("id")) not in known
+        ]
+        if unknown:
+            return [
+                _field(
+                    "parcelas",
+                    "Uma ou mais parcelas da venda possuem erros de validação",
+                    49,
+                    "VENDAS",
+                    unknown,
+                )
+            ]
+        return []
 
     @staticmethod
     def _order_dates(body: dict[str, Any], errors: list[dict]) -> dict[str, str]:
@@ -207,11 +244,14 @@ class Orders:
             )
         return itens, total
 
-    def _order_parcelas(self, parcelas_in: Any, total: Decimal, errors: list[dict]) -> list[dict[str, Any]]:
+    def _order_parcelas(
+        self, parcelas_in: Any, total: Decimal, errors: list[dict], previous: dict[str, Any] | None
+    ) -> list[dict[str, Any]]:
         parcelas: list[dict[str, Any]] = []
         problems: list[dict] = []
         parcel_sum = Decimal("0")
-        active_formas = {f["id"]: f for f in common.FORMAS if f["situacao"] == 1}
+        active_formas = {f["id"]: f for f in self.formas if f["situacao"] == 1}
+        kept = {p["id"] for p in previous["parcelas"]} if previous is not None else set()
 
         def problem(index: int, code: int, element: str, msg: str) -> None:
             problems.append(
@@ -239,7 +279,7 @@ class Orders:
             parcel_sum += value
             parcelas.append(
                 {
-                    "id": self._next("parcela"),
+                    "id": _id(parcela.get("id")) if _id(parcela.get("id")) in kept else self._next("parcela"),
                     "dataVencimento": due,
                     "valor": float(value),
                     "observacoes": str(parcela.get("observacoes") or ""),
@@ -293,7 +333,14 @@ class Orders:
         self.meta[oid]["updated"] = now_brt()
 
     def _order_get(self, req: Request, oid: int) -> Response:
-        return _data(_copy(self._order_or_404(oid)))
+        order = _copy(self._order_or_404(oid))
+        if self.switches["item_valor_on_get"] == "net":
+            # what integrators saw on real accounts: valor net of the item's desconto %, the
+            # desconto still shown (the PUT takes valor as the list price again)
+            for item in order["itens"]:
+                net = Decimal(str(item["valor"])) * (100 - Decimal(str(item["desconto"]))) / 100
+                item["valor"] = _float(net)
+        return _data(order)
 
     def _order_put(self, req: Request, oid: int) -> Response:
         previous = self._order_or_404(oid)
@@ -353,7 +400,7 @@ class Orders:
     def _orders_list(self, req: Request) -> Response:
         rows = list(self.orders.values())
         lojas = req.args("numerosLojas")
-        if lojas:
+        if lojas and self.switches["numeros_lojas_filter"] == "honoured":
             rows = [o for o in rows if o["numeroLoja"] in lojas]
         if req.arg("numero"):
             rows = [o for o in rows if str(o["numero"]) == req.arg("numero")]
