@@ -76,16 +76,8 @@ class TecpetErpIntegration(models.Model):
         """Run the ERP client's Check account tour and keep its report (administrators only)."""
         self.ensure_one()
         self._check_system_user()
-        check = getattr(self._erp_client(), "check_account", None)
-        if check is None:
-            raise UserError(
-                self.env._(
-                    "Check account is not available for %(provider)s yet.",
-                    provider=dict(self._fields["provider"].selection)[self.provider],
-                )
-            )
         try:
-            facts = check()
+            facts = self._erp_client().check_account()
         except ErpError as exc:
             raise UserError(erp_error_text(self.env, exc)) from exc
         entries = [

@@ -63,7 +63,7 @@ class TestAttemptHistory(ErpSyncCommon):
         doc = move.erp_document_ids
         self._erp_act(doc, "pay")
         self._run_refresh()
-        self.integration.issue_fiscal_notes = True  # the paid document's note is requested now
+        self.integration.write({"issue_fiscal_notes": True, "issue_notes_for_past": True})  # paid already
         self.assertEqual(doc.pending_action, "issue")
         said = f"Tomador {VALID_CPF} ({self.customer.email}, (11) 98765-4321) recusado; ref. {ACCESS_TOKEN}"
         self.sandbox.control("nfse_reject", {"provider": "vhsys", "message": said})

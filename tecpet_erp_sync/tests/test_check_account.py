@@ -6,10 +6,9 @@ the facts go back to the client."""
 import json
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..erp.vhsys import VhsysClient
 from .common import ErpSyncCommon, load_pt_br
 
 ENTRY_KEYS = {"key", "fact", "answer", "consequence", "value", "ok"}
@@ -108,18 +107,36 @@ class TestCheckAccountBling(CheckAccountCommon, HttpCase):
 
 @tagged("post_install", "-at_install")
 class TestCheckAccountVhsys(CheckAccountCommon):
-    """The glue works for any provider whose client has ``check_account``. Until the VHSYS client
-    has it (the vhsys branch), the button says so; once merged, its report is stored the same way
-    (the lead can then drop the first branch)."""
+    """VHSYS's tour through the same button: what the sandbox answers as the real account does
+    (paging counted on the page, undocumented filters ignored, stock moves stored as "API"), and
+    the switched position, each reported as such and handed back to the client."""
 
-    def test_check_account_on_vhsys(self):
-        if not hasattr(VhsysClient, "check_account"):
-            with self.assertRaisesRegex(UserError, "not available for VHSYS yet"):
-                self.integration.action_check_account()
-            self.assertFalse(self.integration.account_facts)
-            return
+    def _two_customers_with_orders(self):
+        """Orders and receivables of two customers: a filter on one can then be told apart."""
+        moves = [
+            self._invoice(partner=partner, lines=[(self.service, 1, 80.0), (self.goods, 1, 150.0)])
+            for partner in (self.customer, self.company_customer)
+        ]
+        self._run_push()
+        for doc in moves[0].erp_document_ids | moves[1].erp_document_ids:
+            self._erp_act(doc, "pay")
+
+    def test_the_tour_reports_what_the_account_does(self):
+        self._two_customers_with_orders()
+        start = len(self.sandbox.requests_log())
         facts = self._check()
-        self.assertTrue(facts)
+        self.assertEqual({r["method"] for r in self.sandbox.requests_log()[start:]}, {"GET"})
+        self.assertEqual(facts["paging"]["value"], "total")
+        self.assertIs(facts["contas-receber:id_cliente"]["value"], False)
+        self.assertEqual(facts["stock_identificacao"]["value"], "api")
         self.assertTrue(self.integration.account_facts_checked_at)
         values = self.integration._client_settings()["account_facts"]
         self.assertEqual(values, {key: entry["value"] for key, entry in facts.items()})
+        self.assertFalse(self.integration._erp_client().options.honours("contas-receber:id_cliente"))
+
+    def test_an_honoured_filter_is_reported_and_then_used(self):
+        self._two_customers_with_orders()
+        self.sandbox.control("configure", {"provider": "vhsys", "undocumented_filters": 1})
+        facts = self._check()
+        self.assertIs(facts["contas-receber:id_cliente"]["value"], True)
+        self.assertTrue(self.integration._erp_client().options.honours("contas-receber:id_cliente"))

@@ -41,7 +41,12 @@ FILTER_HONOURED = _(
 FILTER_IGNORED = _(
     "Without the filter: %(total)s rows; with %(param)s=%(value)s: %(filtered)s rows: ignored."
 )
-FILTER_UNSURE = _("Every row there has %(param)s=%(value)s: it cannot tell.")
+FILTER_NOBODY_EMPTY = _(
+    "Every row shown has %(param)s=%(value)s; with %(param)s=%(nobody)s, a value no row has: no row, "
+    "so the filter is honoured."
+)
+# Asked for when every row a probe sees carries the same value: an ignored filter still lists rows.
+NOBODY = "999999999"
 FILTER_USED = _("The addon uses the filter (fewer calls).")
 FILTER_NOT_USED = _(
     "The addon lists every row since the document and keeps the document's own on its side (correct, "
@@ -155,14 +160,19 @@ class AccountTour:
             to_int(fpaging.get("total")) or len(filtered),
         )
         params = {"param": param, "value": value, "total": total, "filtered": subset}
-        if subset < total and all(str(r.get(field)) == value for r in filtered):
-            facts.append(AccountFact(key, fact, _text(FILTER_HONOURED, **params), (FILTER_USED, {}), True))
-        elif all(str(r.get(field)) == value for r in rows) and subset == total:
-            facts.append(AccountFact(key, fact, _text(FILTER_UNSURE, **params), (FILTER_NOT_USED, {}), None))
-        else:
-            facts.append(
-                AccountFact(key, fact, _text(FILTER_IGNORED, **params), (FILTER_NOT_USED, {}), False)
-            )
+        if any(str(r.get(field)) != value for r in filtered):
+            answer, value_seen = _text(FILTER_IGNORED, **params), False
+        elif subset < total:
+            answer, value_seen = _text(FILTER_HONOURED, **params), True
+        else:  # every row seen has that value: ask for one no row can have
+            nobody, npaging = self._page(path, lixeira="Nao", **{param: NOBODY})
+            if nobody:
+                params.update(value=NOBODY, filtered=to_int(npaging.get("total")) or len(nobody))
+                answer, value_seen = _text(FILTER_IGNORED, **params), False
+            else:
+                answer, value_seen = _text(FILTER_NOBODY_EMPTY, nobody=NOBODY, **params), True
+        consequence = FILTER_USED if value_seen else FILTER_NOT_USED
+        facts.append(AccountFact(key, fact, answer, (consequence, {}), value_seen))
         return rows
 
     def _nfe(self, rows: list[dict]) -> AccountFact:
