@@ -9,6 +9,7 @@ from . import (
     tecpet_erp_document_refresh,
     tecpet_erp_document_ux,
     tecpet_erp_integration,
+    tecpet_erp_integration_account,
     tecpet_erp_integration_actions,
     tecpet_erp_integration_health,
     tecpet_erp_partner_binding,

@@ -5,6 +5,7 @@ from . import (
     test_erp_ux_tours,
     test_faults,
     test_flow,
+    test_integration_settings,
     test_invoice_list_tour,
     test_lifecycle,
     test_money,
