@@ -5,6 +5,7 @@ from . import (
     res_partner,
     tecpet_erp_document,
     tecpet_erp_document_actions,
+    tecpet_erp_document_display,
     tecpet_erp_document_jobs,
     tecpet_erp_document_refresh,
     tecpet_erp_document_ux,
