@@ -40,6 +40,7 @@ class TecpetErpIntegration(models.Model):
         "time the ERP tells it. Another account found later is refused while documents exist.",
     )
     has_erp_documents = fields.Boolean(
+        string="Has ERP Documents",
         compute="_compute_has_erp_documents",
         help="Documents were created for this integration: its provider and API URL are fixed.",
     )
