@@ -77,13 +77,19 @@ def test_template_db() -> str:
     partial = name + "_partial"
     _copy_db(base, partial)
     log = CACHE / "logs" / f"{name}.log"
-    with script.open() as stdin, log.open("w") as out:
-        cmd = ["bash", str(TOOLS / "odoo.sh"), "shell", "-d", partial, "--no-http", "--without-demo=all"]
-        if subprocess.call(cmd, stdin=stdin, stdout=out, stderr=subprocess.STDOUT):
-            sys.exit(f"Building the test template database failed; see {log}")
+    log.unlink(missing_ok=True)
+    if _shell_script(partial, script, log, "--without-demo=all"):
+        sys.exit(f"Building the test template database failed; see {log}")
     psql("ANALYZE", db=partial)
     _rename_db(partial, name)
     return name
+
+
+def _shell_script(db: str, script: Path, log: Path, *args: str) -> int:
+    """Run ``script`` in ``odoo-bin shell`` on ``db`` (its ``env`` global), appending to ``log``."""
+    with script.open() as stdin, log.open("a") as out:
+        cmd = ["bash", str(TOOLS / "odoo.sh"), "shell", "-d", db, "--no-http", *args]
+        return subprocess.call(cmd, stdin=stdin, stdout=out, stderr=subprocess.STDOUT)
 
 
 def demo_template_db() -> str:
@@ -108,10 +114,8 @@ def demo_template_db() -> str:
     log = CACHE / "logs" / f"{name}.log"
     if odoo("-d", partial, "-i", ADDON.name, "--stop-after-init", "--log-level=warn", log=log):
         sys.exit(f"Installing the addon in the demo template failed; see {log}")
-    with script.open() as stdin, log.open("a") as out:
-        cmd = ["bash", str(TOOLS / "odoo.sh"), "shell", "-d", partial, "--no-http", "--log-level=warn"]
-        if subprocess.call(cmd, stdin=stdin, stdout=out, stderr=subprocess.STDOUT):
-            sys.exit(f"Generating the demo template's assets failed; see {log}")
+    if _shell_script(partial, script, log, "--log-level=warn"):
+        sys.exit(f"Generating the demo template's assets failed; see {log}")
     psql("ANALYZE", db=partial)
     for old in psql(f"select datname from pg_database where datname like '{prefix}%'").split():
         if old != partial:
