@@ -38,6 +38,11 @@
         "data/ir_actions_server.xml",
     ],
     "demo": ["demo/demo_data.xml"],
+    "images": [
+        "static/description/invoices_list.png",
+        "static/description/invoice_fiscal_note.png",
+        "static/description/sync_overview.png",
+    ],
     "assets": {
         "web.assets_backend": ["tecpet_erp_sync/static/src/**/*"],
         "web.assets_tests": ["tecpet_erp_sync/static/tests/tours/*.js"],

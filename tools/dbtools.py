@@ -18,6 +18,7 @@ CACHE = Path(os.environ["CACHE_DIR"])
 ODOO_SRC = Path(os.environ["ODOO_SRC"])
 FILESTORE = CACHE / "filestore" / "filestore"
 BASE_MODULES = "account,l10n_br"
+ADDON = TOOLS.parent / "tecpet_erp_sync"
 
 
 def odoo(*args: str, log: Path | None = None) -> int:
@@ -76,11 +77,49 @@ def test_template_db() -> str:
     partial = name + "_partial"
     _copy_db(base, partial)
     log = CACHE / "logs" / f"{name}.log"
-    with script.open() as stdin, log.open("w") as out:
-        cmd = ["bash", str(TOOLS / "odoo.sh"), "shell", "-d", partial, "--no-http", "--without-demo=all"]
-        if subprocess.call(cmd, stdin=stdin, stdout=out, stderr=subprocess.STDOUT):
-            sys.exit(f"Building the test template database failed; see {log}")
+    log.unlink(missing_ok=True)
+    if _shell_script(partial, script, log, "--without-demo=all"):
+        sys.exit(f"Building the test template database failed; see {log}")
     psql("ANALYZE", db=partial)
+    _rename_db(partial, name)
+    return name
+
+
+def _shell_script(db: str, script: Path, log: Path, *args: str) -> int:
+    """Run ``script`` in ``odoo-bin shell`` on ``db`` (its ``env`` global), appending to ``log``."""
+    with script.open() as stdin, log.open("a") as out:
+        cmd = ["bash", str(TOOLS / "odoo.sh"), "shell", "-d", db, "--no-http", *args]
+        return subprocess.call(cmd, stdin=stdin, stdout=out, stderr=subprocess.STDOUT)
+
+
+def demo_template_db() -> str:
+    """The template of `make demo`: the demo base template with the addon and its demo data
+    installed and the web client's assets generated (tools/demo_assets.py), so that a demo starts
+    from a copy in seconds and its first page is served at once. Rebuilt whenever the addon or
+    that script changes; the older demo templates of this checkout are dropped then."""
+    base = template_db(demo=True)
+    script = TOOLS / "demo_assets.py"
+    content = hashlib.sha256(base.encode() + script.read_bytes())
+    for path in sorted(ADDON.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            content.update(str(path.relative_to(ADDON)).encode() + b"\0" + path.read_bytes())
+    checkout = hashlib.sha256(str(TOOLS.parent).encode()).hexdigest()[:6]
+    prefix = f"tecpet_demoaddon_{checkout}_"
+    name = prefix + content.hexdigest()[:10]
+    if db_exists(name):
+        return name
+    print(f"[tecpet] building template database {name} (the addon, its demo data, web assets)...", flush=True)
+    partial = name + "_partial"
+    _copy_db(base, partial)
+    log = CACHE / "logs" / f"{name}.log"
+    if odoo("-d", partial, "-i", ADDON.name, "--stop-after-init", "--log-level=warn", log=log):
+        sys.exit(f"Installing the addon in the demo template failed; see {log}")
+    if _shell_script(partial, script, log, "--log-level=warn"):
+        sys.exit(f"Generating the demo template's assets failed; see {log}")
+    psql("ANALYZE", db=partial)
+    for old in psql(f"select datname from pg_database where datname like '{prefix}%'").split():
+        if old != partial:
+            drop_db(old)
     _rename_db(partial, name)
     return name
 

@@ -25,17 +25,14 @@ else:
     sys.exit("the ERP sandbox did not start; see ~/.cache/tecpet_erp_sync/logs/sandbox.log")
 PY
 
-# The sandbox starts empty, so the demo database is rebuilt to match it.
+# The sandbox starts empty, so the demo database is made again to match it: a copy of the demo
+# template (the addon, its demo data and the web assets, built once per version of the addon).
 say "Creating the demo database $DB (addon + demo data)..."
-"$RUN" python -c "import sys; sys.path.insert(0, 'tools'); import dbtools; dbtools.fresh_db('$DB', demo=True)"
-"$RUN" bash tools/odoo.sh -d "$DB" -i tecpet_erp_sync --stop-after-init --log-level=warn \
-    >"$CACHE_DIR/logs/demo-install.log" 2>&1 || die "Installing the addon failed; see $CACHE_DIR/logs/demo-install.log"
-say "Sending the demo invoices to the ERP sandbox..."
-TECPET_SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT" "$RUN" bash tools/odoo.sh shell -d "$DB" --no-http \
-    --log-level=warn <"$PROJECT_ROOT/tools/demo_seed.py" >"$CACHE_DIR/logs/demo-seed.log" 2>&1 \
-    || die "Seeding the demo failed; see $CACHE_DIR/logs/demo-seed.log"
-
+"$RUN" python -c "import sys; sys.path.insert(0, 'tools'); import dbtools; dbtools.fresh_db('$DB', demo=True, template=dbtools.demo_template_db())"
+say "Sending the demo invoices to the ERP sandbox, then serving Odoo..."
 say "Odoo: http://localhost:$PORT  (login admin / password admin)   ERP sandbox: http://127.0.0.1:$SANDBOX_PORT"
 say "Invoicing → Customers → Invoices shows the Service Order column. Ctrl-C stops everything."
-"$RUN" bash tools/odoo.sh -d "$DB" --db-filter="^$DB\$" --http-interface=127.0.0.1 --http-port="$PORT" \
+# One process seeds the database (tools/demo_seed.py), then serves it (tools/demo_serve.py).
+TECPET_SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT" ODOO_ENTRY="$PROJECT_ROOT/tools/demo_serve.py" \
+    "$RUN" bash tools/odoo.sh -d "$DB" --db-filter="^$DB\$" --http-interface=127.0.0.1 --http-port="$PORT" \
     --log-level=warn || true

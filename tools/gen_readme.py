@@ -99,6 +99,23 @@ def fragment(name: str, level: int) -> str | None:
     return rst.strip() + "\n\n" if rst.strip() else None
 
 
+def bug_tracker(manifest: dict) -> str:
+    """OCA's Bug Tracker section, on the issues of the repository the manifest's website names."""
+    issues = manifest["website"].rstrip("/") + "/issues"
+    series = ".".join(manifest["version"].split(".")[:2])
+    report = (
+        f"{issues}/new?body=module:%20{ADDON.name}%0Aversion:%20{series}%0A%0A"
+        "**Steps%20to%20reproduce**%0A-%20...%0A%0A**Current%20behavior**%0A%0A**Expected%20behavior**"
+    )
+    return (
+        f"Bugs are tracked on `GitHub Issues <{issues}>`_.\n"
+        "In case of trouble, please check there if your issue has already been reported.\n"
+        "If you spotted it first, help us to smash it by providing a detailed and welcomed\n"
+        f"`feedback <{report}>`_.\n\n"
+        "Do not contact contributors directly about support or help with technical issues.\n\n"
+    )
+
+
 def readme_rst() -> str:
     manifest = ast.literal_eval((ADDON / "__manifest__.py").read_text(encoding="utf-8"))
     name = manifest["name"]
@@ -123,6 +140,7 @@ def readme_rst() -> str:
             out += [text, "**Table of contents**\n\n.. contents::\n   :local:\n\n"]
         else:
             out += [heading(title, "="), text]
+    out += [heading("Bug Tracker", "="), bug_tracker(manifest)]
     out.append(heading("Credits", "="))
     authors = [a.strip() for a in manifest.get("author", "").split(",") if a.strip()]
     if authors:

@@ -2,7 +2,7 @@
 import hmac
 import logging
 
-from odoo import http
+from odoo import fields, http
 from odoo.http import request
 
 from ..erp.errors import ErpError
@@ -53,9 +53,12 @@ class BlingOAuthController(http.Controller):
             except ErpError as exc:
                 message, ok = erp_error_text(request.env, exc), False
             else:
-                message, ok = request.env._("Bling connected."), True
+                # Which account was connected: another one than the documents' is refused.
+                ok, checked = integration._erp_check_connection()
+                message = request.env._("Bling connected.") + " " + checked if ok else checked
         integration.write(
             {
+                "last_check_at": fields.Datetime.now(),
                 "last_check_ok": ok,
                 "last_check_message": message,
                 "auth_failed": False if ok else integration.auth_failed,

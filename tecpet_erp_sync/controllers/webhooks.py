@@ -2,8 +2,6 @@
 import json
 import logging
 
-from werkzeug.exceptions import RequestEntityTooLarge
-
 from odoo import http
 from odoo.http import request
 
@@ -29,15 +27,15 @@ class ErpWebhookController(http.Controller):
 
     @staticmethod
     def _body():
-        """The raw body, or None when it is larger than ``MAX_BODY`` (refused before reading it)."""
+        """The raw body, or None when it is larger than ``MAX_BODY``.
+
+        The routes' ``max_content_length`` makes Odoo refuse a larger form body (413) before it
+        parses it; any other body is refused here by its length, unread.
+        """
         httprequest = request.httprequest
         if (httprequest.content_length or 0) > MAX_BODY:
             return None
-        httprequest.max_content_length = MAX_BODY  # also bounds a chunked body with no length
-        try:
-            return httprequest.get_data()
-        except RequestEntityTooLarge:
-            return None
+        return httprequest.get_data()
 
     @staticmethod
     def _too_large():
@@ -54,6 +52,7 @@ class ErpWebhookController(http.Controller):
         methods=["POST"],
         csrf=False,
         readonly=False,  # records the event and wakes the job
+        max_content_length=MAX_BODY,
     )
     def bling_webhook(self, integration_id, **kwargs):
         integration = self._integration(integration_id, "bling")
@@ -87,6 +86,7 @@ class ErpWebhookController(http.Controller):
         methods=["POST"],
         csrf=False,
         readonly=False,  # records the event and wakes the job
+        max_content_length=MAX_BODY,
     )
     def vhsys_webhook(self, integration_id, **kwargs):
         integration = self._integration(integration_id, "vhsys")

@@ -11,6 +11,7 @@ from ..erp.errors import DataError
 from ..erp.formatting import customer_from_raw
 from ..erp.states import aggregate_invoice_state
 from ..erp.validation import shown_name
+from .erp_texts import Texts
 from .tecpet_erp_document import DOCUMENT_STATES
 
 
@@ -37,11 +38,12 @@ class AccountMove(models.Model):
         for move in self:
             move.service_order_state = aggregate_invoice_state(move.erp_document_ids.mapped("state")) or False
 
-    @api.depends("erp_document_ids.error_message")
+    @api.depends("erp_document_ids.error_text")
+    @api.depends_context("lang")
     def _compute_erp_error_message(self):
         for move in self:
-            # The OS and the PV of one customer usually fail alike: say it once.
-            messages = dict.fromkeys(m for m in move.erp_document_ids.mapped("error_message") if m)
+            # The OS and the PV of one customer usually fail alike: say it once (in the reader's language).
+            messages = dict.fromkeys(m for m in move.erp_document_ids.mapped("error_text") if m)
             move.erp_error_message = "\n".join(messages)
 
     # ------------------------------------------------------------------------------------------
@@ -92,7 +94,7 @@ class AccountMove(models.Model):
             if not integration:
                 continue
             standing = set()
-            for doc in move.erp_document_ids.sudo():
+            for doc in move.sudo().erp_document_ids:
                 change = lifecycle.on_post(doc._erp_view())
                 doc._erp_apply(change)
                 if not change.replaced:
@@ -114,7 +116,8 @@ class AccountMove(models.Model):
 
     def _erp_request_cancellation(self):
         """Reset to draft / cancel: refuse when a note is issued, else queue the ERP cancellation."""
-        docs = self.erp_document_ids.sudo()
+        # As sudo: the user may change entries without reading ERP documents (a purchase user's bill).
+        docs = self.sudo().erp_document_ids
         changes = {doc: lifecycle.on_reset(doc._erp_view()) for doc in docs}
         refused = docs.filtered(lambda d: isinstance(changes[d], lifecycle.Refusal))
         if refused:
@@ -138,7 +141,7 @@ class AccountMove(models.Model):
     @api.ondelete(at_uninstall=False)
     def _erp_unlink_except_live_documents(self):
         """Deleting an invoice would leave its ERP order live with nothing in Odoo pointing to it."""
-        docs = self.with_context(active_test=False).erp_document_ids.sudo()
+        docs = self.sudo().with_context(active_test=False).erp_document_ids
         live = docs.filtered(lambda d: not lifecycle.can_delete(d._erp_view()))
         if live:
             raise UserError(
@@ -153,7 +156,7 @@ class AccountMove(models.Model):
     def _erp_apply_reversals(self):
         refunds = self.filtered(lambda m: m.move_type == "out_refund" and m.reversed_entry_id)
         for original in refunds.reversed_entry_id:
-            docs = original.erp_document_ids.sudo()
+            docs = original.sudo().erp_document_ids
             if not docs:
                 continue
             reversed_total = sum(
@@ -197,31 +200,32 @@ class AccountMove(models.Model):
         """
         self.ensure_one()
         lines = self._erp_invoice_lines() if lines is None else lines
+        texts = Texts(self.env)  # stored in the document's error, shown in its reader's language
         checked = mapping.check_invoice(
             self.currency_id.name, lines, Decimal(str(self.amount_total)), self._erp_document_type_code()
         )
         invoice_problems = [
-            self.env._(p.message, **p.params)  # pylint: disable=translation-not-lazy
+            texts._(p.message, **p.params)
             for p in checked
         ]
         customer_problems = []
         if not self.partner_id:
-            invoice_problems.append(self.env._("The invoice has no customer."))
+            invoice_problems.append(texts._("The invoice has no customer."))
         else:
             customer_problems = self.partner_id._erp_validation_problems(doc.integration_id.provider)
         if customer_problems:
             customer = self.partner_id.commercial_partner_id
             # The name may be the problem (too long, invisible characters): quote it shortened.
             name = shown_name(customer.display_name or "") or f"#{customer.id}"
-            customer_problems.insert(0, self.env._("Customer %(name)s:", name=name))
+            customer_problems.insert(0, texts._("Customer %(name)s:", name=name))
         if invoice_problems:
             # Reprocess sends the posted invoice as it is: only a corrected invoice can go.
-            fix = self.env._("Reset the invoice to draft, correct it and confirm it again.")
+            fix = texts._("Reset the invoice to draft, correct it and confirm it again.")
         elif customer_problems:
-            fix = self.env._("Fix the customer and Reprocess the invoice.")
+            fix = texts._("Fix the customer and Reprocess the invoice.")
         else:
             return ""
-        return "\n".join([*invoice_problems, *customer_problems, fix])
+        return texts.join("\n", [*invoice_problems, *customer_problems, fix])
 
     def _erp_order_request(self, doc, lines=None):
         self.ensure_one()

@@ -74,8 +74,9 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------------------------------
     # Bulk actions: each says what it did
     # ------------------------------------------------------------------------------------------
-    def _erp_notify(self, title, message, warning=False):
-        """A notification that then reloads the list or form it was run from."""
+    def _erp_notify(self, title, message, warning=False, reload=False):
+        """A notification that then reloads the list or form it was run from (``reload``: the view
+        behind the dialog, for a wizard opened from a menu)."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -85,7 +86,9 @@ class AccountMove(models.Model):
                 "type": "warning" if warning else "success",
                 "sticky": warning,
                 # Closing calls back the view, which reloads its records (the column, the form).
-                "next": {"type": "ir.actions.act_window_close"},
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"}
+                if reload
+                else {"type": "ir.actions.act_window_close"},
             },
         }
 
@@ -134,8 +137,10 @@ class AccountMove(models.Model):
         sending policy lets go are queued at once; older ones are then for *Send to ERP*."""
         excluded = self.filtered("erp_excluded")
         excluded.write({"erp_excluded": False})
-        for move in excluded:
-            move.message_post(body=self.env._("Included in the ERP flow again."))
+        # A note in the chatter, which needs no sender e-mail address (a clerk may have none).
+        excluded._message_log_batch(
+            dict.fromkeys(excluded.ids, self.env._("Included in the ERP flow again."))
+        )
         excluded._erp_create_documents()
         queued = excluded.filtered("erp_document_ids")
         parts = [self.env._("%(count)s invoice(s) back in the ERP flow and queued.", count=len(queued))]
@@ -143,15 +148,26 @@ class AccountMove(models.Model):
             parts.append(
                 self.env._(
                     "%(count)s no longer excluded but not queued (not posted, dated before the "
-                    "integration's start date, or left out by the sending policy): %(names)s. "
-                    "Send to ERP brings older invoices in.",
+                    "integration's start date, or left out by the sending policy): %(names)s.",
                     count=len(excluded - queued),
                     names=", ".join((excluded - queued).mapped("name")),
                 )
             )
+            parts.append(self._erp_backfill_hint())
         if self - excluded:
             parts.append(self.env._("%(count)s were not excluded.", count=len(self - excluded)))
         return self._erp_notify(self.env._("Include in ERP again"), " ".join(parts), warning=not queued)
+
+    @api.model
+    def _erp_backfill_hint(self):
+        """Who brings older invoices into the flow, in words that fit the user's menus."""
+        if self.env.user.has_group("account.group_account_manager") or self.env.user.has_group(
+            "base.group_system"
+        ):
+            return self.env._(
+                "Older invoices go in with Invoicing → Reporting → ERP Sync → Send Older Invoices to ERP."
+            )
+        return self.env._("To send older invoices, ask an accounting manager (Send Older Invoices to ERP).")
 
     @api.model
     def _group_expand_service_order_state(self, states, domain):
@@ -208,6 +224,9 @@ class AccountMove(models.Model):
             message = self.env._(
                 "Nothing to reprocess: none of the selected invoices has a failed or pending ERP document."
             )
+        idle = self - outside - queued - failing
+        if idle and (queued or failing or outside):
+            message += " " + self._erp_untouched_text(idle)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -220,6 +239,15 @@ class AccountMove(models.Model):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    def _erp_untouched_text(self, idle):
+        """The selected invoices a bulk action left as they were, each with where it stands."""
+        states = dict(self._fields["service_order_state"]._description_selection(self.env))
+        return self.env._(
+            "%(count)s needed no action: %(names)s.",
+            count=len(idle),
+            names=", ".join(f"{move.name} ({states.get(move.service_order_state, '—')})" for move in idle),
+        )
 
     # ------------------------------------------------------------------------------------------
     # Column visibility: only for users whose companies have an active integration.

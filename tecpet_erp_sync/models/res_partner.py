@@ -7,6 +7,7 @@ from odoo.tools.mail import email_normalize, email_split, single_email_re
 from ..erp.customer_fields import CORE_FIELDS, DEFAULT_LABELS
 from ..erp.formatting import clean_text, digits
 from ..erp.validation import RawCustomer, validate_customer
+from .erp_texts import Texts
 
 # l10n_latam identification types of l10n_br, by the key validation uses.
 ID_TYPES = (("l10n_br.cpf", "cpf"), ("l10n_br.cnpj", "cnpj"))
@@ -195,7 +196,8 @@ class ResPartner(models.Model):
     def _erp_validation_problems(self, provider):
         """Translated messages, one per problem, each naming the field and the fix."""
         self.ensure_one()
+        texts = Texts(self.env)  # stored in a document's error, shown in its reader's language
         return [
-            self.env._(problem.message, **problem.params)  # pylint: disable=translation-not-lazy
+            texts._(problem.message, **problem.params)
             for problem in validate_customer(self._erp_raw_customer(), provider)
         ]

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from ..erp import lifecycle
 from ..erp.contract import DocState
 from ..erp.links import document_url
+from .erp_texts import Texts
 
 DOCUMENT_STATES = [
     ("processing", "Processing"),
@@ -200,7 +201,7 @@ class TecpetErpDocument(models.Model):
             self.write(vals)
         if change.error is not None:
             message, params = change.error
-            self._erp_set_error(self.env._(message, **params), "data")  # pylint: disable=translation-not-lazy
+            self._erp_set_error(Texts(self.env)._(message, **params), "data")
         if change.chatter is not None:
             message, params = change.chatter
             number = self.external_number or self.external_id or ""

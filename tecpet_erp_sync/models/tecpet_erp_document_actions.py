@@ -11,7 +11,7 @@ from odoo import fields, models
 from ..erp import lifecycle, outcome
 from ..erp.contract import DocRef, DocState, DocType
 from ..erp.errors import DataError
-from .erp_texts import erp_error_text
+from .erp_texts import Texts, erp_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -116,26 +116,27 @@ class TecpetErpDocument(models.Model):
     def _erp_failure_text(self, exc, hint):
         """The user's message for a failed document, in the job's language."""
         Hint = outcome.Hint
+        texts = Texts(self.env)  # remembers the templates: a reader sees the error in their language
         if hint is Hint.FIX_CREDENTIALS:
-            return self.env._(
+            return texts._(
                 "The ERP rejected the integration's credentials. Check the ERP integration (Invoicing → "
                 "Configuration → ERP Integrations) or contact support; the invoice is resent "
                 "once the connection works."
             )
         if hint is Hint.UNREACHABLE:
-            return self.env._(
+            return texts._(
                 "The ERP could not be reached after %(attempts)s attempts (%(reason)s). "
                 "Check the ERP integration or contact support, then Reprocess.",
                 attempts=self.attempts,
                 reason=erp_error_text(self.env, exc, quote_erp=False),
             )
         if hint is Hint.UNEXPECTED:
-            return self.env._(
+            return texts._(
                 "Unexpected error while talking to the ERP. Contact support; the details are in the "
                 "server log."
             )
         if hint is Hint.FIX_RECORD:
-            return self.env._(
+            return texts._(
                 "%(message)s\nFix the customer (or product) and Reprocess the invoice.",
                 message=erp_error_text(self.env, exc),
             )

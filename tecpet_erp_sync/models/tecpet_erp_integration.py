@@ -44,11 +44,13 @@ class TecpetErpIntegration(models.Model):
     )
     active = fields.Boolean(default=True, tracking=True)
     api_url = fields.Char(
+        string="API URL",
         required=True,
         compute="_compute_api_url",
         store=True,
         readonly=False,
-        help="Base URL of the ERP API. Change it only to point at the ERP sandbox.",
+        help="Base URL of the ERP API. It cannot change once documents were sent: the documents "
+        "belong to the ERP it points at (archive the integration and create another one instead).",
     )
 
     # Credentials: system administrators only, never logged, never in messages.
@@ -58,14 +60,18 @@ class TecpetErpIntegration(models.Model):
     bling_client_secret = fields.Char(groups="base.group_system", copy=False)
     # The tokens live in tecpet.erp.bling.token (a row of their own, see bling_token_store.py).
     bling_token_ids = fields.One2many("tecpet.erp.bling.token", "integration_id", groups="base.group_system")
+    # One compute method each: a write of one of them must not read the others as empty (Odoo
+    # protects every field of a compute method from recomputation while one of them is written).
     bling_access_token = fields.Char(
-        compute="_compute_bling_tokens", inverse="_inverse_bling_tokens", groups="base.group_system"
+        compute="_compute_bling_access_token", inverse="_inverse_bling_tokens", groups="base.group_system"
     )
     bling_refresh_token = fields.Char(
-        compute="_compute_bling_tokens", inverse="_inverse_bling_tokens", groups="base.group_system"
+        compute="_compute_bling_refresh_token", inverse="_inverse_bling_tokens", groups="base.group_system"
     )
     bling_token_expires_at = fields.Datetime(
-        compute="_compute_bling_tokens", inverse="_inverse_bling_tokens", groups="base.group_system"
+        compute="_compute_bling_token_expires_at",
+        inverse="_inverse_bling_tokens",
+        groups="base.group_system",
     )
     bling_oauth_state = fields.Char(groups="base.group_system", copy=False)
     bling_connected = fields.Boolean(compute="_compute_bling_connected")
@@ -78,7 +84,9 @@ class TecpetErpIntegration(models.Model):
     vhsys_webhook_password = fields.Char(
         string="VHSYS Webhook Password", groups="base.group_system", copy=False
     )
-    webhook_url = fields.Char(compute="_compute_webhook_url", help="Register this URL in the ERP (optional).")
+    webhook_url = fields.Char(
+        string="Webhook URL", compute="_compute_webhook_url", help="Register this URL in the ERP (optional)."
+    )
 
     # Options
     issue_fiscal_notes = fields.Boolean(
@@ -142,18 +150,24 @@ class TecpetErpIntegration(models.Model):
         for integration in self:
             integration.bling_connected = bool(integration.sudo().bling_token_ids.refresh_token)
 
-    @api.depends(
-        "bling_token_ids.access_token", "bling_token_ids.refresh_token", "bling_token_ids.expires_at"
-    )
-    def _compute_bling_tokens(self):
+    @api.depends("bling_token_ids.access_token")
+    def _compute_bling_access_token(self):
         for integration in self:
-            token = integration.bling_token_ids[:1]
-            integration.bling_access_token = token.access_token
-            integration.bling_refresh_token = token.refresh_token
-            integration.bling_token_expires_at = token.expires_at
+            integration.bling_access_token = integration.bling_token_ids[:1].access_token
+
+    @api.depends("bling_token_ids.refresh_token")
+    def _compute_bling_refresh_token(self):
+        for integration in self:
+            integration.bling_refresh_token = integration.bling_token_ids[:1].refresh_token
+
+    @api.depends("bling_token_ids.expires_at")
+    def _compute_bling_token_expires_at(self):
+        for integration in self:
+            integration.bling_token_expires_at = integration.bling_token_ids[:1].expires_at
 
     def _inverse_bling_tokens(self):
-        """Tokens typed in (or set by a script) go to the integration's token row."""
+        """Tokens typed in (or set by a script) go to the integration's token row. A field not
+        written reads what the row holds (its own compute), so it is written back unchanged."""
         for integration in self:
             values = {
                 "access_token": integration.bling_access_token,

@@ -28,23 +28,7 @@ class TecpetErpIntegration(models.Model):
         """Check the credentials with one cheap call and say clearly what happened."""
         self.ensure_one()
         self._check_system_user()
-        try:
-            info = self._erp_client().test_connection()
-        except ErpError as exc:
-            ok, message = False, erp_error_text(self.env, exc)
-        else:
-            ok = True
-            message = self.env._("Connected to %(account)s.", account=info.account_name)
-        self.write(
-            {
-                "last_check_at": fields.Datetime.now(),
-                "last_check_ok": ok,
-                "last_check_message": message,
-                "auth_failed": not ok and self.auth_failed,
-            }
-        )
-        if ok:
-            self.document_ids._requeue_connection_errors()
+        ok, message = self._erp_check_connection()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -56,6 +40,31 @@ class TecpetErpIntegration(models.Model):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    def _erp_check_connection(self):
+        """Test the connection and record the result; (ok, message). Another ERP account than the
+        one the documents were sent to is refused, and the jobs stop calling it (``auth_failed``)."""
+        self.ensure_one()
+        refusal = ""
+        try:
+            info = self._erp_client().test_connection()
+        except ErpError as exc:
+            ok, message = False, erp_error_text(self.env, exc)
+        else:
+            refusal = self._erp_account_refusal(info)
+            ok = not refusal
+            message = refusal or self.env._("Connected to %(account)s.", account=info.account_name)
+        self.write(
+            {
+                "last_check_at": fields.Datetime.now(),
+                "last_check_ok": ok,
+                "last_check_message": message,
+                "auth_failed": bool(refusal) or (not ok and self.auth_failed),
+            }
+        )
+        if ok:
+            self.document_ids._requeue_connection_errors()
+        return ok, message
 
     def action_bling_connect(self):
         """Start the OAuth authorization-code flow: send the administrator to Bling's consent page."""

@@ -32,6 +32,9 @@ class TestBling(ErpSyncCommon, HttpCase):
         self.integration.invalidate_recordset()
         self.assertTrue(self.integration.bling_connected)
         self.assertTrue(self.integration.last_check_ok)
+        # The account was checked (which one: N11) and the check dated, as Test connection does.
+        self.assertTrue(self.integration.last_check_at)
+        self.assertIn("Bling connected. Connected to", self.integration.last_check_message)
         self.assertFalse(self.integration.bling_oauth_state, "a state is single use")
         # Replaying the callback (or forging the state) is refused before any token call.
         self.assertEqual(self.url_open(callback, allow_redirects=False).status_code, 400)

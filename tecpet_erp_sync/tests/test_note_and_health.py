@@ -66,8 +66,12 @@ class TestFiscalNote(ErpSyncCommon):
         self._run_push()
         doc = move.erp_document_ids
         self.assertTrue(doc.external_url.endswith(f"#vhsys-service_order-{doc.external_id}"))
-        self.integration.api_url = "https://api.vhsys.com/v2"
-        doc.invalidate_recordset()
+        # The same document on the real VHSYS (an integration with documents keeps its API URL).
+        self.env.cr.execute(
+            "UPDATE tecpet_erp_integration SET api_url = %s WHERE id = %s",
+            ["https://api.vhsys.com/v2", self.integration.id],
+        )
+        self.env.invalidate_all()
         self.assertIn("app.vhsys.com.br", doc.external_url)
         self.assertTrue(doc.external_url.endswith(f"#!editar/{doc.external_id}"))
 

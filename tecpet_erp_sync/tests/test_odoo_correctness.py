@@ -1,17 +1,23 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Odoo idioms the addon must respect: who can open an invoice, the database's own guarantee of
-one live document per type, the document's name, and what the invoice's chatter records."""
+"""Odoo idioms the addon must respect: who reads ERP documents and who opens an invoice, the
+webhooks' body limit, the database's own guarantee of one live document per type, the document's
+name, and what the invoice's chatter records."""
 
+from unittest.mock import patch
+
+from lxml import etree
 from psycopg2 import IntegrityError
+from werkzeug.formparser import FormDataParser
 
 from odoo.exceptions import AccessError
-from odoo.tests import Form, TransactionCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..controllers.webhooks import MAX_BODY, ErpWebhookController
 from .common import ErpSyncCommon
 
-# What the invoice form reads of the ERP (views/account_move_views.xml): the banner, the fiscal
-# note block and the ERP tab.
+# What the invoice form reads of the ERP (views/account_move_views.xml) for an invoicing user: the
+# banner, the fiscal note block and the ERP tab.
 ERP_FORM_SPEC = {
     "service_order_state": {},
     "erp_error_message": {},
@@ -24,17 +30,19 @@ ERP_FORM_SPEC = {
             "state": {},
             "external_number": {},
             "external_url": {},
-            "error_message": {},
+            "error_text": {},
             "last_sync_at": {},
         }
     },
 }
+ERP_DOCUMENT_FIELDS = {"erp_error_message", "erp_note_document_ids", "erp_document_ids", "erp_note_numbers"}
 
 
 @tagged("post_install", "-at_install")
 class TestInvoiceReaders(ErpSyncCommon):
-    """Every user who can read an invoice can open it, ERP part included (as account_edi grants
-    ``base.group_user`` read on its documents)."""
+    """ERP documents are for invoicing users (issue 21 N20: their errors quote customers' CPF,
+    names and addresses). Every other user who reads invoices still opens them and sees the
+    Service Order column (a stored field of the invoice), without the documents."""
 
     @classmethod
     def setUpClass(cls):
@@ -55,6 +63,10 @@ class TestInvoiceReaders(ErpSyncCommon):
         )
         cls.salesman = new_test_user(cls.env, login="salesman_like", groups="base.group_user")
         cls.salesman.groups_id += readers
+        cls.billing = new_test_user(
+            cls.env, login="billing_reader", groups="account.group_account_invoice", company_id=cls.company.id
+        )
+        cls.clerk = new_test_user(cls.env, login="stock_clerk", groups="base.group_user")
 
     def _documented_invoice(self):
         """One invoice in the ERP (link, number) and one in error (the banner's message)."""
@@ -65,17 +77,9 @@ class TestInvoiceReaders(ErpSyncCommon):
         self.assertServiceOrderState(failed, "error")
         return sent, failed
 
-    def test_auditor_opens_the_invoice_form(self):
+    def test_invoicing_user_reads_the_erp_part(self):
         sent, failed = self._documented_invoice()
-        for move in (sent, failed):
-            form = Form(move.with_user(self.auditor))
-            self.assertEqual(form.service_order_state, move.service_order_state)
-            self.assertEqual(len(form.erp_document_ids), 1)
-        self.assertIn("123.456.789-00", Form(failed.with_user(self.auditor)).erp_error_message)
-
-    def test_user_of_another_invoice_reading_group_reads_the_erp_part(self):
-        sent, failed = self._documented_invoice()
-        values = (sent + failed).with_user(self.salesman).web_read(ERP_FORM_SPEC)
+        values = (sent + failed).with_user(self.billing).web_read(ERP_FORM_SPEC)
         by_state = {v["service_order_state"]: v for v in values}
         self.assertEqual(set(by_state), {"open", "error"})
         document = by_state["open"]["erp_document_ids"][0]
@@ -83,11 +87,93 @@ class TestInvoiceReaders(ErpSyncCommon):
         self.assertIn(sent.name, document["display_name"])
         self.assertIn("123.456.789-00", by_state["error"]["erp_error_message"])
 
+    def test_readers_open_the_invoice_form_and_list_without_the_documents(self):
+        sent, failed = self._documented_invoice()
+        tree_id = self.env.ref("account.view_out_invoice_tree").id
+        for user in (self.auditor, self.salesman):
+            Move = self.env["account.move"].with_user(user)
+            for view_id, view_type in ((False, "form"), (tree_id, "list"), (False, "search")):
+                arch = etree.fromstring(Move.get_view(view_id, view_type)["arch"])
+                shown = {node.get("name") for node in arch.iter("field")}
+                self.assertFalse(shown & ERP_DOCUMENT_FIELDS, f"{user.login}: {view_type}")
+                # What the web client reads are the fields of the arch it is given.
+                if view_type == "list":
+                    self.assertIn("service_order_state", shown, "the column stays")
+            rows = Move.web_search_read([("id", "in", (sent + failed).ids)], {"service_order_state": {}})
+            self.assertEqual({r["service_order_state"] for r in rows["records"]}, {"open", "error"})
+        for move in (sent, failed):  # the whole form, as the auditor's browser loads it
+            self.assertEqual(Form(move.with_user(self.auditor)).service_order_state, move.service_order_state)
+
+    def test_other_internal_users_read_no_document(self):
+        sent, failed = self._documented_invoice()
+        docs = (sent + failed).erp_document_ids
+        for user in (self.clerk, self.salesman, self.auditor):
+            with self.assertRaises(AccessError, msg=user.login):
+                self.env["tecpet.erp.document"].with_user(user).search([])
+            with self.assertRaises(AccessError, msg=user.login):
+                docs.with_user(user).read(["error_message"])
+
+    def test_other_internal_users_cannot_run_the_document_reprocess(self):
+        _sent, failed = self._documented_invoice()
+        action = self.env.ref("tecpet_erp_sync.action_server_document_reprocess")
+        context = {"active_model": "tecpet.erp.document", "active_ids": failed.erp_document_ids.ids}
+        with self.assertRaises(AccessError):
+            action.with_user(self.clerk).with_context(**context).run()
+        answer = action.with_user(self.billing).with_context(**context).run()
+        self.assertIn("still fail validation", answer["params"]["message"])
+
     def test_readers_cannot_change_documents(self):
         sent, _failed = self._documented_invoice()
-        for user in (self.auditor, self.salesman):
+        for user in (self.auditor, self.salesman, self.billing):
             with self.assertRaises(AccessError):
                 sent.erp_document_ids.with_user(user).write({"state": "error"})
+
+
+@tagged("post_install", "-at_install")
+class TestMovesOfOtherAddons(ErpSyncCommon):
+    """Users of other addons who may change journal entries (purchase users: vendor bills) reset
+    and delete them without reading ERP documents they have no access to."""
+
+    def test_reset_and_delete_an_entry_without_document_access(self):
+        group = self.env["res.groups"].create({"name": "Bills of another addon"})
+        for model in ("account.model_account_move", "account.model_account_move_line"):
+            self.env["ir.model.access"].create(
+                {
+                    "name": "bills",
+                    "model_id": self.env.ref(model).id,
+                    "group_id": group.id,
+                    **dict.fromkeys(("perm_read", "perm_write", "perm_create", "perm_unlink"), True),
+                }
+            )
+        user = new_test_user(self.env, login="buyer", groups="base.group_user", company_id=self.company.id)
+        user.groups_id += group
+        draft = self._invoice(post=False)
+        invoice = self._invoice()
+        with self.assertRaises(AccessError):
+            self.env["tecpet.erp.document"].with_user(user).search([])
+        invoice.with_user(user)._erp_request_cancellation()
+        draft.with_user(user)._erp_unlink_except_live_documents()
+        self.assertEqual(invoice.erp_document_ids.state, "canceled", "queued, never sent: canceled")
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookBodyLimit(ErpSyncCommon, HttpCase):
+    """The webhooks' body limit is the route's ``max_content_length``: Odoo refuses a larger body
+    before it parses it as a form (issue 21 N20), not after reading it into memory."""
+
+    def test_an_oversized_form_is_refused_before_it_is_parsed(self):
+        for provider in ("bling", "vhsys"):
+            url = f"/tecpet_erp_sync/webhook/{provider}/{self.integration.id}"
+            with patch.object(
+                FormDataParser, "get_parse_func", autospec=True, side_effect=FormDataParser.get_parse_func
+            ) as parse:
+                answer = self.url_open(url, data={"pad": "x" * (MAX_BODY + 1)})
+            self.assertEqual(answer.status_code, 413, provider)
+            self.assertFalse(parse.called, f"{provider}: the form was parsed before the limit")
+            small = self.url_open(url, data={"pad": "x"})
+            self.assertEqual(small.status_code, 401, "a small form reaches the webhook (unsigned: refused)")
+            route = getattr(ErpWebhookController, f"{provider}_webhook").original_routing
+            self.assertEqual(route["max_content_length"], MAX_BODY)
 
 
 @tagged("post_install", "-at_install")

@@ -1,10 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""What walking `make demo` as a clerk and an administrator found (issue 13, point 8), each
-checked the way the person met it: through the sandbox over HTTP, the views and the actions."""
+"""What walking `make demo` as a clerk and an administrator found (issue 13 point 8, issue 22
+point 7), each checked the way the person met it: through the sandbox over HTTP, the views and the
+actions."""
 
-from lxml import etree
+from datetime import timedelta
 
-from odoo.tests import tagged
+from lxml import etree, html
+
+from odoo import fields
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import ErpSyncCommon
@@ -78,3 +82,104 @@ class TestWalkthroughFindings(ErpSyncCommon):
             arch = etree.fromstring(Document.get_view(view_type=view_type)["arch"])
             (field,) = arch.xpath("//field[@name='pending_action']")
             self.assertIn("state == 'error'", field.get("invisible", ""), view_type)
+
+
+@tagged("post_install", "-at_install")
+class TestClerkAndAdministratorWalk(ErpSyncCommon):
+    """What walking `make demo` in Chromium as a billing clerk and an administrator found (issue 22
+    point 7), each checked through the action or view the person used."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # A clinic's billing clerk: no e-mail address on their user.
+        cls.clerk = new_test_user(
+            cls.env,
+            login="recepcao",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+            email=False,
+        )
+
+    def _old_invoice(self, days, **kwargs):
+        move = self._invoice(post=False, **kwargs)
+        move.invoice_date = fields.Date.today() - timedelta(days=days)
+        move.action_post()
+        return move
+
+    def test_a_clerk_without_an_email_address_excludes_and_includes(self):
+        self.assertFalse(self.clerk.email)
+        move = self._invoice().with_user(self.clerk)
+        action = move.action_erp_open_exclude_wizard()
+        wizard = self.env[action["res_model"]].with_user(self.clerk).with_context(**action["context"])
+        answer = wizard.create({"reason": "Faturada à mão no ERP"}).action_exclude()
+        self.assertIn("1 invoice(s) excluded", answer["params"]["message"])
+        note = move.message_ids.filtered(lambda m: "Faturada à mão no ERP" in (m.body or ""))
+        self.assertEqual(note.author_id, self.clerk.partner_id, "the clerk's note, in their name")
+        answer = move.action_erp_include()
+        self.assertIn("1 invoice(s) back in the ERP flow and queued", answer["params"]["message"])
+        self.assertTrue(
+            move.message_ids.filtered(lambda m: "Included in the ERP flow again" in (m.body or ""))
+        )
+
+    def test_include_again_points_each_user_to_what_they_can_use(self):
+        old = self._old_invoice(30)
+        old.erp_excluded = True
+        clerk_says = old.with_user(self.clerk).action_erp_include()["params"]["message"]
+        self.assertIn("no longer excluded but not queued", clerk_says)
+        self.assertIn("ask an accounting manager", clerk_says)
+        self.assertNotIn("Reporting", clerk_says, "a menu the clerk does not have")
+        old.erp_excluded = True
+        manager_says = old.action_erp_include()["params"]["message"]
+        self.assertIn("Invoicing → Reporting → ERP Sync → Send Older Invoices to ERP", manager_says)
+
+    def test_send_to_erp_lists_the_invoices_and_their_checks_before_sending(self):
+        ready = self._old_invoice(10)
+        failing = self._old_invoice(20, partner=self.bad_customer)
+        wizard = Form(self.env["tecpet.erp.send.wizard"])
+        wizard.date_from = fields.Date.today() - timedelta(days=30)
+        self.assertEqual((wizard.invoice_count, wizard.problem_count), (2, 1))
+        preview = html.fromstring(str(wizard.preview))
+        rows = {row.findtext("td"): "".join(row.xpath("td[last()]//text()")) for row in preview.iter("tr")}
+        self.assertEqual(rows[ready.name], "Ready")
+        self.assertIn("CPF 123.456.789-00 is invalid", rows[failing.name])
+        self.assertIn("Fix the customer and Reprocess the invoice.", rows[failing.name])
+        answer = wizard.save().action_send()
+        self.assertIn("1 of them fail the checks and go to Error", answer["params"]["message"])
+        self.assertEqual(
+            answer["params"]["next"],
+            {"type": "ir.actions.client", "tag": "soft_reload"},
+            "the invoice list behind the dialog shows the new states",
+        )
+
+    def test_bulk_reprocess_says_what_happened_to_the_invoices_that_needed_nothing(self):
+        failed = self._invoice(partner=self.bad_customer)
+        sent = self._invoice()
+        self._run_push()
+        self.assertServiceOrderState(sent, "open")
+        self.bad_customer.vat = "390.533.447-05"
+        message = (failed | sent).action_erp_reprocess()["params"]["message"]
+        self.assertIn("1 invoice(s) queued", message)
+        self.assertIn(f"1 needed no action: {sent.name} (Open)", message)
+
+    def test_documents_are_grouped_in_the_order_of_the_flow(self):
+        moves = [self._invoice(partner=self.bad_customer), self._invoice(), self._invoice()]
+        self._run_push()
+        self._erp_act(moves[2].erp_document_ids, "pay")
+        self._run_refresh()
+        moves[1].button_draft()  # a cancel queued
+        self._run_push()  # canceled
+        self._invoice()  # processing
+        Document = self.env["tecpet.erp.document"]
+        expected = ["processing", "fulfilled", "canceled", "error"]
+        for lazy in (True, False):  # kanban, list (lazy) and pivot, graph (not lazy)
+            groups = Document.read_group([], ["__count"], ["state"], lazy=lazy)
+            self.assertEqual([g["state"] for g in groups], expected, f"lazy={lazy}")
+        pivot = Document.read_group([], ["__count"], ["integration_id", "state"], lazy=False)
+        self.assertEqual([g["state"] for g in pivot], expected)
+
+    def test_analysis_opens_on_a_graph_of_the_states_by_type(self):
+        action = self.env.ref("tecpet_erp_sync.action_tecpet_erp_document_analysis")
+        self.assertNotIn("group_by", action.context or "", "no grouping that makes a single bar")
+        arch = etree.fromstring(self.env["tecpet.erp.document"].get_view(view_type="graph")["arch"])
+        self.assertEqual([f.get("name") for f in arch.iter("field")], ["state", "doc_type"])

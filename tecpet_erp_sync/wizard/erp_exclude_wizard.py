@@ -25,11 +25,12 @@ class TecpetErpExcludeWizard(models.TransientModel):
         excluded = moves - in_erp
         excluded.erp_document_ids.sudo().write({"active": False})
         excluded.write({"erp_excluded": True})
-        for move in excluded:
-            move.message_post(
-                body=Markup("%s<br/>%s")
-                % (self.env._("Excluded from the ERP: it will never be sent."), self.reason)
-            )
+        # A note in the chatter, which needs no sender e-mail address (a clerk may have none).
+        body = Markup("%s<br/>%s") % (
+            self.env._("Excluded from the ERP: it will never be sent."),
+            self.reason,
+        )
+        excluded._message_log_batch(dict.fromkeys(excluded.ids, body))
         parts = [self.env._("%(count)s invoice(s) excluded from the ERP.", count=len(excluded))]
         if in_erp:
             parts.append(
