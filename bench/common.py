@@ -122,7 +122,10 @@ def catalogue(env) -> dict[str, list]:
     """Line sets by invoice kind: services, goods, mixed."""
     service = env["product.product"].create({"name": "Banho", "type": "service", "default_code": "SRV"})
     goods = env["product.product"].create(
-        [{"name": f"Ração {i}", "type": "consu", "default_code": f"RAC-{i}", "erp_ncm": "23091000"} for i in range(3)]
+        [
+            {"name": f"Ração {i}", "type": "consu", "default_code": f"RAC-{i}", "erp_ncm": "23091000"}
+            for i in range(3)
+        ]
     )
     return {
         "service": [service],

@@ -204,10 +204,7 @@ class AccountMove(models.Model):
         checked = mapping.check_invoice(
             self.currency_id.name, lines, Decimal(str(self.amount_total)), self._erp_document_type_code()
         )
-        invoice_problems = [
-            texts._(p.message, **p.params)
-            for p in checked
-        ]
+        invoice_problems = [texts._(p.message, **p.params) for p in checked]
         customer_problems = []
         if not self.partner_id:
             invoice_problems.append(texts._("The invoice has no customer."))

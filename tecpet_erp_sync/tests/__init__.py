@@ -1,8 +1,8 @@
 from . import (
     test_attempt_history,
     test_bling,
-    test_bling_keepalive_cron,
     test_bling_fidelity,
+    test_bling_keepalive_cron,
     test_check_account,
     test_concurrency,
     test_customer_upsert,
