@@ -34,7 +34,7 @@ def test_a_part_refused_on_resume_rolls_the_header_back(sandbox, make_vhsys, doc
 
 
 def test_a_refusal_on_resume_leaves_an_order_its_users_work_on(sandbox, make_vhsys):
-    """Paid in the ERP meanwhile: the order is its users' now, it is not rolled back."""
+    """Marked done in the ERP meanwhile: the order is its users' now, it is not rolled back."""
     marker = "ODOO:resume-refused:in-use"
     sandbox.faults.add(
         fault="timeout_before_write", provider="vhsys", method="POST", path=PARTS[OS], delay=1.0
