@@ -2,6 +2,7 @@
 from odoo import api, fields, models
 
 from ..erp import lifecycle
+from ..erp.claim import When
 from ..erp.contract import DocState
 from ..erp.links import document_url
 
@@ -178,10 +179,16 @@ class TecpetErpDocument(models.Model):
             state=DocState(self.state),
             pending=lifecycle.Pending(self.pending_action) if self.pending_action else None,
             may_exist=bool(self.external_id or self.maybe_sent),
+            known=bool(self.external_id),
         )
 
     def _erp_apply(self, change):
-        """Write a ``lifecycle.Change`` on this document (translating its messages)."""
+        """Write a ``lifecycle.Change`` on this document (translating its messages).
+
+        A push worker may hold the document (its claim): the change is what the user wants next,
+        and the claim stays (``erp/claim.py``): the worker's commit then sees it and leaves it to
+        the next claim, with what the worker learned from the ERP.
+        """
         self.ensure_one()
         vals = {}
         if change.state is not None:
@@ -191,13 +198,17 @@ class TecpetErpDocument(models.Model):
         if change.clear_pending:
             vals["pending_action"] = False
         if change.pending is not None:
-            vals.update(pending_action=change.pending.value, attempts=0, next_attempt_at=False)
+            vals.update(pending_action=change.pending.value, attempts=0)
             if change.pending is lifecycle.Pending.ISSUE:
                 vals["note_requested"] = True
         if change.archive:
             vals["active"] = False
+        if change.recheck:
+            vals["recheck"] = True
         if vals:
             self.write(vals)
+        if change.pending is not None:
+            self._erp_schedule(When.NOW)
         if change.error is not None:
             message, params = change.error
             self._erp_set_error(self.env._(message, **params), "data")  # pylint: disable=translation-not-lazy
@@ -209,6 +220,8 @@ class TecpetErpDocument(models.Model):
             )
         if change.pending is not None:
             self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
+        if change.recheck:
+            self.env.ref("tecpet_erp_sync.ir_cron_refresh_status")._trigger()
 
     def _requeue_connection_errors(self):
         """After the connection works again, resend what failed only because of it."""
@@ -216,16 +229,10 @@ class TecpetErpDocument(models.Model):
         failed._requeue()
 
     def _requeue(self):
+        """Reprocess: each document does again what it had to do (``lifecycle.on_reprocess``)."""
         for doc in self:
-            doc.write(
-                {
-                    "state": "processing",
-                    "pending_action": doc.pending_action or ("push" if not doc.external_id else False),
-                    "error_message": False,
-                    "error_kind": False,
-                    "next_attempt_at": False,
-                    "attempts": 0,
-                }
-            )
-        if self:
-            self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
+            issue_notes = doc.integration_id.issue_fiscal_notes
+            change = lifecycle.on_reprocess(doc._erp_view(), issue_notes=issue_notes)
+            if change.state is not DocState.ERROR:  # a fresh start: the old reason is gone
+                doc.write({"error_message": False, "error_kind": False})
+            doc._erp_apply(change)
