@@ -21,6 +21,12 @@ workers. This tier starts ``odoo-bin --workers=2 --max-cron-threads=2`` on its o
    Run only with ``--push-invoices N`` (e.g. 40; the issue's check is 200): Odoo runs cron
    workers at ``nice 10``, so on the shared 2-core machine their speed follows the other
    sessions' load (docs/performance.md, "Served check").
+5. One owner per claimed document (issue 20.1, PRODUCT 2.12): two push workers (crons) send VHSYS
+   invoices while VHSYS answers in 2.5 s; 1.5 s into a push a client resets one invoice over
+   RPC, and resets and re-posts another. Then: the reset invoice has nothing live in VHSYS, every
+   posted invoice exactly one live document per type, no marker twice, VHSYS totals = invoices.
+
+Over the whole run the server log must have no "could not serialize" line and no ERROR.
 
 Never skips: anything unexpected fails the run. Ends with "N passed, M failed".
 
@@ -458,6 +464,109 @@ def scenario_cron_workers(
     )
 
 
+# -- 5. One owner per claimed document -----------------------------------------------------------
+RACE_LATENCY_MS = 2500  # VHSYS answering slowly: a push lasts several seconds
+RESET_AFTER = 1.5  # seconds into the push, as in issue 20.1
+
+
+def scenario_claim_race(served: Served, sandbox: SandboxServer, integration_id: int, tally: Tally) -> None:
+    print(
+        "5. Two push workers, VHSYS answering in 2.5 s, a client resetting and re-posting over RPC",
+        flush=True,
+    )
+
+    def prepare(env):
+        env["tecpet.erp.integration"].search([]).active = False
+        env.ref("tecpet_erp_sync.ir_cron_push_documents").active = True
+        return vhsys_integration(env, sandbox, "served-claim").id
+
+    served.env_do(prepare)
+    served.rpc("ir.config_parameter", "set_param", "tecpet_erp_sync.push_workers", "2")
+    served.rpc("ir.config_parameter", "set_param", "tecpet_erp_sync.consistency_wait", "0")
+    sandbox.control("latency", {"ms": RACE_LATENCY_MS})
+    try:
+        moves = make_invoices(served, 4)  # posted and committed: the push crons are triggered
+        raced = []
+        for _ in range(2):  # the first worker's and the second worker's invoice
+            held = wait_for(
+                "a worker to claim an invoice", lambda: claimed_moves(served, moves, raced), 60, 0.1
+            )
+            raced.append(held[0])
+        time.sleep(RESET_AFTER)
+        reset_only, reposted = raced
+        served.rpc("account.move", "button_draft", [reset_only])
+        served.rpc("account.move", "button_draft", [reposted])
+        served.rpc("account.move", "action_post", [reposted])
+    finally:
+        sandbox.control("latency", {"ms": 0})
+    wait_for("every document to settle", lambda: settled(served, moves), 240, 0.5)
+    report = served.env_do(lambda env: race_report(env, sandbox, moves))
+    tally.check("the workers held the invoices when the client acted", len(raced) == 2, str(raced))
+    tally.check(
+        "the reset invoice: draft, nothing live in VHSYS",
+        report["live_of"][reset_only] == {},
+        str(report["live_of"][reset_only]),
+    )
+    for move_id in set(moves) - {reset_only}:
+        tally.check(
+            f"posted invoice {move_id}: exactly one live VHSYS document per type",
+            report["states"][move_id] == "posted" and set(report["live_of"][move_id].values()) == {1},
+            f"{report['states'][move_id]} {report['live_of'][move_id]}",
+        )
+    tally.check("no marker with two live documents", not report["duplicates"], str(report["duplicates"]))
+    tally.check("VHSYS totals equal the invoices, to the cent", not report["amounts"], str(report["amounts"]))
+    tally.check("no document processing with nothing pending", not report["stuck"], str(report["stuck"]))
+
+
+def claimed_moves(served: Served, moves: list[int], taken: list[int]) -> list[int]:
+    return served.env_do(
+        lambda env: [
+            m
+            for m in env["tecpet.erp.document"]
+            .search([("move_id", "in", moves), ("claim_token", "!=", False)])
+            ._erp_claimed()
+            .move_id.ids
+            if m not in taken
+        ]
+    )
+
+
+def settled(served: Served, moves: list[int]) -> bool:
+    return not served.env_do(
+        lambda env: env["tecpet.erp.document"]
+        .with_context(active_test=False)
+        .search_count([("move_id", "in", moves), ("pending_action", "!=", False)])
+    )
+
+
+def race_report(env, sandbox: SandboxServer, moves: list[int]) -> dict:
+    remote: dict[str, list[dict]] = {}
+    for row in sandbox.vhsys.snapshot()["documents"]:
+        remote.setdefault(row["marker"], []).append(row)
+    report = {"states": {}, "live_of": {}, "duplicates": [], "amounts": [], "stuck": []}
+    for move in env["account.move"].browse(moves):
+        docs = move.with_context(active_test=False).erp_document_ids
+        report["states"][move.id] = move.state
+        live_of: dict[str, int] = {}
+        for doc in docs:
+            live = [r for r in remote.get(doc.marker, []) if r["live"]]
+            if len(live) > 1:
+                report["duplicates"].append(doc.marker)
+            if live:
+                live_of[doc.doc_type] = live_of.get(doc.doc_type, 0) + len(live)
+                total = sum(
+                    line.price_total
+                    for line in move.invoice_line_ids
+                    if (line.product_id.type == "service") == (doc.doc_type == "service_order")
+                )
+                if f"{total:.2f}" != f"{float(live[0]['total']):.2f}":
+                    report["amounts"].append((doc.marker, live[0]["total"], total))
+            if doc.state == "processing" and not doc.pending_action:
+                report["stuck"].append(doc.marker)
+        report["live_of"][move.id] = live_of
+    return report
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="tecpet_served")
@@ -490,11 +599,23 @@ def main() -> int:
         scenarios = (scenario_connect, scenario_rotation, scenario_two_workers)
         if args.push_invoices:  # not yet by default: see docs/performance.md (too slow when served here)
             scenarios = (cron_workers,) if args.push_only else (*scenarios, cron_workers)
+        if not args.push_only:
+            scenarios = (*scenarios, scenario_claim_race)
         for scenario in scenarios:
             try:
                 scenario(served, sandbox, integration_id, tally)
             except Exception as exc:  # a scenario that cannot finish is a failure, never a skip
                 tally.check(f"{scenario.__name__} ran to the end", False, f"{type(exc).__name__}: {exc}")
+        if served.log is not None and served.log.exists():
+            lines = served.log_text().splitlines()
+            serialize = [line for line in lines if SERIALIZE_RE.search(line)]
+            tally.check(
+                "the whole run's server log has no 'could not serialize'",
+                not serialize,
+                "; ".join(serialize[:5]),
+            )
+            bad = [line for line in lines if BAD_LINE_RE.match(line)]
+            tally.check("the whole run's server log has no ERROR", not bad, "; ".join(bad[:5]))
     finally:
         served.stop()
         sandbox.stop()

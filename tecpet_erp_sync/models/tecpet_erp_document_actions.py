@@ -5,6 +5,8 @@
 
 import logging
 
+import psycopg2
+
 from odoo import fields, models
 
 from ..erp import lifecycle, outcome
@@ -141,22 +143,38 @@ class TecpetErpDocument(models.Model):
         return erp_error_text(self.env, exc)
 
     def _erp_stop_integration(self, exc):
-        """The credentials were refused: no job calls this ERP account until they are fixed."""
+        """The credentials were refused: no job calls this ERP account until they are fixed.
+
+        Committed on a cursor of its own when the job commits: the document's own commit may be
+        refused (a user acted on the invoice meanwhile), and the other workers must stop at once.
+        """
+        values = {
+            "auth_failed": True,
+            "last_check_ok": False,
+            "last_check_message": erp_error_text(self.env, exc),
+            "last_check_at": fields.Datetime.now(),
+        }
+        body = self.env._(
+            "The ERP rejected the credentials: the jobs stopped calling it. "
+            "Fix the credentials and press Test connection."
+        )
+        if self.env["account.move"]._can_commit():
+            try:
+                with self.env.registry.cursor() as cr:
+                    integration = (
+                        self.env(cr=cr)["tecpet.erp.integration"].sudo().browse(self.integration_id.id)
+                    )
+                    integration.write(values)
+                    integration.message_post(body=body)
+                self.integration_id.invalidate_recordset()
+                return
+            except psycopg2.extensions.TransactionRollbackError:  # the integration changed meanwhile
+                _logger.info(
+                    "ERP sync: integration %s flagged with the document's commit", self.integration_id.id
+                )
         integration = self.integration_id.sudo()
-        integration.write(
-            {
-                "auth_failed": True,
-                "last_check_ok": False,
-                "last_check_message": erp_error_text(self.env, exc),
-                "last_check_at": fields.Datetime.now(),
-            }
-        )
-        integration.message_post(
-            body=self.env._(
-                "The ERP rejected the credentials: the jobs stopped calling it. "
-                "Fix the credentials and press Test connection."
-            )
-        )
+        integration.write(values)
+        integration.message_post(body=body)
 
     def _erp_set_error(self, message, kind):
         """Put documents in error and tell the invoice's chatter once (not at every retry)."""

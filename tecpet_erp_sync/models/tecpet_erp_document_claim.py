@@ -131,6 +131,7 @@ class TecpetErpDocument(models.Model):
         is claiming and takes the next ones. An invoice's documents go to one worker. The claim
         (token, lease, ``maybe_sent``) is committed before any call, so the locks last a few
         milliseconds and the lease keeps the documents out of every other worker's selection.
+        ``finished``: the tokens of claims this worker is done with (their lease rows go).
         """
         # An earlier document of this run may have flagged the integration (without commit in tests).
         self.env["tecpet.erp.integration"].flush_model(["active", "auth_failed"])
@@ -138,6 +139,7 @@ class TecpetErpDocument(models.Model):
         for _attempt in range(CLAIM_RETRIES):
             try:
                 with self.env.cr.savepoint(flush=False):
+                    self._erp_forget_claims(finished)
                     rows = self._due_rows(skip, limit=1)
                     if rows:
                         first = self.browse(rows[0][0])
