@@ -28,8 +28,11 @@ class AccountMove(models.Model):
         queued or failed (``lifecycle.holds_replacement``), in the ERP's words when it failed."""
         self.ensure_one()
         docs = self.erp_document_ids
-        holding = docs.filtered(lambda d: lifecycle.holds_replacement(d._erp_view()))
-        if not holding or not docs.filtered(lambda d: d.pending_action == lifecycle.HELD_PENDING.value):
+        waiting = docs.filtered(lambda d: d.pending_action == lifecycle.HELD_PENDING.value)
+        holding = docs.filtered(
+            lambda d: lifecycle.holds_replacement(d._erp_view()) and d.doc_type in waiting.mapped("doc_type")
+        )
+        if not holding:
             return ""
         failed = holding.filtered(lambda d: d.state == "error")
         if failed:

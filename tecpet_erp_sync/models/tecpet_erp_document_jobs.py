@@ -144,9 +144,15 @@ class TecpetErpDocument(models.Model):
         archived = integrations.with_context(active_test=False)._search(
             [("auth_failed", "=", False), ("active", "=", False)]
         )
-        # A replacement waits for the cancellation of its invoice's previous document (N2).
-        holding = self.with_context(active_test=False)._search(
-            [("active", "=", True), ("pending_action", "=", lifecycle.HOLDING_PENDING.value)]
+        # A replacement waits for the cancellation of its invoice's previous document of its type (N2).
+        held = SQL(
+            """(SELECT fresh.id FROM tecpet_erp_document fresh
+                  JOIN tecpet_erp_document prior
+                    ON prior.move_id = fresh.move_id AND prior.doc_type = fresh.doc_type
+                   AND prior.id != fresh.id
+                 WHERE fresh.pending_action = %s AND prior.active AND prior.pending_action = %s)""",
+            lifecycle.HELD_PENDING.value,
+            lifecycle.HOLDING_PENDING.value,
         )
         return [
             ("pending_action", "!=", False),
@@ -157,9 +163,7 @@ class TecpetErpDocument(models.Model):
             "&",
             ("pending_action", "=", "cancel"),
             ("integration_id", "in", archived),
-            "|",
-            ("pending_action", "!=", lifecycle.HELD_PENDING.value),
-            ("move_id", "not in", holding.subselect(SQL.identifier(holding.table, "move_id"))),
+            ("id", "not in", held),
             *self._erp_claim_domain(),
         ]
 

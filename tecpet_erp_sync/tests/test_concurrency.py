@@ -6,6 +6,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+from datetime import timedelta
+from unittest.mock import patch
 
 from tecpet_erp_sandbox.server import SandboxServer
 
@@ -16,6 +19,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
+from ..erp import claim as claim_rules
 from ..models.tecpet_erp_document_claim import renew_lease
 from .common import VALID_CPF, customer_values
 
@@ -285,6 +289,19 @@ class TestClaimOwner(CommittedInvoices, BaseCase):
         with self._env() as env:
             mine = env["tecpet.erp.document"].browse(doc.id)
             self.assertEqual((mine.claim_token, mine.external_id), (theirs.token, False), "B's claim stands")
+
+    def test_the_lease_is_renewed_while_the_owner_calls_the_erp(self):
+        (a,) = self._cursors(1)
+        doc, claim = self._claim_one(a)
+        with self._env() as env:
+            lease = env["tecpet.erp.claim"].search([("token", "=", claim.token)])
+            lease.lease_until = fields.Datetime.now() + timedelta(seconds=5)  # about to expire
+        with patch.object(claim_rules, "RENEW_EVERY", 0.05), doc._erp_keep_lease(claim, with_commit=True):
+            time.sleep(0.5)  # a long ERP call
+        with self._env() as env:
+            lease = env["tecpet.erp.claim"].search([("token", "=", claim.token)])
+            self.assertGreater(lease.lease_until, fields.Datetime.now() + timedelta(minutes=9), "renewed")
+        a.cr.rollback()
 
     def test_a_commit_refused_by_a_change_of_the_invoice_keeps_the_outcome(self):
         """N9 (b): the invoice is changed (a payment, a note) right after posting, while A sends it:
