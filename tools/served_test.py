@@ -26,7 +26,8 @@ workers. This tier starts ``odoo-bin --workers=2 --max-cron-threads=2`` on its o
    RPC, and resets and re-posts another. Then: the reset invoice has nothing live in VHSYS, every
    posted invoice exactly one live document per type, no marker twice, VHSYS totals = invoices.
 
-Over the whole run the server log must have no "could not serialize" line and no ERROR.
+From the end of scenario 1 (which makes Odoo retry a request on purpose) to the end of the run,
+the server log must have no "could not serialize" line and no ERROR.
 
 Never skips: anything unexpected fails the run. Ends with "N passed, M failed".
 
@@ -169,6 +170,22 @@ class Served:
         uid = common.authenticate(self.db, LOGIN, PASSWORD, {})
         models = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
         return models.execute_kw(self.db, uid, PASSWORD, model, method, list(args), kwargs)
+
+    def call_kw(self, model: str, method: str, *args):
+        """A method called as the web client calls it (JSON-RPC, a logged-in session)."""
+        answer = self.browser().post(
+            f"{self.url}/web/dataset/call_kw/{model}/{method}",
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {"model": model, "method": method, "args": list(args), "kwargs": {}},
+            },
+            timeout=120,
+        )
+        answer.raise_for_status()
+        if answer.json().get("error"):
+            raise RuntimeError(f"{model}.{method} failed: {answer.json()['error']}")
+        return answer.json().get("result")
 
     def browser(self) -> requests.Session:
         session = requests.Session()
@@ -481,6 +498,7 @@ def scenario_claim_race(served: Served, sandbox: SandboxServer, integration_id: 
         return vhsys_integration(env, sandbox, "served-claim").id
 
     served.env_do(prepare)
+    log_start = served.log_size()
     served.rpc("ir.config_parameter", "set_param", "tecpet_erp_sync.push_workers", "2")
     served.rpc("ir.config_parameter", "set_param", "tecpet_erp_sync.consistency_wait", "0")
     sandbox.control("latency", {"ms": RACE_LATENCY_MS})
@@ -494,14 +512,18 @@ def scenario_claim_race(served: Served, sandbox: SandboxServer, integration_id: 
             raced.append(held[0])
         time.sleep(RESET_AFTER)
         reset_only, reposted = raced
-        served.rpc("account.move", "button_draft", [reset_only])
-        served.rpc("account.move", "button_draft", [reposted])
-        served.rpc("account.move", "action_post", [reposted])
+        served.call_kw("account.move", "button_draft", [reset_only])
+        served.call_kw("account.move", "button_draft", [reposted])
+        served.call_kw("account.move", "action_post", [reposted])
     finally:
         sandbox.control("latency", {"ms": 0})
     wait_for("every document to settle", lambda: settled(served, moves), 240, 0.5)
     report = served.env_do(lambda env: race_report(env, sandbox, moves))
     tally.check("the workers held the invoices when the client acted", len(raced) == 2, str(raced))
+    gave_way = served.log_text(log_start).count("a user asked for something else meanwhile")
+    tally.check(
+        "a worker's outcome gave way to the client's reset (the race happened)", gave_way >= 1, str(gave_way)
+    )
     tally.check(
         "the reset invoice: draft, nothing live in VHSYS",
         report["live_of"][reset_only] == {},
@@ -601,21 +623,24 @@ def main() -> int:
             scenarios = (cron_workers,) if args.push_only else (*scenarios, cron_workers)
         if not args.push_only:
             scenarios = (*scenarios, scenario_claim_race)
+        checked_from = 0  # scenario 1 makes Odoo retry a request on purpose: its lines are expected
         for scenario in scenarios:
             try:
                 scenario(served, sandbox, integration_id, tally)
             except Exception as exc:  # a scenario that cannot finish is a failure, never a skip
                 tally.check(f"{scenario.__name__} ran to the end", False, f"{type(exc).__name__}: {exc}")
+            if scenario is scenario_connect:
+                checked_from = served.log_size()
         if served.log is not None and served.log.exists():
-            lines = served.log_text().splitlines()
+            lines = served.log_text(checked_from).splitlines()
             serialize = [line for line in lines if SERIALIZE_RE.search(line)]
             tally.check(
-                "the whole run's server log has no 'could not serialize'",
+                "the run's server log has no 'could not serialize'",
                 not serialize,
                 "; ".join(serialize[:5]),
             )
             bad = [line for line in lines if BAD_LINE_RE.match(line)]
-            tally.check("the whole run's server log has no ERROR", not bad, "; ".join(bad[:5]))
+            tally.check("the run's server log has no ERROR", not bad, "; ".join(bad[:5]))
     finally:
         served.stop()
         sandbox.stop()

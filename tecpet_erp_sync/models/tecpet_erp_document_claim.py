@@ -317,6 +317,15 @@ class TecpetErpDocument(models.Model):
                 if decision is None:
                     cr.rollback()
                     return False
+                if not decision.replay:
+                    _logger.info(
+                        "ERP sync: document %s: a user asked for something else meanwhile (%s, %s); "
+                        "the worker's outcome gives way, keeping %s",
+                        self.id,
+                        state,
+                        pending,
+                        {key: decision.vals[key] for key in rules.FACTS if key in decision.vals},
+                    )
                 self.invalidate_recordset()
                 self.write(decision.vals)
                 self._erp_release_claim()
