@@ -232,7 +232,4 @@ class TecpetErpDocument(models.Model):
         """Reprocess: each document does again what it had to do (``lifecycle.on_reprocess``)."""
         for doc in self:
             issue_notes = doc.integration_id.issue_fiscal_notes
-            change = lifecycle.on_reprocess(doc._erp_view(), issue_notes=issue_notes)
-            if change.state is not DocState.ERROR:  # a fresh start: the old reason is gone
-                doc.write({"error_message": False, "error_kind": False})
-            doc._erp_apply(change)
+            doc._erp_apply(lifecycle.on_reprocess(doc._erp_view(), issue_notes=issue_notes))
