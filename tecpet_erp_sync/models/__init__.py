@@ -9,6 +9,7 @@ from . import (
     tecpet_erp_document,
     tecpet_erp_document_actions,
     tecpet_erp_document_claim,
+    tecpet_erp_document_commit,
     tecpet_erp_document_jobs,
     tecpet_erp_document_refresh,
     tecpet_erp_document_ux,

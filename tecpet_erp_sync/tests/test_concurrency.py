@@ -284,7 +284,7 @@ class TestClaimOwner(CommittedInvoices, BaseCase):
         self.assertIn(doc.id, [d.id for d in taken], "B takes the document over")
         theirs = next(c for d, c in taken.items() if d.id == doc.id)
         doc._erp_set_done("open", external_id="999")
-        with mute_logger("odoo.addons.tecpet_erp_sync.models.tecpet_erp_document_claim"):
+        with mute_logger("odoo.addons.tecpet_erp_sync.models.tecpet_erp_document_commit"):
             self.assertFalse(doc._erp_finish_claim(claim, with_commit=True), "A no longer owns it")
         with self._env() as env:
             mine = env["tecpet.erp.document"].browse(doc.id)
