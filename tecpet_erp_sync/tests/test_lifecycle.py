@@ -290,6 +290,18 @@ class TestLifecycleVhsys(LifecycleCases, ErpSyncCommon):
         self._run_refresh()
         self.assertIn("denegada", doc.error_message, "still denied: the ERP says so again")
 
+    def test_a_credit_note_undone_without_an_integration_says_what_to_do(self):
+        """N8, where nothing can be queued (the integration was archived meanwhile): a chatter
+        line and an activity name the fix."""
+        move = self._pushed()
+        refund = move._reverse_moves(cancel=True)
+        self._run_push()
+        self.integration.action_archive()
+        refund.button_draft()
+        self.assertTrue(move.message_ids.filtered(lambda m: "cannot be sent again now" in m.body))
+        activity = move.activity_ids.filtered(lambda a: a.summary == "Send the invoice to the ERP again")
+        self.assertIn("Reset this invoice to draft and confirm it again", str(activity.note))
+
     def test_one_failing_integration_does_not_stop_the_others(self):
         other_company = self.setup_other_company()["company"]
         other = self._create_integration(other_company, "vhsys")
