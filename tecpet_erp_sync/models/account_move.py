@@ -100,7 +100,7 @@ class AccountMove(models.Model):
             return invoices  # vendor bills, entries, refunds: no query at all
         vals_list = []
         by_company = invoices._erp_integrations_by_company()
-        in_flow = invoices.with_context(active_test=False).erp_document_ids.move_id
+        in_flow = invoices.sudo().with_context(active_test=False).erp_document_ids.move_id
         queued = self.browse()
         for move in invoices:
             # Already in the flow: it stays there whatever the start date (Send to ERP brought it in).
@@ -110,7 +110,7 @@ class AccountMove(models.Model):
                 continue
             queued |= move
             standing = set()
-            for doc in move.erp_document_ids.sudo():
+            for doc in move.sudo().erp_document_ids:
                 change = transition(doc._erp_view())
                 doc._erp_apply(change)
                 if not change.replaced:

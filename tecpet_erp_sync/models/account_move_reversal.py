@@ -17,7 +17,7 @@ class AccountMove(models.Model):
     def _erp_apply_reversals(self):
         refunds = self.filtered(lambda m: m.move_type == "out_refund" and m.reversed_entry_id)
         for original in refunds.reversed_entry_id:
-            docs = original.erp_document_ids.sudo()
+            docs = original.sudo().erp_document_ids
             if not docs:
                 continue
             reversed_total = sum(
@@ -43,7 +43,7 @@ class AccountMove(models.Model):
         excluded) a chatter line and an activity name the fix."""
         leaving = self.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted")
         for original in leaving.reversed_entry_id.filtered(lambda o: o.state == "posted"):
-            if not original.erp_document_ids:
+            if not original.sudo().erp_document_ids:
                 continue
             posted = original.reversal_move_ids.filtered(lambda r: r.state == "posted")
             currency = original.currency_id

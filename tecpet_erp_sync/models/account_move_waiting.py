@@ -19,7 +19,7 @@ class AccountMove(models.Model):
     )
 
     def _compute_erp_busy(self):
-        busy = self.erp_document_ids.sudo()._erp_claimed().move_id
+        busy = self.sudo().erp_document_ids._erp_claimed().move_id
         for move in self:
             move.erp_busy = move in busy
 
@@ -27,7 +27,7 @@ class AccountMove(models.Model):
         """Why a new document of this invoice is not sent yet: the previous one's cancellation is
         queued or failed (``lifecycle.holds_replacement``), in the ERP's words when it failed."""
         self.ensure_one()
-        docs = self.erp_document_ids
+        docs = self.sudo().erp_document_ids
         waiting = docs.filtered(lambda d: d.pending_action == lifecycle.HELD_PENDING.value)
         holding = docs.filtered(
             lambda d: lifecycle.holds_replacement(d._erp_view()) and d.doc_type in waiting.mapped("doc_type")
