@@ -11,8 +11,13 @@ is the one the ERP implies.
 Real Odoo (a fresh database), real PostgreSQL, the jobs run as `odoo-bin shell` processes over
 loopback HTTP to the ERP sandbox running in this process. Each process refreshes, runs the push
 cron's entry point as worker 1..W (system parameter ``tecpet_erp_sync.push_workers`` = W) and
-refreshes again. A killed worker's lease would expire after CLAIM_LEASE in production; between
-steps the soak expires it at once (next_attempt_at).
+refreshes again. A killed worker's lease would expire after ``erp/claim.py`` LEASE in production;
+between steps the soak expires it at once (``expire_leases``).
+
+While the workers run, Odoo users act on the invoices whose documents a worker holds at that
+moment (PRODUCT 2.12, issue 20.1): Reprocess, reset to draft, re-post, full credit note, delete.
+The short soak runs every one of these classes in every job round (a fixed schedule); the long
+one draws them at random.
 
 ERP users pay receivables (partly or fully), mark paid documents done, issue and cancel notes,
 cancel and delete documents, some of them on documents whose creation Odoo has not recorded yet.
@@ -25,9 +30,10 @@ Invariants after each step, over documents with nothing pending: no marker with 
 documents, no live ERP document unknown to Odoo or behind a cancelled document, every live one
 complete, pointed at by Odoo and equal to its invoice to the cent (total and installments), its
 state the ERP's unless an ERP user changed it since the last read-back, and the invoice's column
-its documents' state. A broken one fails at once, with the steps that led to it (hypothesis prints
-them) and the seed. Ends with "N passed, M failed" over the final checks; exits non-zero on any
-violation.
+its documents' state. For every invoice: never two live ERP documents of one type, none once a
+reset or credited invoice is settled, and no document processing with nothing pending. A broken
+one fails at once, with the steps that led to it (hypothesis prints them) and the seed. Ends with
+"N passed, M failed" over the final checks; exits non-zero on any violation.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import psycopg2
 from common import ROOT, catalogue, customers, new_database, new_invoices, odoo_env, vhsys_integration
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as hypothesis_seed
@@ -95,6 +102,10 @@ REFRESH_MARGIN = 1.0
 REFRESHED_STATES = ("open", "fulfilled", "awaiting_issue")  # what the refresh job reads back
 LIVE_STATES = (*REFRESHED_STATES, "issued")  # Odoo states of a document live in the ERP
 EVENT_PROBABILITY = 0.15  # per live ERP document and round: an ERP user acts on it
+# What Odoo users do while the push workers are mid-call (issue 20.7), in the short soak's order.
+MID_CALL = ("reset", "credit note", "delete", "reprocess", "re-post")
+JOB_LATENCY = 0.02  # seconds per sandbox request during job rounds: pushes stay in flight a while
+WORKER_START = 2.6  # seconds before an `odoo-bin shell` job process starts claiming
 EARLY_PAY_PROBABILITY = 0.5  # a complete document Odoo has not recorded yet gets paid
 WORKER = """
 Document = env["tecpet.erp.document"]
@@ -184,6 +195,9 @@ class Tally:
     erp_canceled: set[str] = field(default_factory=set)  # ERP ids cancelled by an ERP user
     checks: list[tuple[str, bool]] = field(default_factory=list)
     steps: Counter = field(default_factory=Counter)  # state machine steps by kind
+    short: bool = False  # the short soak: every mid-call class in every job round, and required
+    mid_call: Counter = field(default_factory=Counter)  # user actions while workers ran, by class
+    held: Counter = field(default_factory=Counter)  # of those, on an invoice a worker held then
 
     def check(self, name: str, ok: bool) -> None:
         self.checks.append((name, bool(ok)))
@@ -210,15 +224,17 @@ def job_process() -> subprocess.Popen:
     )
 
 
-def run_jobs(rng: random.Random, tally: Tally, concurrent: int, kill_probability: float) -> None:
-    """Run job processes at once (push workers 1..concurrent); maybe SIGKILL one mid-batch.
-    Counts kills and refresh runs."""
+def run_jobs(rng: random.Random, tally: Tally, concurrent: int, kill_probability: float, during=None) -> None:
+    """Run job processes at once (push workers 1..concurrent); ``during(processes)`` acts while
+    they run; maybe SIGKILL one mid-batch. Counts kills and refresh runs."""
     processes = [job_process() for _ in range(concurrent)]
     for worker, process in enumerate(processes, 1):
         process.stdin.write(f"WORKER_NO = {worker}\n{tally.script}".encode())
         process.stdin.close()
+    if during is not None:
+        during(processes)
     if rng.random() < kill_probability:
-        time.sleep(rng.uniform(2.5, 6.0))  # odoo-bin shell takes ~2.5 s to start
+        time.sleep(rng.uniform(0.0, 3.0) if during else rng.uniform(2.5, 6.0))  # ~2.5 s to start
         victim = rng.choice(processes)
         if victim.poll() is None:
             os.killpg(victim.pid, signal.SIGKILL)
@@ -242,6 +258,8 @@ def refresh_here(env, tally: Tally, outcome: str) -> None:
 
 
 def expire_leases(cr) -> None:
+    """What time does in production: a killed worker's lease runs out, backoffs pass."""
+    cr.execute("UPDATE tecpet_erp_claim SET lease_until = (now() AT TIME ZONE 'UTC') - interval '1 second'")
     cr.execute("UPDATE tecpet_erp_document SET next_attempt_at = NULL WHERE state = 'processing'")
     cr.commit()
 
@@ -321,6 +339,92 @@ def repost_or_delete(env, rng: random.Random, tally: Tally) -> None:
     env.cr.commit()
 
 
+# -- Odoo users while the workers are mid-call ---------------------------------------------------
+def users_during_jobs(registry, rng: random.Random, tally: Tally, kinds: list[str], processes) -> None:
+    """Each of ``kinds`` once, as soon as a worker holds a document, on invoices a worker holds at
+    that moment when there are some (the race of issue 20.1), else on any invoice it fits."""
+    time.sleep(WORKER_START)
+    if not wait_for_a_claim(registry, processes):
+        return
+    for kind in kinds:  # in quick succession, while the workers are in their batch
+        for _attempt in range(5):  # as Odoo retries a request that failed to serialize
+            try:
+                with registry.cursor() as cr:
+                    done = mid_call_action(odoo_env(cr), rng, tally, kind)
+                    cr.commit()
+            except psycopg2.extensions.TransactionRollbackError:
+                time.sleep(0.05)
+                continue
+            if done:  # counted once committed: a rolled-back attempt did nothing
+                record_mid_call(tally, kind, *done)
+            break
+        time.sleep(rng.uniform(0.02, 0.2))
+
+
+def record_mid_call(tally: Tally, kind: str, move_id: int, busy: bool, refused: bool) -> None:
+    tally.mid_call[kind] += 1
+    tally.held[kind] += busy
+    if refused:
+        tally.odoo[f"{kind} refused"] += 1
+    elif kind == "reset":
+        tally.reset_moves.add(move_id)
+        tally.cancel_requested += 1
+    elif kind == "credit note":
+        tally.reversed_moves.add(move_id)
+    elif kind in ("re-post", "delete"):
+        tally.reset_moves.discard(move_id)
+
+
+def wait_for_a_claim(registry, processes, timeout: float = 30.0) -> bool:
+    """Wait until a worker holds a document (a job process takes seconds to start on a busy
+    machine); False once every worker has finished."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(process.poll() is not None for process in processes):
+            return False
+        with registry.cursor() as cr:
+            if odoo_env(cr)["tecpet.erp.document"].search([("claim_token", "!=", False)])._erp_claimed():
+                return True
+        time.sleep(0.1)
+    return True
+
+
+def mid_call_action(env, rng: random.Random, tally: Tally, kind: str) -> tuple[int, bool, bool] | None:
+    """One user action of ``kind`` in ``env``'s transaction: (invoice, held by a worker, refused)."""
+    Move = env["account.move"]
+    held = env["tecpet.erp.document"].search([("claim_token", "!=", False)])._erp_claimed().move_id
+    posted = Move.search(
+        [("move_type", "=", "out_invoice"), ("state", "=", "posted"), ("erp_document_ids", "!=", False)]
+    ).filtered(lambda m: m.id not in tally.reversed_moves)
+    drafts = Move.browse(sorted(tally.reset_moves)).exists().filtered(lambda m: m.state == "draft")
+    pool = {
+        "reset": posted,
+        "credit note": posted,
+        "reprocess": posted | drafts,
+        "re-post": drafts,
+        "delete": drafts,
+    }[kind]
+    if not pool:
+        return None
+    busy = pool & held
+    move = rng.choice(busy or pool)
+    try:
+        with env.cr.savepoint():
+            if kind == "reset":
+                move.button_draft()
+            elif kind == "credit note":
+                move._reverse_moves(cancel=True)
+            elif kind == "reprocess":
+                move.action_erp_reprocess()
+            elif kind == "re-post":
+                move.action_post()
+            else:
+                move.unlink()
+    except UserError:
+        return move.id, bool(busy), True
+    return move.id, bool(busy), False
+
+
 def erp_state(remote: dict) -> str:
     """The state a VHSYS document implies, with the precedence of erp/states.py ``vhsys_state``:
     canceled > issued > awaiting_issue (paid and done) > fulfilled (paid) > open."""
@@ -387,7 +491,7 @@ def erp_event(sandbox: SandboxServer, rng: random.Random, tally: Tally, remote: 
         tally.erp_canceled.add(remote["id"])
 
 
-def revoked_round_aftermath(sandbox: SandboxServer, registry, tally: Tally) -> None:
+def revoked_round_aftermath(sandbox: SandboxServer, registry, tally: Tally, workers: int) -> None:
     """The credentials were revoked during the round: the integration must be flagged and the jobs
     must stop calling; then the credentials come back and Test connection resumes the work."""
     log = sandbox.requests_log("vhsys")
@@ -411,7 +515,7 @@ def revoked_round_aftermath(sandbox: SandboxServer, registry, tally: Tally) -> N
         refused = len(sandbox.requests_log("vhsys")) - revoked_at
         tally.check("auth: the jobs make no call while flagged", len(sandbox.requests_log("vhsys")) == calls)
         # Each worker may meet the refusal once in its batch and once in its refresh, no more.
-        tally.check(f"auth: {refused} calls refused, at most 2 per worker", refused <= 4)
+        tally.check(f"auth: {refused} calls refused, at most 2 per worker", refused <= 2 * workers)
         sandbox.control("restore_credentials", {"provider": "vhsys"})
         failed = env["tecpet.erp.document"].search_count(
             [("state", "=", "error"), ("error_kind", "=", "connection")]
@@ -507,16 +611,31 @@ class SoakMachine(RuleBasedStateMachine):
         them maybe killed mid-batch; one round of the campaign revokes the credentials."""
         revoke = self.rounds == self.revoke_round
         add_faults(self.c.sandbox, rng, revoke=revoke)
-        run_jobs(rng, self.c.tally, concurrent=self.c.workers, kill_probability=0.6)
+        kinds = (
+            list(MID_CALL) if self.c.tally.short else [rng.choice(MID_CALL) for _ in range(rng.randint(1, 5))]
+        )
+        self.c.sandbox.latency = JOB_LATENCY
+        try:
+            run_jobs(
+                rng,
+                self.c.tally,
+                concurrent=self.c.workers,
+                kill_probability=0.6,
+                during=lambda processes: users_during_jobs(
+                    self.c.registry, rng, self.c.tally, kinds, processes
+                ),
+            )
+        finally:
+            self.c.sandbox.latency = 0.002
         self.c.sandbox.faults.clear()
         if revoke:
-            revoked_round_aftermath(self.c.sandbox, self.c.registry, self.c.tally)
+            revoked_round_aftermath(self.c.sandbox, self.c.registry, self.c.tally, self.c.workers)
         with self.c.registry.cursor() as cr:
             expire_leases(cr)
         self.rounds += 1
         self.odoo_steps = 0
         self.refreshed = False
-        self.log("jobs")
+        self.log(f"jobs (users meanwhile: {kinds})")
 
     def erp_users(self, rng):
         """ERP users pay, mark done, issue, cancel and delete documents (some not recorded yet)."""
@@ -622,6 +741,28 @@ def step_invariants(c: Campaign, stale: set[str]) -> list[str]:
             want = aggregate_invoice_state(move.erp_document_ids.mapped("state"))
             if move.service_order_state != (want and want.value):
                 failed.append(f"{move.name}: column {move.service_order_state}, its documents {want}")
+        failed += invoice_invariants(c, docs, remote)
+    return failed
+
+
+def invoice_invariants(c: Campaign, docs, remote: dict[str, list[dict]]) -> list[str]:
+    """Per invoice, whatever is pending: never two live ERP documents of one type (a replacement
+    waits for the old one's cancel); none once a reset or credited invoice is settled; no
+    document processing with nothing left to do (it would never move again)."""
+    failed = []
+    for move, move_docs in docs.grouped("move_id").items():
+        for doc_type, typed in move_docs.grouped("doc_type").items():
+            live = [r for d in typed for r in remote.get(d.marker, []) if r["live"]]
+            if len(live) > 1:
+                failed.append(f"{move.name}: {len(live)} live ERP {doc_type}s for one invoice")
+        settled = not any(d.pending_action for d in move_docs)
+        gone = move.state != "posted" or move.id in c.tally.reversed_moves
+        if gone and settled:
+            live = [r for d in move_docs for r in remote.get(d.marker, []) if r["live"]]
+            if live:
+                failed.append(f"{move.name} ({move.state}): {len(live)} live ERP documents")
+    for doc in docs.filtered(lambda d: d.state == "processing" and not d.pending_action):
+        failed.append(f"{doc.marker}: processing with nothing pending")
     return failed
 
 
@@ -647,9 +788,8 @@ def calm_phase(c: Campaign) -> None:
             )._requeue()
             cr.commit()
             expire_leases(cr)
-            pending = env["tecpet.erp.document"].search_count(
-                [("pending_action", "!=", False), ("state", "!=", "error")]  # data errors wait for people
-            )
+            # What the jobs can still do (data errors, and what they hold back, wait for people).
+            pending = env["tecpet.erp.document"].search_count(env["tecpet.erp.document"]._push_domain())
         if not pending:
             break
         print(
@@ -696,7 +836,7 @@ def main() -> int:
     shrink_refresh_margin()
     # 40 a run in the short campaign; the long one takes a quarter of the invoices a run: most
     # documents are then sent under faults, not in the calm phase.
-    tally = Tally(script=job_script(max(40, invoices // 4)))
+    tally = Tally(script=job_script(max(40, invoices // 4)), short=args.short)
     CAMPAIGN = Campaign(sandbox, registry, tally, seed, invoices, args.workers, started)
     print(f"[soak] database ready in {time.monotonic() - started:.0f} s", flush=True)
     machine = hypothesis_seed(seed)(SoakMachine.TestCase)
@@ -741,6 +881,9 @@ def check_document(doc, rows: list[dict], tally: Tally) -> None:
             )
     elif doc.state == "canceled":
         tally.check(f"{doc.marker} canceled: nothing live in the ERP", not live)
+    elif doc.state == "processing" and doc.pending_action == "push" and held_back(doc):
+        # Re-posted while the old document's cancel was refused (note issued): it waits (N2).
+        tally.check(f"{doc.marker}: held back while the old one is live, nothing of it sent", not rows)
     elif doc.state == "error" and doc.pending_action == "cancel" and doc.error_kind == "data":
         # Reset to draft after an ERP user issued the note: refused with a clear message (2.2).
         noted = [r for r in live if r["id"] == doc.external_id and r["note"]]
@@ -754,6 +897,14 @@ def check_document(doc, rows: list[dict], tally: Tally) -> None:
         tally.check(
             f"{doc.marker}: stock of a dropped PV reversed", dead["stock_exits"] == dead["stock_reversals"]
         )
+
+
+def held_back(doc) -> bool:
+    """A new document waiting for the failed cancellation of its invoice's old one of its type."""
+    others = doc.move_id.erp_document_ids - doc
+    return any(
+        o.doc_type == doc.doc_type and o.pending_action == "cancel" and o.state == "error" for o in others
+    )
 
 
 def check_ledger(docs, by_id: dict[str, dict], tally: Tally) -> None:
@@ -819,6 +970,12 @@ def verify(registry, sandbox, seed, tally: Tally) -> int:
     stray = [m for m, rows in remote.items() if m not in markers and any(r["live"] for r in rows)]
     tally.check("no live ERP document without an Odoo document", not stray)
     tally.check(f"no job run crashed {dict(tally.crashes)}", not tally.crashes)
+    if tally.short:
+        missing = [kind for kind in MID_CALL if not tally.mid_call[kind]]
+        tally.check(f"every user action ran while workers were mid-call (missing: {missing})", not missing)
+        tally.check(
+            f"some hit an invoice a worker held at that moment {dict(tally.held)}", sum(tally.held.values())
+        )
     duplicates = sum(1 for m in markers if sum(r["live"] for r in remote.get(m, [])) > 1)
     failed = [name for name, ok in tally.checks if not ok]
     for name in failed[:30]:
@@ -831,7 +988,8 @@ def verify(registry, sandbox, seed, tally: Tally) -> int:
         f"ERP events {sum(events.values())} {events}; credentials revoked {tally.auth['revoked']} "
         f"({tally.auth['refused']} calls refused, {tally.auth['requeued']} documents requeued); "
         f"refresh runs {sum(tally.refreshes.values())} {dict(tally.refreshes)}; "
-        f"states unlike the ERP {mismatched}; duplicates {duplicates}; lost {lost + mismatched}; seed {seed}"
+        f"states unlike the ERP {mismatched}; duplicates {duplicates}; lost {lost + mismatched}; "
+        f"users while workers ran {dict(tally.mid_call)} (on held invoices {dict(tally.held)}); seed {seed}"
     )
     print(f"{len(tally.checks) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0

@@ -56,3 +56,47 @@ def test_a_note_is_requested_once():
     assert lifecycle.on_observation(live, paid, issue_notes=True, note_requested=False).pending
     assert lifecycle.on_observation(live, paid, issue_notes=True, note_requested=True).pending is None
     assert lifecycle.on_observation(live, paid, issue_notes=False, note_requested=False).pending is None
+
+
+def test_reprocess_never_leaves_a_document_processing_with_nothing_to_do():
+    """N3: a document that exists in the ERP with nothing to send goes back to the read-back (or
+    gets its note requested again); only a document with a pending action is processing."""
+    stuck = lifecycle.DocView(DocState.PROCESSING, None, may_exist=True, known=True)
+    for doc in [*lifecycle_table.SITUATIONS.values(), stuck]:
+        for notes in (False, True):
+            change = lifecycle.on_reprocess(doc, issue_notes=notes)
+            pending = change.pending or (None if change.clear_pending else doc.pending)
+            state = change.state or doc.state
+            assert state is not DocState.PROCESSING or pending is not None, (doc, notes, change)
+            if change.state is not None and not pending:
+                assert change.recheck and state in lifecycle.READ_BACK_STATES, (doc, change)
+    rejected = lifecycle_table.SITUATIONS["error after sending (note rejected)"]
+    assert lifecycle.on_reprocess(rejected, issue_notes=True).pending is lifecycle.Pending.ISSUE
+    failed_cancel = lifecycle_table.SITUATIONS["cancellation failed"]
+    assert lifecycle.on_reprocess(failed_cancel, issue_notes=False).pending is lifecycle.Pending.CANCEL
+
+
+def test_a_credit_note_undone_brings_the_documents_back():
+    """N8: whatever the reversal did, once it is undone the invoice has a document that stands
+    for it (kept, withdrawn from its cancellation, or replaced), and nothing is left processing
+    without something to do."""
+    for name, doc in lifecycle_table.SITUATIONS.items():
+        after = lifecycle.on_full_reversal(doc)
+        if isinstance(after, lifecycle.Refusal) or after == lifecycle.KEEP:
+            continue
+        reversed_doc = lifecycle.DocView(
+            after.state or doc.state,
+            None if after.clear_pending else (after.pending or doc.pending),
+            may_exist=doc.may_exist,
+            known=doc.known,
+        )
+        change = lifecycle.on_reversal_undone(reversed_doc)
+        assert change.replaced or change.pending is lifecycle.Pending.PUSH or change.recheck, (name, change)
+
+
+def test_a_replacement_waits_for_the_cancellation_it_replaces():
+    """N2: the documents a re-posting leaves beside the new one are the ones that hold it back."""
+    for doc in lifecycle_table.SITUATIONS.values():
+        change = lifecycle.on_post(doc)
+        if change.replaced and not change.archive:
+            assert lifecycle.holds_replacement(doc)

@@ -15,18 +15,20 @@ from tecpet_erp_sync.erp.lifecycle import Change, DocView, Event, Pending, Refus
 SITUATIONS = {
     "queued, never sent": DocView(DocState.PROCESSING, Pending.PUSH),
     "queued, a send may have arrived": DocView(DocState.PROCESSING, Pending.PUSH, may_exist=True),
-    "open / fulfilled / awaiting issue": DocView(DocState.OPEN, may_exist=True),
-    "issued": DocView(DocState.ISSUED, may_exist=True),
-    "cancellation queued": DocView(DocState.PROCESSING, Pending.CANCEL, may_exist=True),
-    "cancellation failed": DocView(DocState.ERROR, Pending.CANCEL, may_exist=True),
-    "error after sending (note rejected)": DocView(DocState.ERROR, may_exist=True),
-    "canceled": DocView(DocState.CANCELED, may_exist=True),
+    "open / fulfilled / awaiting issue": DocView(DocState.OPEN, may_exist=True, known=True),
+    "issued": DocView(DocState.ISSUED, may_exist=True, known=True),
+    "cancellation queued": DocView(DocState.PROCESSING, Pending.CANCEL, may_exist=True, known=True),
+    "cancellation failed": DocView(DocState.ERROR, Pending.CANCEL, may_exist=True, known=True),
+    "error after sending (note rejected)": DocView(DocState.ERROR, may_exist=True, known=True),
+    "canceled": DocView(DocState.CANCELED, may_exist=True, known=True),
 }
 EVENTS = {
     Event.RESET: "reset to draft / cancel",
     Event.POST: "posted again",
     Event.DELETE: "invoice deleted",
     Event.FULL_REVERSAL: "full credit note",
+    Event.REVERSAL_UNDONE: "that credit note reset / cancelled / deleted",
+    Event.REPROCESS: "Reprocess (issue notes off / on)",
 }
 OBSERVATIONS = {
     "order cancelled in the ERP": RemoteStatus(DocType.SERVICE_ORDER, "1", DocState.CANCELED),
@@ -55,7 +57,9 @@ def describe(outcome: Change | Refusal | bool) -> str:
     parts = []
     if outcome.state is not None:
         parts.append(f"→ {outcome.state.value}")
-    if outcome.pending is Pending.CANCEL:
+    if outcome.pending is Pending.PUSH:
+        parts.append("send queued")
+    elif outcome.pending is Pending.CANCEL:
         parts.append("cancel queued")
     elif outcome.pending is Pending.ISSUE:
         parts.append("note requested")
@@ -63,10 +67,13 @@ def describe(outcome: Change | Refusal | bool) -> str:
         parts.append("error says what to do")
     if outcome.chatter is not None:
         parts.append("chatter line")
+    if outcome.recheck:
+        parts.append("read back at once")
     if outcome.archive:
         parts.append("archived")
     if outcome.replaced:
-        parts.append("new document queued")
+        # Not archived: this one's cancellation goes on, and holds the new one back until it is done.
+        parts.append("new document queued" + ("" if outcome.archive else ", sent once this one is canceled"))
     return ", ".join(parts)
 
 
@@ -77,13 +84,22 @@ def outcome(event: Event, doc: DocView) -> Change | Refusal | bool:
         return lifecycle.on_post(doc)
     if event is Event.DELETE:
         return lifecycle.can_delete(doc)
+    if event is Event.REVERSAL_UNDONE:
+        return lifecycle.on_reversal_undone(doc)
     return lifecycle.on_full_reversal(doc)
+
+
+def cell(event: Event, doc: DocView) -> str:
+    if event is not Event.REPROCESS:
+        return describe(outcome(event, doc))
+    off, on = (lifecycle.on_reprocess(doc, issue_notes=notes) for notes in (False, True))
+    return describe(off) if off == on else f"{describe(off)} / {describe(on)}"
 
 
 def events_table() -> str:
     rows = ["| document | " + " | ".join(EVENTS.values()) + " |", "|---" * (len(EVENTS) + 1) + "|"]
     for name, doc in SITUATIONS.items():
-        cells = [describe(outcome(event, doc)) for event in EVENTS]
+        cells = [cell(event, doc) for event in EVENTS]
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 

@@ -46,6 +46,8 @@ class Event(str, Enum):
     RESET = "reset"  # reset to draft, or cancel
     DELETE = "delete"
     FULL_REVERSAL = "full_reversal"  # a credit note reversing the whole invoice was posted
+    REVERSAL_UNDONE = "reversal_undone"  # that credit note was reset, cancelled or deleted
+    REPROCESS = "reprocess"  # a user pressed Reprocess on a failed or stuck document
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class DocView:
     state: DocState
     pending: Pending | None = None
     may_exist: bool = False  # an ERP id is known, or a send may have arrived (maybe_sent)
+    known: bool = False  # the ERP id is known
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Change:
     replaced: bool = False  # no longer stands for the invoice: a new document of its type is queued
     error: tuple[str, dict] | None = None  # (message, params), kind data
     chatter: tuple[str, dict] | None = None  # a line for the invoice's chatter
+    recheck: bool = False  # read back from the ERP at once
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,8 @@ def on_post(doc: DocView) -> Change:
 
     A cancellation still queued or failed goes on: the ERP document may carry the old content.
     A new document with the invoice's new content is queued beside it, so a posted invoice is
-    never left without its live ERP document (PRODUCT 2.9).
+    never left without its live ERP document (PRODUCT 2.9); it is sent once the old one is
+    cancelled (``holds_replacement``).
     """
     if doc.state is DocState.CANCELED:
         return Change(archive=True, replaced=True)
@@ -119,6 +124,17 @@ def on_post(doc: DocView) -> Change:
     if not doc.may_exist:
         return Change(state=DocState.CANCELED, clear_pending=True, archive=True, replaced=True)
     return Change(replaced=True)
+
+
+# A document whose cancellation is queued or failed holds back the push of the new documents of its
+# invoice: sent before the cancel is confirmed, they would make two live ERP orders for one invoice
+# (PRODUCT 2.12). Reprocess of the old one resumes the cancel; once it is cancelled, the new ones go.
+HOLDING_PENDING = Pending.CANCEL
+HELD_PENDING = Pending.PUSH
+
+
+def holds_replacement(doc: DocView) -> bool:
+    return doc.pending is HOLDING_PENDING
 
 
 def can_delete(doc: DocView) -> bool:
@@ -135,6 +151,40 @@ def on_full_reversal(doc: DocView) -> Change:
     if not doc.may_exist:
         return Change(state=DocState.CANCELED, clear_pending=True)
     return _cancel()
+
+
+def on_reversal_undone(doc: DocView) -> Change:
+    """The credit note that fully reversed the invoice was reset, cancelled or deleted: the
+    invoice stands again. A cancelled document is replaced (as on re-post); a cancellation not
+    done yet is withdrawn, and the document read back (or sent, when its ERP id was never known)."""
+    if doc.state is DocState.CANCELED:
+        return Change(archive=True, replaced=True)
+    if doc.pending is not Pending.CANCEL:
+        return KEEP
+    if not doc.known:
+        return Change(state=DocState.PROCESSING, pending=Pending.PUSH)
+    return Change(state=_read_back_state(doc), clear_pending=True, recheck=True)
+
+
+def on_reprocess(doc: DocView, *, issue_notes: bool) -> Change:
+    """Reprocess of a failed or stuck document. What it still had to do is done again (a failed
+    cancellation resumes); a document never confirmed in the ERP is sent (its marker searched
+    first). One that exists in the ERP with nothing to send never waits in *processing*: it gets
+    its note requested again when the integration issues notes, else it is read back at once."""
+    if doc.state not in (DocState.ERROR, DocState.PROCESSING):
+        return KEEP  # nothing failed or stuck
+    if doc.pending is not None:
+        return Change(state=DocState.PROCESSING, pending=doc.pending)
+    if not doc.known:
+        return Change(state=DocState.PROCESSING, pending=Pending.PUSH)
+    if issue_notes and doc.state is DocState.ERROR:  # a rejected note, corrected by the user
+        return Change(state=DocState.PROCESSING, pending=Pending.ISSUE)
+    return Change(state=_read_back_state(doc), recheck=True)
+
+
+def _read_back_state(doc: DocView) -> DocState:
+    """A state the read-back reads; the re-read then sets the one the ERP says."""
+    return doc.state if doc.state in READ_BACK_STATES else DocState.OPEN
 
 
 def on_observation(doc: DocView, status: RemoteStatus, *, issue_notes: bool, note_requested: bool) -> Change:

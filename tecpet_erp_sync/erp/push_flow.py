@@ -9,7 +9,7 @@ looked for first:
   invoice: ``Broken``) is rolled back and created anew, unless the ERP's users have already
   worked on it: then the user decides;
 - not found: the document is created, then completed; a part the ERP refuses rolls the document
-  back, so no half-built document stays behind.
+  back, so no half-built document stays behind (on resume too, unless its users work on it).
 
 The customer is brought up to date first (``customers.upsert_customer``), and a refused customer
 reference that an unchanged binding trusted is checked and the push done again
@@ -156,6 +156,13 @@ def _adopt(docs: DocumentWire[P], plan: P) -> PushResult | None:
         _logger.info("%s: document %s cannot be completed (%s): rolling it back", docs.erp, doc_id, exc)
         docs.roll_back(plan, doc_id)
         return None
+    except DataError:
+        # A definitive refusal of a part, as in ``_create``: no half-built document stays behind,
+        # unless the ERP's users work on it already (then it is theirs, and the error says why).
+        if not docs.in_use(chosen):
+            _logger.info("%s: document %s refused on resume: rolling it back", docs.erp, doc_id)
+            docs.roll_back(plan, doc_id)
+        raise
     return docs.adopted(plan, doc_id, chosen)
 
 

@@ -11,6 +11,7 @@ from ..erp.errors import DataError
 from ..erp.formatting import customer_from_raw
 from ..erp.states import aggregate_invoice_state
 from ..erp.validation import shown_name
+from .account_move_ux import BACKFILL
 from .erp_texts import Texts
 from .tecpet_erp_document import DOCUMENT_STATES
 
@@ -38,13 +39,14 @@ class AccountMove(models.Model):
         for move in self:
             move.service_order_state = aggregate_invoice_state(move.erp_document_ids.mapped("state")) or False
 
-    @api.depends("erp_document_ids.error_text")
+    @api.depends("erp_document_ids.error_text", "erp_document_ids.pending_action")
     @api.depends_context("lang")
     def _compute_erp_error_message(self):
         for move in self:
             # The OS and the PV of one customer usually fail alike: say it once (in the reader's language).
             messages = dict.fromkeys(m for m in move.erp_document_ids.mapped("error_text") if m)
-            move.erp_error_message = "\n".join(messages)
+            held = move._erp_held_message()
+            move.erp_error_message = "\n".join([*messages, *([held] if held else [])])
 
     # ------------------------------------------------------------------------------------------
     # Entering the flow: no network call here, the push job does the sending.
@@ -84,18 +86,28 @@ class AccountMove(models.Model):
         On a re-posting, each document still attached decides by ``lifecycle.on_post`` whether it
         still stands for the invoice; a new document is queued for every type that has none.
         """
+        return self._erp_queue_documents(lifecycle.on_post)
+
+    def _erp_queue_documents(self, transition):
+        """Apply ``transition`` (``lifecycle.on_post`` or ``on_reversal_undone``) to the invoices'
+        documents and queue a new one for every type left without one; return the invoices queued."""
         invoices = self.filtered(lambda m: m.move_type == "out_invoice")
         if not invoices:
-            return  # vendor bills, entries, refunds: no query at all
+            return invoices  # vendor bills, entries, refunds: no query at all
         vals_list = []
         by_company = invoices._erp_integrations_by_company()
+        in_flow = invoices.sudo().with_context(active_test=False).erp_document_ids.move_id
+        queued = self.browse()
         for move in invoices:
-            integration = move._erp_integration(by_company)
+            # Already in the flow: it stays there whatever the start date (Send to ERP brought it in).
+            policy = move.with_context(**{BACKFILL: True}) if move in in_flow else move
+            integration = policy._erp_integration(by_company)
             if not integration:
                 continue
+            queued |= move
             standing = set()
             for doc in move.sudo().erp_document_ids:
-                change = lifecycle.on_post(doc._erp_view())
+                change = transition(doc._erp_view())
                 doc._erp_apply(change)
                 if not change.replaced:
                     standing.add(doc.doc_type)
@@ -107,6 +119,7 @@ class AccountMove(models.Model):
         if vals_list:
             self.env["tecpet.erp.document"].sudo().create(vals_list)
             self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
+        return queued
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
@@ -132,10 +145,12 @@ class AccountMove(models.Model):
 
     def button_draft(self):
         self._erp_request_cancellation()
+        self._erp_undo_reversals()
         return super().button_draft()
 
     def button_cancel(self):
         self._erp_request_cancellation()
+        self._erp_undo_reversals()
         return super().button_cancel()
 
     @api.ondelete(at_uninstall=False)
@@ -149,31 +164,6 @@ class AccountMove(models.Model):
                     lifecycle.DELETE_REFUSAL, invoices=", ".join(live.move_id.mapped("name"))
                 )
             )
-
-    # ------------------------------------------------------------------------------------------
-    # Credit notes: a full reversal cancels the ERP documents, a partial one is only reported.
-    # ------------------------------------------------------------------------------------------
-    def _erp_apply_reversals(self):
-        refunds = self.filtered(lambda m: m.move_type == "out_refund" and m.reversed_entry_id)
-        for original in refunds.reversed_entry_id:
-            docs = original.sudo().erp_document_ids
-            if not docs:
-                continue
-            reversed_total = sum(
-                original.reversal_move_ids.filtered(lambda r: r.state == "posted").mapped("amount_total")
-            )
-            if original.currency_id.compare_amounts(reversed_total, original.amount_total) >= 0:
-                for doc in docs:
-                    doc._erp_apply(lifecycle.on_full_reversal(doc._erp_view()))
-            else:
-                credited = sum((refunds & original.reversal_move_ids).mapped("amount_total"))
-                original.message_post(
-                    body=self.env._(
-                        "A credit note of %(amount)s was posted for this invoice: its ERP documents "
-                        "are not changed. Adjust them in the ERP if needed.",
-                        amount=original.currency_id.format(credited),
-                    )
-                )
 
     # ------------------------------------------------------------------------------------------
     # What the ERP receives: plain data built here, decided in erp/mapping.py.

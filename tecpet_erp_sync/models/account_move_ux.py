@@ -183,11 +183,15 @@ class AccountMove(models.Model):
         Returns at once; the sending happens in the push job. A document is never sent twice:
         the job searches the ERP for its marker whenever an earlier send may have arrived.
         Invoices outside the flow ("—") stay outside: bringing older ones in is Send to ERP's job.
+        Invoices a push worker is sending right now are left alone (PRODUCT 2.12): their documents
+        are the worker's until it commits, and Reprocess is for them once it is done.
         """
         moves = self.filtered(
             lambda m: m.move_type == "out_invoice" and m.state in ("posted", "cancel", "draft")
         )
         docs = moves.erp_document_ids.sudo().filtered(lambda d: d.state in ("error", "processing"))
+        busy = docs._erp_claimed().move_id
+        docs = docs.filtered(lambda d: d.move_id not in busy)
         failing = self.env["account.move"]
         for move, move_docs in docs.grouped("move_id").items():
             problems = (
@@ -201,11 +205,21 @@ class AccountMove(models.Model):
             else:
                 move_docs._requeue()
         queued = docs.move_id - failing
-        return self._erp_reprocess_notification(queued, failing)
+        return self._erp_reprocess_notification(queued, failing, busy)
 
-    def _erp_reprocess_notification(self, queued, failing):
+    def _erp_reprocess_notification(self, queued, failing, busy=None):
         outside = self.filtered(lambda m: not m.erp_document_ids)
-        if outside and not (queued or failing):
+        busy_text = (
+            self.env._(
+                "%(count)s being sent to the ERP right now, left as they are: %(names)s. "
+                "Reprocess them once the Service Order column shows how it went.",
+                count=len(busy),
+                names=", ".join(busy.mapped("name")),
+            )
+            if busy
+            else ""
+        )
+        if outside and not (queued or failing or busy):
             message = self.env._(
                 "Nothing to reprocess: the selected invoices are outside the ERP flow. "
                 "To send older invoices, use Send to ERP on the ERP integration."
@@ -220,21 +234,24 @@ class AccountMove(models.Model):
             )
         elif queued:
             message = self.env._("%(queued)s invoice(s) queued for the ERP.", queued=len(queued))
+        elif busy:
+            message = ""
         else:
             message = self.env._(
                 "Nothing to reprocess: none of the selected invoices has a failed or pending ERP document."
             )
-        idle = self - outside - queued - failing
-        if idle and (queued or failing or outside):
-            message += " " + self._erp_untouched_text(idle)
+        idle = self - outside - queued - failing - (busy or self.browse())
+        untouched = self._erp_untouched_text(idle) if idle and (queued or failing or outside or busy) else ""
+        message = " ".join(part for part in (message, busy_text, untouched) if part)
+        stays = bool(failing or busy)  # the user has something to read again later
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": self.env._("Reprocess"),
                 "message": message,
-                "type": "warning" if failing or not queued else "success",
-                "sticky": bool(failing),
+                "type": "warning" if stays or not queued else "success",
+                "sticky": stays,
                 # Closing calls back the list or form the action ran from, which reloads its records.
                 "next": {"type": "ir.actions.act_window_close"},
             },

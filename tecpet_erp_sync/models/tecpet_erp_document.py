@@ -2,6 +2,7 @@
 from odoo import api, fields, models
 
 from ..erp import lifecycle
+from ..erp.claim import When
 from ..erp.contract import DocState
 from ..erp.links import document_url
 from .erp_texts import Texts
@@ -179,10 +180,16 @@ class TecpetErpDocument(models.Model):
             state=DocState(self.state),
             pending=lifecycle.Pending(self.pending_action) if self.pending_action else None,
             may_exist=bool(self.external_id or self.maybe_sent),
+            known=bool(self.external_id),
         )
 
     def _erp_apply(self, change):
-        """Write a ``lifecycle.Change`` on this document (translating its messages)."""
+        """Write a ``lifecycle.Change`` on this document (translating its messages).
+
+        A push worker may hold the document (its claim): the change is what the user wants next,
+        and the claim stays (``erp/claim.py``): the worker's commit then sees it and leaves it to
+        the next claim, with what the worker learned from the ERP.
+        """
         self.ensure_one()
         vals = {}
         if change.state is not None:
@@ -192,13 +199,17 @@ class TecpetErpDocument(models.Model):
         if change.clear_pending:
             vals["pending_action"] = False
         if change.pending is not None:
-            vals.update(pending_action=change.pending.value, attempts=0, next_attempt_at=False)
+            vals.update(pending_action=change.pending.value, attempts=0)
             if change.pending is lifecycle.Pending.ISSUE:
                 vals["note_requested"] = True
         if change.archive:
             vals["active"] = False
+        if change.recheck:
+            vals["recheck"] = True
         if vals:
             self.write(vals)
+        if change.pending is not None:
+            self._erp_schedule(When.NOW)
         if change.error is not None:
             message, params = change.error
             self._erp_set_error(Texts(self.env)._(message, **params), "data")
@@ -210,6 +221,8 @@ class TecpetErpDocument(models.Model):
             )
         if change.pending is not None:
             self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
+        if change.recheck:
+            self.env.ref("tecpet_erp_sync.ir_cron_refresh_status")._trigger()
 
     def _requeue_connection_errors(self):
         """After the connection works again, resend what failed only because of it."""
@@ -217,16 +230,7 @@ class TecpetErpDocument(models.Model):
         failed._requeue()
 
     def _requeue(self):
+        """Reprocess: each document does again what it had to do (``lifecycle.on_reprocess``)."""
         for doc in self:
-            doc.write(
-                {
-                    "state": "processing",
-                    "pending_action": doc.pending_action or ("push" if not doc.external_id else False),
-                    "error_message": False,
-                    "error_kind": False,
-                    "next_attempt_at": False,
-                    "attempts": 0,
-                }
-            )
-        if self:
-            self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
+            issue_notes = doc.integration_id.issue_fiscal_notes
+            doc._erp_apply(lifecycle.on_reprocess(doc._erp_view(), issue_notes=issue_notes))

@@ -4,11 +4,13 @@
 (``outcome.classify``: retry, wait, hand over, fail, stop the integration), in words for its users."""
 
 import logging
-from datetime import timedelta
+
+import psycopg2
 
 from odoo import fields, models
 
 from ..erp import lifecycle, outcome
+from ..erp.claim import When
 from ..erp.contract import DocRef, DocState, DocType
 from ..erp.errors import DataError
 from .erp_texts import Texts, erp_error_text
@@ -22,7 +24,6 @@ NOTHING_PENDING = {
     "error_message": False,
     "error_kind": False,
     "attempts": 0,
-    "next_attempt_at": False,
 }
 
 
@@ -75,11 +76,13 @@ class TecpetErpDocument(models.Model):
 
     def _erp_set_done(self, state, **extra):
         self.write({**NOTHING_PENDING, "state": state, "last_sync_at": fields.Datetime.now(), **extra})
+        self._erp_schedule(When.DONE)
 
     def _hand_over_to_erp_users(self, message):
         """The ERP's API cannot do what was asked (VHSYS cannot issue a sales order's NF-e): stop
         asking, say once on the invoice what to do in the ERP, keep reading the state back."""
         self.write(NOTHING_PENDING)
+        self._erp_schedule(When.DONE)
         self.move_id.sudo().message_post(body=message)
 
     def _erp_apply_failure(self, exc, action):
@@ -89,22 +92,18 @@ class TecpetErpDocument(models.Model):
         if result.hint is outcome.Hint.UNEXPECTED:
             _logger.exception("ERP sync: unexpected error on document %s", self.id)
         if result.action is outcome.Action.WAIT:
-            self.write(
-                {
-                    "attempts": self.attempts - 1,
-                    "next_attempt_at": fields.Datetime.now() + timedelta(seconds=result.retry_after),
-                }
-            )
+            self.attempts -= 1
+            self._erp_schedule(When.RETRY, result.retry_after)
             return False
         if result.action is outcome.Action.RETRY:  # still in flight: the reason stays visible
             self.write(
                 {
                     "error_message": erp_error_text(self.env, exc),
                     "error_kind": result.kind,
-                    "next_attempt_at": fields.Datetime.now() + timedelta(seconds=result.retry_after),
                     "maybe_sent": self.maybe_sent or result.maybe_sent,
                 }
             )
+            self._erp_schedule(When.RETRY, result.retry_after)
         elif result.action is outcome.Action.HAND_OVER:
             self._hand_over_to_erp_users(erp_error_text(self.env, exc))
         else:  # FAIL, or STOP_INTEGRATION which fails the document too
@@ -145,30 +144,44 @@ class TecpetErpDocument(models.Model):
         return erp_error_text(self.env, exc)
 
     def _erp_stop_integration(self, exc):
-        """The credentials were refused: no job calls this ERP account until they are fixed."""
+        """The credentials were refused: no job calls this ERP account until they are fixed.
+
+        Committed on a cursor of its own when the job commits: the document's own commit may be
+        refused (a user acted on the invoice meanwhile), and the other workers must stop at once.
+        """
+        values = {
+            "auth_failed": True,
+            "last_check_ok": False,
+            "last_check_message": erp_error_text(self.env, exc),
+            "last_check_at": fields.Datetime.now(),
+        }
+        body = self.env._(
+            "The ERP rejected the credentials: the jobs stopped calling it. "
+            "Fix the credentials and press Test connection."
+        )
+        if self.env["account.move"]._can_commit():
+            try:
+                with self.env.registry.cursor() as cr:
+                    integration = (
+                        self.env(cr=cr)["tecpet.erp.integration"].sudo().browse(self.integration_id.id)
+                    )
+                    integration.write(values)
+                    integration.message_post(body=body)
+                self.integration_id.invalidate_recordset()
+                return
+            except psycopg2.extensions.TransactionRollbackError:  # the integration changed meanwhile
+                _logger.info(
+                    "ERP sync: integration %s flagged with the document's commit", self.integration_id.id
+                )
         integration = self.integration_id.sudo()
-        integration.write(
-            {
-                "auth_failed": True,
-                "last_check_ok": False,
-                "last_check_message": erp_error_text(self.env, exc),
-                "last_check_at": fields.Datetime.now(),
-            }
-        )
-        integration.message_post(
-            body=self.env._(
-                "The ERP rejected the credentials: the jobs stopped calling it. "
-                "Fix the credentials and press Test connection."
-            )
-        )
+        integration.write(values)
+        integration.message_post(body=body)
 
     def _erp_set_error(self, message, kind):
         """Put documents in error and tell the invoice's chatter once (not at every retry)."""
         for doc in self:
             already = doc.state == "error" and doc.error_message == message
-            doc.write(
-                {"state": "error", "error_message": message, "error_kind": kind, "next_attempt_at": False}
-            )
+            doc.write({"state": "error", "error_message": message, "error_kind": kind})
             if not already:
                 doc.move_id.sudo().message_post(
                     body=self.env._(

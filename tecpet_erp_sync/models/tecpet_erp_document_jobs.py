@@ -4,30 +4,25 @@
 claimed document does is in ``tecpet_erp_document_actions``; the refresh job in
 ``tecpet_erp_document_refresh``.
 
-Every network call happens here, never in the user's transaction. Each document is claimed
-under ``FOR NO KEY UPDATE SKIP LOCKED`` and the claim is committed together with a lease and the
-``maybe_sent`` flag *before* the call: a crash at any point leaves a document that the next run
-resumes by searching the ERP for its marker, so nothing is lost and nothing is sent twice.
+Every network call happens here, never in the user's transaction. How a document is claimed,
+leased and committed is in ``tecpet_erp_document_claim`` (rules in ``erp/claim.py``).
 """
 
 import logging
 import re
 import time
-from datetime import timedelta
 
-import psycopg2
-
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL, config
 
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
+from ..erp import lifecycle
+
 _logger = logging.getLogger(__name__)
 
-CLAIM_LEASE = timedelta(minutes=10)  # a claimed document is not picked again before this
 TIME_BUDGET = 240  # at most, seconds of one push callback before it hands over to a new run
 MIN_TIME_BUDGET = 1  # seconds (a callback always sends at least one document)
-CLAIM_RETRIES = 5  # selections refused by a concurrent claim (serialization failure) before giving up
 # Push workers: worker 1 is the data file's cron, workers 2..N are copies of it running this code.
 PUSH_WORKERS_PARAM = "tecpet_erp_sync.push_workers"
 MAX_PUSH_WORKERS = 32
@@ -142,15 +137,34 @@ class TecpetErpDocument(models.Model):
         return active
 
     def _push_domain(self):
-        now = fields.Datetime.now()
+        """The documents the push job may claim now (``_erp_claim_domain``: no live claim holds
+        them, their backoff is over)."""
+        integrations = self.env["tecpet.erp.integration"].sudo()
+        working = integrations._search([("auth_failed", "=", False)])
+        archived = integrations.with_context(active_test=False)._search(
+            [("auth_failed", "=", False), ("active", "=", False)]
+        )
+        # A replacement waits for the cancellation of its invoice's previous document of its type (N2).
+        held = SQL(
+            """(SELECT fresh.id FROM tecpet_erp_document fresh
+                  JOIN tecpet_erp_document prior
+                    ON prior.move_id = fresh.move_id AND prior.doc_type = fresh.doc_type
+                   AND prior.id != fresh.id
+                 WHERE fresh.pending_action = %s AND prior.active AND prior.pending_action = %s)""",
+            lifecycle.HELD_PENDING.value,
+            lifecycle.HOLDING_PENDING.value,
+        )
         return [
             ("pending_action", "!=", False),
             ("state", "!=", "error"),
-            ("integration_id.active", "=", True),
-            ("integration_id.auth_failed", "=", False),
+            # An archived integration's cancellations still run: its invoices were reset (N18).
             "|",
-            ("next_attempt_at", "=", False),
-            ("next_attempt_at", "<=", now),
+            ("integration_id", "in", working),
+            "&",
+            ("pending_action", "=", "cancel"),
+            ("integration_id", "in", archived),
+            ("id", "not in", held),
+            *self._erp_claim_domain(),
         ]
 
     @api.model
@@ -162,10 +176,12 @@ class TecpetErpDocument(models.Model):
         started = time.monotonic()
         done = tried = 0
         handled = []  # ids this run took: never twice in one run (tests' rollbacks, the quota)
+        finished = []  # the last claim's token: its lease row goes with the next claim
         while tried < batch_size:
             if tried and time.monotonic() - started > time_budget:  # at least one per run
                 break
-            claimed = self._claim_next(with_commit, handled)
+            claimed = self._claim_next(with_commit, handled, finished=finished)
+            finished = [claim.token for claim in claimed.values()][:1]
             if not claimed:
                 return done, 0  # nothing left that another worker does not hold
             for candidate, claim in claimed.items():
@@ -174,98 +190,16 @@ class TecpetErpDocument(models.Model):
                 # Each commit empties the cache: without this, every document would fetch again the
                 # invoices, lines and partners of the whole batch (its prefetch set).
                 doc = candidate.with_prefetch()._erp_with_company_lang(candidate.company_id)
-                with doc._erp_attempt_log():  # the document's history of tries
-                    progressed = doc._run_pending_action(maybe_sent=claim)
-                if with_commit and not doc._commit_or_give_back():
-                    handled.remove(candidate.id)  # due again at once: the other commit is done
+                with doc._erp_keep_lease(claim, with_commit), doc._erp_attempt_log():
+                    progressed = doc._run_pending_action(maybe_sent=claim.maybe_sent)
+                if not doc._erp_finish_claim(claim, with_commit):
+                    handled.remove(candidate.id)  # due again (after a pause): the other commit is done
                     continue
                 if progressed is False:  # the account's quota or limit: not done, tried again later
                     continue
                 done += 1
         remaining = self.search_count(self._push_domain() + [("id", "not in", handled)], limit=1)
         return done, remaining
-
-    def _due_rows(self, domain, limit=None):
-        """(id, maybe_sent) of the due documents of ``domain`` no other transaction holds, locked."""
-        query = self._search(self._push_domain() + domain, order="next_attempt_at, id", limit=limit)
-        table = SQL.identifier(self._table)
-        return self.env.execute_query(
-            SQL(
-                "%s FOR NO KEY UPDATE OF %s SKIP LOCKED",
-                query.select(SQL("%s.id, %s.maybe_sent", table, table)),
-                table,
-            )
-        )
-
-    @api.model
-    def _claim_next(self, with_commit, handled=()):
-        """Select and lock the next due document no other worker holds, with the other due
-        documents of its invoice, and claim them; return {document: whether an earlier send may
-        have arrived}, empty when none is left.
-
-        ``SKIP LOCKED`` is in the selection itself: a second worker passes over the rows the first
-        is claiming and takes the next ones, instead of both walking the same list. An invoice's
-        documents go to one worker (finished by two at once, the later commit would be refused
-        and its document redone). The claim (a lease, ``maybe_sent``) is committed before any
-        call, so the locks last a few milliseconds and the lease keeps the documents out of every
-        other worker's selection. A document whose integration was refused since (the ERP said no
-        to the credentials for another document, of this worker or another's) is no longer due.
-        """
-        # An earlier document of this run may have flagged the integration (without commit in tests).
-        self.env["tecpet.erp.integration"].flush_model(["active", "auth_failed"])
-        skip = [("id", "not in", list(handled))] if handled else []
-        for _attempt in range(CLAIM_RETRIES):
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    rows = self._due_rows(skip, limit=1)
-                    if rows:
-                        first = self.browse(rows[0][0])
-                        rows += self._due_rows(
-                            skip + [("move_id", "=", first.move_id.id), ("id", "!=", first.id)]
-                        )
-                break
-            except psycopg2.errors.SerializationFailure:
-                # Another worker claimed and committed a row after our snapshot (REPEATABLE READ):
-                # a new transaction sees its lease and selects past it.
-                if not with_commit:
-                    return {}
-                self.env.cr.rollback()
-        else:
-            return {}
-        claimed = {}
-        for doc_id, maybe_sent in rows:
-            doc = self.browse(doc_id)
-            doc.invalidate_recordset()
-            doc.write(
-                {
-                    "attempts": doc.attempts + 1,
-                    "next_attempt_at": fields.Datetime.now() + CLAIM_LEASE,
-                    "maybe_sent": bool(maybe_sent) or doc.pending_action == "push",
-                }
-            )
-            claimed[doc] = bool(maybe_sent)
-        if with_commit and claimed:
-            # Persist the claim before any call: if we crash during it, the next run searches first.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        return claimed
-
-    def _commit_or_give_back(self):
-        """Commit this document's outcome; return False when PostgreSQL refused it because another
-        transaction changed the same invoice meanwhile (see ``_touch_invoices_at_commit``).
-
-        The refused outcome is rolled back and the document is due again at once: what was sent
-        is found by its marker (``maybe_sent``, committed with the claim), and a cancel or a note
-        issue is safe to repeat.
-        """
-        try:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        except psycopg2.extensions.TransactionRollbackError:  # serialization failure, deadlock
-            self.env.cr.rollback()
-            # Not the document's fault: no attempt spent.
-            self.write({"attempts": max(0, self.attempts - 1), "next_attempt_at": False})
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-            return False
-        return True
 
     def _run_pending_action(self, maybe_sent):
         self.ensure_one()

@@ -6,23 +6,28 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+from datetime import timedelta
+from unittest.mock import patch
 
 from tecpet_erp_sandbox.server import SandboxServer
 
 import odoo
 from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.modules.registry import Registry
 from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
+from ..erp import claim as claim_rules
+from ..models.tecpet_erp_document_claim import renew_lease
 from .common import VALID_CPF, customer_values
 
 INVOICES = 12
 
 
-@tagged("post_install", "-at_install")
-class TestConcurrentJobRuns(BaseCase):
-    """Not a TransactionCase: the two runs must see each other's commits, so the data is really
+class CommittedInvoices:
+    """Not a TransactionCase: the runs must see each other's commits, so the data is really
     committed (in the throw-away test database) and archived at the end."""
 
     def setUp(self):
@@ -100,6 +105,9 @@ class TestConcurrentJobRuns(BaseCase):
         command += [f"--{key}={cfg[key]}" for key in ("db_host", "db_port", "db_user") if cfg[key]]
         return subprocess.Popen(command, stdin=script, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
+
+@tagged("post_install", "-at_install")
+class TestConcurrentJobRuns(CommittedInvoices, BaseCase):
     def test_two_runs_in_two_processes(self):
         with tempfile.NamedTemporaryFile("w", suffix=".py") as script:
             script.write(
@@ -186,13 +194,131 @@ class TestConcurrentJobRuns(BaseCase):
         first.browse(os_id)._erp_set_done("open", external_id="1")
         self.assertTrue(first.browse(os_id)._commit_or_give_back())
         second.browse(pv_id)._erp_set_done("open", external_id="2")
-        with mute_logger("odoo.sql_db"):
-            self.assertFalse(second.browse(pv_id)._commit_or_give_back(), "the later commit is refused")
+        # Refused (the first commit rewrote the invoice after this snapshot), then written again in
+        # a transaction that sees the first commit: nothing asked for anything else meanwhile.
+        self.assertTrue(second.browse(pv_id)._commit_or_give_back(), "written again at once")
         with self._env() as env:
             pv = env["tecpet.erp.document"].browse(pv_id)
-            self.assertEqual((pv.state, pv.next_attempt_at), ("processing", False), "given back, due at once")
-            self.assertEqual(env["account.move"].browse(move_id).service_order_state, "processing")
-        second.browse(pv_id)._erp_set_done("open", external_id="2")  # the next run redoes it
-        self.assertTrue(second.browse(pv_id)._commit_or_give_back())
-        with self._env() as env:
+            self.assertEqual((pv.state, pv.external_id), ("open", "2"))
             self.assertEqual(env["account.move"].browse(move_id).service_order_state, "open")
+
+
+@tagged("post_install", "-at_install")
+class TestClaimOwner(CommittedInvoices, BaseCase):
+    """One owner per claimed document (PRODUCT 2.12, issue 20.1): a worker (A) claims and calls
+    the ERP; meanwhile a user acts on the invoice and another worker (B) selects. Each party has
+    its own cursor and commits, as in production."""
+
+    def _cursors(self, count):
+        crs = [db_connect(self.db).cursor() for _ in range(count)]
+        for cr in crs:
+            self.addCleanup(cr.close)
+        return [api.Environment(cr, SUPERUSER_ID, {}) for cr in crs]
+
+    def _claim_one(self, env):
+        [(doc, claim)] = env["tecpet.erp.document"]._claim_next(with_commit=True).items()
+        return doc, claim
+
+    def _live(self, marker):
+        return [
+            d
+            for d in self.sandbox.control("state", {})["vhsys"]["documents"]
+            if d["marker"] == marker and d["live"]
+        ]
+
+    def test_a_reset_during_the_push_keeps_the_claim_and_the_erp_id(self):
+        """The exact race of issue 20.1: the user resets the invoice while A is sending it. B must
+        not take the document; A's outcome gives way to the reset, with the ERP id it learned, and
+        the cancel that follows cancels that very order: nothing live behind a draft invoice."""
+        a, user, b = self._cursors(3)
+        doc, claim = self._claim_one(a)
+        doc._run_pending_action(maybe_sent=claim.maybe_sent)  # A's snapshot; the order is created
+        learned = doc.external_id
+        self.assertTrue(learned)
+        move = user["tecpet.erp.document"].browse(doc.id).move_id
+        move.button_draft()
+        user.cr.commit()
+        self.assertEqual(user["tecpet.erp.document"].browse(doc.id).claim_token, claim.token, "lease kept")
+        taken = b["tecpet.erp.document"]._claim_next(with_commit=True)
+        self.assertNotIn(doc.id, [d.id for d in taken], "B does not take a document A holds")
+        self.assertFalse(doc._erp_finish_claim(claim, with_commit=True), "A's outcome gives way")
+        with self._env() as env:
+            mine = env["tecpet.erp.document"].browse(doc.id)
+            self.assertEqual(
+                (mine.state, mine.pending_action, mine.external_id, mine.claim_token),
+                ("processing", "cancel", learned, False),
+            )
+            self.assertFalse(mine.next_attempt_at, "the id is known: cancelled at once, no search")
+            env["tecpet.erp.document"]._push_batch(batch_size=50, with_commit=True)
+        with self._env() as env:
+            mine = env["tecpet.erp.document"].browse(doc.id)
+            self.assertEqual(mine.state, "canceled")
+            self.assertEqual(mine.move_id.state, "draft")
+            marker = mine.marker
+        self.assertEqual(self._live(marker), [], "no live order behind the draft invoice")
+
+    def test_reprocess_is_refused_while_a_worker_holds_the_invoice(self):
+        a, user = self._cursors(2)
+        doc, claim = self._claim_one(a)
+        before = user["tecpet.erp.document"].browse(doc.id).read(["next_attempt_at", "attempts", "state"])
+        move = user["account.move"].browse(doc.move_id.id)
+        self.assertTrue(move.erp_busy, "the Reprocess buttons are hidden")
+        action = move.action_erp_reprocess()
+        self.assertIn("being sent to the ERP right now", action["params"]["message"])
+        self.assertEqual(action["params"]["type"], "warning")
+        user.cr.commit()
+        after = user["tecpet.erp.document"].browse(doc.id)
+        self.assertEqual(after.read(["next_attempt_at", "attempts", "state"]), before, "nothing touched")
+        self.assertEqual(after.claim_token, claim.token)
+        a.cr.rollback()
+
+    def test_a_claim_taken_over_after_its_lease_is_not_committed_by_the_old_owner(self):
+        a, b = self._cursors(2)
+        doc, claim = self._claim_one(a)
+        self.assertEqual(renew_lease(Registry(self.db), claim.token), 1, "the lease is renewed")
+        with self._env() as env:
+            lease = env["tecpet.erp.claim"].search([("token", "=", claim.token)])
+            self.assertGreater(lease.lease_until, fields.Datetime.now())
+            lease.lease_until = fields.Datetime.now()  # A is gone for too long: its lease expires
+        taken = b["tecpet.erp.document"]._claim_next(with_commit=True)
+        self.assertIn(doc.id, [d.id for d in taken], "B takes the document over")
+        theirs = next(c for d, c in taken.items() if d.id == doc.id)
+        doc._erp_set_done("open", external_id="999")
+        with mute_logger("odoo.addons.tecpet_erp_sync.models.tecpet_erp_document_commit"):
+            self.assertFalse(doc._erp_finish_claim(claim, with_commit=True), "A no longer owns it")
+        with self._env() as env:
+            mine = env["tecpet.erp.document"].browse(doc.id)
+            self.assertEqual((mine.claim_token, mine.external_id), (theirs.token, False), "B's claim stands")
+
+    def test_the_lease_is_renewed_while_the_owner_calls_the_erp(self):
+        (a,) = self._cursors(1)
+        doc, claim = self._claim_one(a)
+        with self._env() as env:
+            lease = env["tecpet.erp.claim"].search([("token", "=", claim.token)])
+            lease.lease_until = fields.Datetime.now() + timedelta(seconds=5)  # about to expire
+        with patch.object(claim_rules, "RENEW_EVERY", 0.05), doc._erp_keep_lease(claim, with_commit=True):
+            time.sleep(0.5)  # a long ERP call
+        with self._env() as env:
+            lease = env["tecpet.erp.claim"].search([("token", "=", claim.token)])
+            self.assertGreater(lease.lease_until, fields.Datetime.now() + timedelta(minutes=9), "renewed")
+        a.cr.rollback()
+
+    def test_a_commit_refused_by_a_change_of_the_invoice_keeps_the_outcome(self):
+        """N9 (b): the invoice is changed (a payment, a note) right after posting, while A sends it:
+        A's commit is refused; the order it created is not thrown away and redone."""
+        a, user = self._cursors(2)
+        doc, claim = self._claim_one(a)
+        doc._run_pending_action(maybe_sent=claim.maybe_sent)
+        learned = doc.external_id
+        user["account.move"].browse(doc.move_id.id).ref = "paid at the counter"
+        user.cr.commit()
+        self.assertTrue(doc._erp_finish_claim(claim, with_commit=True), "written again in a new transaction")
+        with self._env() as env:
+            mine = env["tecpet.erp.document"].browse(doc.id)
+            self.assertEqual((mine.state, mine.external_id, mine.pending_action), ("open", learned, False))
+            creates = [
+                r
+                for r in self.sandbox.requests_log("vhsys")
+                if r["method"] == "POST" and r["path"] == "/ordens-servico"
+            ]
+            self.assertEqual(len(creates), 1, "created once")

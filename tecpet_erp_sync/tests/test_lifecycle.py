@@ -22,6 +22,14 @@ def remote(sandbox, provider, marker):
 class LifecycleCases:
     """Rows of the life-cycle table that read the same for both ERPs."""
 
+    def tearDown(self):
+        # N3: whatever a test did, no document waits in processing with nothing left to do.
+        stuck = self.env["tecpet.erp.document"].search(
+            [("state", "=", "processing"), ("pending_action", "=", False)]
+        )
+        self.assertFalse(stuck, "processing with nothing pending: nothing would ever move it again")
+        super().tearDown()
+
     def _pushed(self, lines=None):
         move = self._invoice(lines=lines)
         self._run_push()
@@ -91,6 +99,74 @@ class LifecycleCases:
         self._run_push()
         self.assertServiceOrderState(move, "canceled")
         self.assertFalse(self._live(move.erp_document_ids.marker))
+
+    def test_a_replacement_waits_for_the_failed_cancellation_of_the_old_document(self):
+        """N2: the ERP users issued the note before Odoo read it back, so the cancel of the reset
+        invoice is refused; the invoice confirmed again must not get a second live order."""
+        move = self._pushed()
+        old = move.erp_document_ids
+        self._erp_act(old, "issue")  # not read back yet
+        move.button_draft()
+        self._run_push()
+        self.assertEqual((old.state, old.pending_action), ("error", "cancel"))
+        move.action_post()
+        new = move.erp_document_ids - old
+        self.assertEqual(len(new), 1)
+        self._run_push()
+        self.assertEqual((new.state, new.pending_action, new.external_id), ("processing", "push", False))
+        self.assertFalse(self._live(new.marker), "not sent while the old one is live")
+        self.assertServiceOrderState(move, "error")
+        self.assertIn("waits until the ERP cancels the previous one", move.erp_error_message)
+        self.assertIn(old.error_message.split("\n")[0], move.erp_error_message, "in the ERP's words")
+        # The ERP's users cancel the note; Reprocess resumes the cancel, then the new one goes.
+        self._erp_act(old, "cancel_note")
+        move.action_erp_reprocess()
+        self._run_push()
+        self.assertEqual(old.state, "canceled")
+        self.assertFalse(self._live(old.marker))
+        self.assertEqual(new.state, "open")
+        self.assertTrue(self._live(new.marker))
+        self.assertServiceOrderState(move, "open")
+
+    def test_a_credit_note_reset_brings_the_cancelled_documents_back(self):
+        """N8: the wrong invoice was reversed; the accountant resets the credit note."""
+        move = self._pushed()
+        refund = move._reverse_moves(cancel=True)
+        self._run_push()
+        self.assertServiceOrderState(move, "canceled")
+        refund.button_draft()
+        self.assertServiceOrderState(move, "processing")
+        self.assertTrue(move.message_ids.filtered(lambda m: "no longer reverses this invoice" in m.body))
+        self._run_push()
+        self.assertServiceOrderState(move, "open")
+        live = move.erp_document_ids.filtered(lambda d: d.state == "open")
+        self.assertEqual(len(live), 1)
+        self.assertTrue(self._live(live.marker))
+
+    def test_a_credit_note_cancelled_before_the_cancel_ran_withdraws_it(self):
+        move = self._pushed()
+        doc = move.erp_document_ids
+        refund = move._reverse_moves(cancel=True)
+        self.assertEqual(doc.pending_action, "cancel")
+        refund.button_cancel()
+        self.assertEqual((doc.pending_action, doc.recheck), (False, True), "withdrawn, read back at once")
+        self._run_push()
+        self._run_refresh()
+        self.assertServiceOrderState(move, "open")
+        self.assertEqual(move.erp_document_ids, doc, "the same ERP document, never cancelled")
+        self.assertTrue(self._live(doc.marker))
+
+    def test_cancels_of_an_archived_integration_still_run(self):
+        """N18: switching ERPs archives the integration; a reset invoice's cancel still runs."""
+        move = self._pushed()
+        action = self.integration.action_archive()
+        self.assertIn(move.name, action["params"]["message"])
+        self.assertIn("cancellations still run", action["params"]["message"])
+        move.button_draft()
+        self._run_push()
+        self.assertServiceOrderState(move, "canceled")
+        self.assertFalse(self._live(move.erp_document_ids.marker))
+        move.unlink()  # no longer refused forever
 
     def test_partial_credit_note_changes_nothing_and_says_so(self):
         move = self._pushed()
@@ -208,6 +284,24 @@ class TestLifecycleVhsys(LifecycleCases, ErpSyncCommon):
         self._run_refresh()
         self.assertServiceOrderState(move, "error")
         self.assertIn("denegada", move.erp_document_ids.error_message)
+        # N3: Reprocess, as the README teaches: read back at once, never processing for good.
+        move.action_erp_reprocess()
+        doc = move.erp_document_ids
+        self.assertEqual((doc.state, doc.pending_action, doc.recheck), ("error", False, True))
+        self._run_refresh()
+        self.assertIn("denegada", doc.error_message, "still denied: the ERP says so again")
+
+    def test_a_credit_note_undone_without_an_integration_says_what_to_do(self):
+        """N8, where nothing can be queued (the integration was archived meanwhile): a chatter
+        line and an activity name the fix."""
+        move = self._pushed()
+        refund = move._reverse_moves(cancel=True)
+        self._run_push()
+        self.integration.action_archive()
+        refund.button_draft()
+        self.assertTrue(move.message_ids.filtered(lambda m: "cannot be sent again now" in m.body))
+        activity = move.activity_ids.filtered(lambda a: a.summary == "Send the invoice to the ERP again")
+        self.assertIn("Reset this invoice to draft and confirm it again", str(activity.note))
 
     def test_one_failing_integration_does_not_stop_the_others(self):
         other_company = self.setup_other_company()["company"]
@@ -249,6 +343,12 @@ class TestLifecycleBling(LifecycleCases, ErpSyncCommon, HttpCase):
         self._run_refresh()
         self.assertServiceOrderState(move, "error")
         self.assertIn("Rejeitada", doc.error_message)
+        # N3: Reprocess with "issue fiscal notes" on asks for the note again: never processing idle.
+        self.integration.issue_fiscal_notes = True
+        move.action_erp_reprocess()
+        self.assertEqual((doc.state, doc.pending_action), ("processing", "issue"))
+        self.integration.issue_fiscal_notes = False
+        doc.sudo().write({"state": "error", "pending_action": False})  # as before the Reprocess
         self._erp_act(doc, "issue")  # corrected and transmitted again in Bling
         self._run_refresh()
         self.assertServiceOrderState(move, "issued")

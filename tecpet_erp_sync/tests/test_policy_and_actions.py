@@ -88,6 +88,23 @@ class TestSendingPolicy(CronMixinCase, ErpSyncCommon):
         for move in inside:
             self.assertServiceOrderState(move, "open")
 
+    def test_an_invoice_in_the_flow_stays_in_it_when_posted_again(self):
+        """N7: an old invoice brought in with Send to ERP, reset and confirmed again, is sent again
+        whatever the start date (it was not left posted with only a canceled document)."""
+        old = self._old_invoice(30)
+        wizard = Form(self.env["tecpet.erp.send.wizard"])
+        wizard.date_from = fields.Date.today() - timedelta(days=40)
+        wizard.save().action_send()
+        self._run_push()
+        self.assertServiceOrderState(old, "open")
+        old.button_draft()
+        self._run_push()
+        self.assertServiceOrderState(old, "canceled")
+        old.action_post()
+        self._run_push()
+        self.assertServiceOrderState(old, "open")
+        self.assertEqual(len(old.erp_document_ids), 1, "the canceled one archived, a new one live")
+
     def _exclude(self, moves, reason):
         action = moves.action_erp_open_exclude_wizard()
         wizard = self.env[action["res_model"]].with_context(**action["context"]).create({"reason": reason})
@@ -168,6 +185,21 @@ class TestBulkActions(CronMixinCase, ErpSyncCommon):
         self.assertFalse(old.erp_document_ids)
         self.assertIn("outside the ERP flow", action["params"]["message"])
         self.assertIn("Send to ERP", action["params"]["message"])
+
+    def test_reprocess_of_a_document_stuck_in_processing_reads_it_back(self):
+        """N3: a document in the ERP with nothing to send (left so by an older version) is read
+        back at once instead of waiting in processing for good."""
+        move = self._invoice()
+        self._run_push()
+        doc = move.erp_document_ids
+        doc.sudo().write({"state": "processing", "pending_action": False})
+        self._erp_act(doc, "pay")
+        with self.capture_triggers("tecpet_erp_sync.ir_cron_refresh_status") as capture:
+            move.action_erp_reprocess()
+        self.assertTrue(capture.records, "read back at once")
+        self.assertEqual((doc.state, doc.pending_action, doc.recheck), ("open", False, True))
+        self._run_refresh()
+        self.assertServiceOrderState(move, "fulfilled")
 
     def test_reprocess_answer_reloads_the_view(self):
         move = self._invoice(partner=self.bad_customer)
