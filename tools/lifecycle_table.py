@@ -29,6 +29,7 @@ EVENTS = {
     Event.FULL_REVERSAL: "full credit note",
     Event.REVERSAL_UNDONE: "that credit note reset / cancelled / deleted",
     Event.REPROCESS: "Reprocess (issue notes off / on)",
+    Event.PAID: "paid (sending on payment)",
 }
 OBSERVATIONS = {
     "order cancelled in the ERP": RemoteStatus(DocType.SERVICE_ORDER, "1", DocState.CANCELED),
@@ -86,6 +87,8 @@ def outcome(event: Event, doc: DocView) -> Change | Refusal | bool:
         return lifecycle.can_delete(doc)
     if event is Event.REVERSAL_UNDONE:
         return lifecycle.on_reversal_undone(doc)
+    if event is Event.PAID:
+        return lifecycle.on_paid(doc)
     return lifecycle.on_full_reversal(doc)
 
 

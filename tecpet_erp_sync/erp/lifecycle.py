@@ -48,6 +48,7 @@ class Event(str, Enum):
     FULL_REVERSAL = "full_reversal"  # a credit note reversing the whole invoice was posted
     REVERSAL_UNDONE = "reversal_undone"  # that credit note was reset, cancelled or deleted
     REPROCESS = "reprocess"  # a user pressed Reprocess on a failed or stuck document
+    PAID = "paid"  # the invoice became paid, and its integration sends on payment
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,13 @@ def on_post(doc: DocView) -> Change:
     if not doc.may_exist:
         return Change(state=DocState.CANCELED, clear_pending=True, archive=True, replaced=True)
     return Change(replaced=True)
+
+
+def on_paid(doc: DocView) -> Change:
+    """The invoice became paid and its integration sends on payment (``send_trigger``): it enters
+    the flow as a posting would bring it in, and a document already attached (the invoice was
+    paid, reset, confirmed and paid again) decides as on a posting."""
+    return on_post(doc)
 
 
 # A document whose cancellation is queued or failed holds back the push of the new documents of its

@@ -12,6 +12,8 @@ transaction.
 
 from odoo import fields, models
 
+from ..erp import lifecycle
+
 PAID_STATES = ("paid", "in_payment")
 
 
@@ -49,4 +51,4 @@ class AccountMove(models.Model):
             lambda m: m.move_type == "out_invoice"
             and by_company.get(m.company_id.id, self.env["tecpet.erp.integration"]).send_trigger == "payment"
         )
-        waiting._erp_create_documents()
+        waiting._erp_queue_documents(lifecycle.on_paid)
