@@ -2,7 +2,7 @@
 import hmac
 import logging
 
-from odoo import http
+from odoo import fields, http
 from odoo.http import request
 
 from ..erp.errors import ErpError
@@ -56,11 +56,14 @@ class BlingOAuthController(http.Controller):
                 message, ok = request.env._("Bling connected."), True
         integration.write(
             {
+                "last_check_at": fields.Datetime.now(),
                 "last_check_ok": ok,
                 "last_check_message": message,
                 "auth_failed": False if ok else integration.auth_failed,
             }
         )
+        if ok:
+            integration._erp_runs_answered()
         integration.message_post(body=message)
         return request.redirect(
             f"/odoo/action-tecpet_erp_sync.action_tecpet_erp_integration/{integration.id}"

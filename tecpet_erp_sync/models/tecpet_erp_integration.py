@@ -164,10 +164,15 @@ class TecpetErpIntegration(models.Model):
                 self.env["tecpet.erp.bling.token"].create({"integration_id": integration.id, **values})
 
     def _compute_document_counts(self):
-        groups = self.env["tecpet.erp.document"]._read_group(
-            [("integration_id", "in", self.ids), ("state", "in", ("error", "processing"))],
-            ["integration_id", "state"],
-            ["__count"],
+        # Archived documents (replaced by a re-posting) are not counted, as on the overview.
+        groups = (
+            self.env["tecpet.erp.document"]
+            .with_context(active_test=True)
+            ._read_group(
+                [("integration_id", "in", self.ids), ("state", "in", ("error", "processing"))],
+                ["integration_id", "state"],
+                ["__count"],
+            )
         )
         counts = {(integration.id, state): count for integration, state, count in groups}
         for integration in self:

@@ -3,10 +3,10 @@
 
 from datetime import timedelta
 
-import psycopg2
-
 from odoo import api, fields, models
 from odoo.osv import expression
+
+from .tecpet_erp_integration_run import runs_summary
 
 # Requests a provider's account may make per day, where the provider publishes it.
 DAILY_QUOTAS = {"bling": 120_000}
@@ -43,16 +43,30 @@ class TecpetErpIntegration(models.Model):
         help="How long a paid document may wait for its fiscal note.",
     )
 
-    # Runs, set by the jobs
-    last_push_at = fields.Datetime(string="Last Send Run", readonly=True, copy=False)
-    last_push_message = fields.Char(string="Last Send Problem", readonly=True, copy=False)
-    last_refresh_at = fields.Datetime(string="Last Read-back Run", readonly=True, copy=False)
-    last_refresh_message = fields.Char(string="Last Read-back Problem", readonly=True, copy=False)
-    down_since = fields.Datetime(
-        string="ERP Unreachable Since", readonly=True, copy=False, help="Empty while the ERP answers."
+    # Runs, noted by the jobs in rows of their own (tecpet_erp_integration_run.py)
+    run_ids = fields.One2many(
+        "tecpet.erp.integration.run", "integration_id", string="Run Statistics", readonly=True
     )
-    requests_day = fields.Date(readonly=True, copy=False)
-    requests_today = fields.Integer(readonly=True, copy=False)
+    last_push_at = fields.Datetime(string="Last Send Run", compute="_compute_runs")
+    last_push_message = fields.Char(string="Last Send Problem", compute="_compute_runs")
+    last_refresh_at = fields.Datetime(string="Last Read-back Run", compute="_compute_runs")
+    last_refresh_message = fields.Char(string="Last Read-back Problem", compute="_compute_runs")
+    down_since = fields.Datetime(
+        string="ERP Unreachable Since",
+        compute="_compute_runs",
+        search="_search_down_since",
+        help="Empty while the ERP answers.",
+    )
+    requests_today = fields.Integer(compute="_compute_runs", help="Requests of the jobs today (Brasília).")
+    sweep_calls_today = fields.Integer(
+        compute="_compute_runs",
+        help="Requests the read-back's sweep made today, out of its daily budget.",
+    )
+    sweep_daily_calls = fields.Integer(
+        string="Sweep Daily Budget",
+        compute="_compute_runs",
+        help="Requests the sweep may make per day (system parameter tecpet_erp_sync.sweep_daily_calls).",
+    )
     daily_quota = fields.Integer(
         compute="_compute_daily_quota", help="The provider's requests per day (0: not published)."
     )
@@ -70,12 +84,22 @@ class TecpetErpIntegration(models.Model):
     count_notes_late = fields.Integer(string="Notes overdue", compute="_compute_health")
     oldest_processing_at = fields.Datetime(string="Oldest Processing Since", compute="_compute_health")
 
+    def _compute_runs(self):
+        budget = self.env["tecpet.erp.document"]._erp_sweep_daily_calls()
+        for integration in self:
+            rows = integration.sudo().run_ids._erp_as_rows()
+            integration.update({**runs_summary(rows), "sweep_daily_calls": budget})
+
+    def _search_down_since(self, operator, value):
+        return [("run_ids.down_since", operator, value)]
+
     def _compute_daily_quota(self):
         for integration in self:
             integration.daily_quota = DAILY_QUOTAS.get(integration.provider, 0)
 
     def _compute_health(self):
-        Document = self.env["tecpet.erp.document"].sudo()
+        # Live rows only, whatever the context: the integrations' list shows archived ones.
+        Document = self.env["tecpet.erp.document"].sudo().with_context(active_test=True)
         domain = [("integration_id", "in", self.ids)]
         by_state = {
             (integration.id, state): (count, oldest)
@@ -105,7 +129,7 @@ class TecpetErpIntegration(models.Model):
             [
                 [
                     ("integration_id", "=", integration.id),
-                    ("last_sync_at", "<", now - timedelta(hours=integration.alert_note_wait_hours or 0)),
+                    ("paid_at", "<", now - timedelta(hours=integration.alert_note_wait_hours or 0)),
                 ]
                 for integration in self
             ]
@@ -118,7 +142,8 @@ class TecpetErpIntegration(models.Model):
     # ------------------------------------------------------------------------------------------
     @api.model
     def _erp_record_push_run(self):
-        """End of a send run: its outcome per active integration, then the alerts."""
+        """End of a send run: its outcome per active integration, then the alerts. Noted in the
+        integrations' run rows on a cursor of their own: the integration row is not written."""
         integrations = self.sudo().search([("active", "=", True)])
         retrying = dict(
             self.env["tecpet.erp.document"]
@@ -137,36 +162,43 @@ class TecpetErpIntegration(models.Model):
             problem = integration.last_check_message if integration.auth_failed else retrying.get(integration)
             integration._erp_record_run("push", problem or "")
 
-    def _erp_record_run(self, kind, problem):
+    def _erp_record_run(self, kind, problem, sweep_calls=0):
         """Note a run (``kind``: push | refresh) and its problem ('' when it went well, None when
         the run does not tell), count the requests this transaction's clients made, and raise or
         close the alerts. Only a run that tells its outcome moves ``down_since``.
 
-        Written in a savepoint: two runs ending at once must not fail each other over this row.
+        Committed at once on a cursor of its own (``tecpet.erp.integration.run``): nothing of it
+        is in the job's transaction, so it neither conflicts with another run nor is lost with it.
         """
         self.ensure_one()
         integration = self.sudo()
-        now = fields.Datetime.now()
-        today = fields.Date.context_today(integration)
-        calls = integration._erp_uncounted_calls()
-        vals = {
-            f"last_{kind}_at": now,
-            "requests_day": today,
-            "requests_today": calls
-            + (integration.requests_today if integration.requests_day == today else 0),
-        }
-        if problem is not None:
-            vals[f"last_{kind}_message"] = problem or False
-        if problem and not integration.down_since:
-            vals["down_since"] = now
-        elif problem == "" and integration.down_since and not integration.auth_failed:
-            vals["down_since"] = False
-        try:
-            with self.env.cr.savepoint():
-                integration.write(vals)
-        except psycopg2.extensions.TransactionRollbackError:
-            return
-        integration._erp_check_alerts()
+        rows = (
+            self.env["tecpet.erp.integration.run"]
+            .sudo()
+            ._erp_record(
+                integration,
+                kind,
+                problem=problem,
+                calls=integration._erp_uncounted_calls(),
+                sweep_calls=sweep_calls,
+                clear_down=not integration.auth_failed,
+            )
+        )
+        integration._erp_check_alerts(rows)
+
+    def _erp_note_sweep(self, calls):
+        """A chunk of the read-back's sweep made ``calls`` requests: counted against its daily
+        budget at once (a run killed later does not give them back)."""
+        self.ensure_one()
+        self.env["tecpet.erp.integration.run"].sudo()._erp_record(
+            self.sudo(), "refresh", calls=self.sudo()._erp_uncounted_calls(), sweep_calls=calls
+        )
+
+    def _erp_runs_answered(self):
+        """A connection check just succeeded: the problems the runs noted before are stale."""
+        for integration in self.sudo():
+            rows = self.env["tecpet.erp.integration.run"].sudo()._erp_clear_problems(integration)
+            integration._erp_check_alerts(rows)
 
     def _erp_uncounted_calls(self):
         """HTTP calls of this integration's clients in this transaction not counted yet."""
@@ -183,10 +215,13 @@ class TecpetErpIntegration(models.Model):
     # ------------------------------------------------------------------------------------------
     # Alerts: an activity for the responsible user, marked done when the cause clears
     # ------------------------------------------------------------------------------------------
-    def _erp_alert_causes(self):
-        """{activity type xmlid: note, or '' when the cause is gone}."""
+    def _erp_alert_causes(self, rows=None):
+        """{activity type xmlid: note, or '' when the cause is gone}. ``rows``: the run rows as
+        just committed (the job's transaction may not see them yet); by default as read here."""
         self.ensure_one()
         now = fields.Datetime.now()
+        runs = runs_summary(self.run_ids._erp_as_rows() if rows is None else rows)
+        down_since = runs["down_since"]
         connection = ""
         if self.auth_failed:
             connection = self.env._(
@@ -194,13 +229,13 @@ class TecpetErpIntegration(models.Model):
                 "credentials (or reconnect Bling) and press Test connection.",
                 name=self.name,
             )
-        elif self.down_since and now - self.down_since >= timedelta(minutes=self.alert_outage_minutes or 0):
+        elif down_since and now - down_since >= timedelta(minutes=self.alert_outage_minutes or 0):
             connection = self.env._(
                 "The ERP of %(name)s has been unreachable since %(since)s (%(problem)s). Documents wait "
                 "and are sent when it answers again; contact support if it lasts.",
                 name=self.name,
-                since=fields.Datetime.to_string(self.down_since),
-                problem=self.last_push_message or self.last_refresh_message or "",
+                since=fields.Datetime.to_string(down_since),
+                problem=runs["last_push_message"] or runs["last_refresh_message"] or "",
             )
         late = self.count_notes_late
         notes = (
@@ -219,9 +254,9 @@ class TecpetErpIntegration(models.Model):
             "tecpet_erp_sync.activity_type_erp_notes": notes,
         }
 
-    def _erp_check_alerts(self):
+    def _erp_check_alerts(self, rows=None):
         for integration in self.sudo():
-            for xmlid, note in integration._erp_alert_causes().items():
+            for xmlid, note in integration._erp_alert_causes(rows).items():
                 activity_type = self.env.ref(xmlid)
                 open_ones = integration.activity_ids.filtered(
                     lambda a, t=activity_type: a.activity_type_id == t
@@ -248,7 +283,7 @@ class TecpetErpIntegration(models.Model):
         action = self.action_open_documents()
         state = self.env.context.get("erp_state")
         kind = self.env.context.get("erp_error_kind")
-        action["context"] = {}
+        action["context"] = {"active_test": True}  # the documents the card counts: no archived one
         if state:
             action["domain"] = action["domain"] + [("state", "=", state)]
         if kind:

@@ -12,6 +12,7 @@ from . import (
     test_odoo_correctness,
     test_policy_and_actions,
     test_production,
+    test_readback,
     test_security,
     test_service_order_state,
     test_translations,

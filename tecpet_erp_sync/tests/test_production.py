@@ -267,7 +267,7 @@ class TestCronLimits(CronMixinCase, ErpSyncCommon):
         Doc = type(self.env["tecpet.erp.document"])
         runs = []
         with (
-            patch.object(refresh_job, "FIRST_READ_CHUNK", 2),
+            patch.object(refresh_job, "READ_CHUNK", 2),
             patch.object(Doc, "_erp_cron_time_budget", return_value=0.0),
             self.capture_triggers(REFRESH_CRON) as capture,
         ):
