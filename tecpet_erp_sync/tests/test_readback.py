@@ -353,6 +353,10 @@ class TestParamsAndMigration(ReadBackCommon):
                 self.assertEqual(number_param(self.env, PARAMS + name, default, kind=kind), default)
         self.assertTrue(self.integration.refresh_cursor, "the run went through")
         self.assertTrue(any("sweep_limit" in line and "not a number" in line for line in logs.output))
+        self._set_param("consistency_wait", "a moment")
+        with self.assertLogs("odoo.addons.tecpet_erp_sync.models.erp_params", "WARNING"):
+            move = self._pushed()
+        self.assertServiceOrderState(move, "open")  # not an internal error on every document
         self._set_param("sweep_limit", "-5")
         with self.assertLogs("odoo.addons.tecpet_erp_sync.models.erp_params", "WARNING"):
             self.assertEqual(number_param(self.env, PARAMS + "sweep_limit", 100, minimum=1), 1)
