@@ -21,6 +21,7 @@ from ..models import tecpet_erp_document_refresh as refresh_job
 from ..models.erp_params import number_param
 from . import test_bling
 from .common import ErpSyncCommon
+from .test_production import count_integration_updates
 
 REFRESH_CRON = "tecpet_erp_sync.ir_cron_refresh_status"
 PARAMS = "tecpet_erp_sync."
@@ -70,29 +71,10 @@ class ReadBackCommon(ErpSyncCommon):
 
 @tagged("post_install", "-at_install")
 class TestRunStatistics(ReadBackCommon):
-    def _count_integration_updates(self):
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            CREATE TABLE tecpet_test_integration_updates (id int);
-            CREATE FUNCTION tecpet_test_count_update() RETURNS trigger LANGUAGE plpgsql AS
-                $$ BEGIN INSERT INTO tecpet_test_integration_updates VALUES (NEW.id); RETURN NEW; END $$;
-            CREATE TRIGGER tecpet_test_integration_update AFTER UPDATE ON tecpet_erp_integration
-                FOR EACH ROW EXECUTE FUNCTION tecpet_test_count_update();
-            """
-        )
-
-        def updates():
-            self.env.flush_all()
-            self.env.cr.execute("SELECT count(*) FROM tecpet_test_integration_updates")
-            return self.env.cr.fetchone()[0]
-
-        return updates
-
     def test_a_push_run_never_writes_the_integration_row(self):
         """Push callbacks end every few seconds per worker: their statistics on the integration
         row made the read-back (which writes its cursor there) fail to serialize (N4)."""
-        updates = self._count_integration_updates()
+        updates = count_integration_updates(self.env)
         self._invoice()
         self.env["tecpet.erp.document"]._cron_push_documents()
         self.env["tecpet.erp.integration"]._erp_record_push_run()  # an idle run too
