@@ -3,15 +3,13 @@
 
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.osv import expression
 
 from .tecpet_erp_integration_run import runs_summary
 
 # Requests a provider's account may make per day, where the provider publishes it.
 DAILY_QUOTAS = {"bling": 120_000}
-CLIENT_CACHE_KEY = "tecpet_erp_sync.client"
-COUNTED_CACHE_KEY = "tecpet_erp_sync.counted_calls"
 
 
 class TecpetErpIntegration(models.Model):
@@ -43,30 +41,6 @@ class TecpetErpIntegration(models.Model):
         help="How long a paid document may wait for its fiscal note.",
     )
 
-    # Runs, noted by the jobs in rows of their own (tecpet_erp_integration_run.py)
-    run_ids = fields.One2many(
-        "tecpet.erp.integration.run", "integration_id", string="Run Statistics", readonly=True
-    )
-    last_push_at = fields.Datetime(string="Last Send Run", compute="_compute_runs")
-    last_push_message = fields.Char(string="Last Send Problem", compute="_compute_runs")
-    last_refresh_at = fields.Datetime(string="Last Read-back Run", compute="_compute_runs")
-    last_refresh_message = fields.Char(string="Last Read-back Problem", compute="_compute_runs")
-    down_since = fields.Datetime(
-        string="ERP Unreachable Since",
-        compute="_compute_runs",
-        search="_search_down_since",
-        help="Empty while the ERP answers.",
-    )
-    requests_today = fields.Integer(compute="_compute_runs", help="Requests of the jobs today (Brasília).")
-    sweep_calls_today = fields.Integer(
-        compute="_compute_runs",
-        help="Requests the read-back's sweep made today, out of its daily budget.",
-    )
-    sweep_daily_calls = fields.Integer(
-        string="Sweep Daily Budget",
-        compute="_compute_runs",
-        help="Requests the sweep may make per day (system parameter tecpet_erp_sync.sweep_daily_calls).",
-    )
     daily_quota = fields.Integer(
         compute="_compute_daily_quota", help="The provider's requests per day (0: not published)."
     )
@@ -83,15 +57,6 @@ class TecpetErpIntegration(models.Model):
     count_error_internal = fields.Integer(string="Internal errors", compute="_compute_health")
     count_notes_late = fields.Integer(string="Notes overdue", compute="_compute_health")
     oldest_processing_at = fields.Datetime(string="Oldest Processing Since", compute="_compute_health")
-
-    def _compute_runs(self):
-        budget = self.env["tecpet.erp.document"]._erp_sweep_daily_calls()
-        for integration in self:
-            rows = integration.sudo().run_ids._erp_as_rows()
-            integration.update({**runs_summary(rows), "sweep_daily_calls": budget})
-
-    def _search_down_since(self, operator, value):
-        return [("run_ids.down_since", operator, value)]
 
     def _compute_daily_quota(self):
         for integration in self:
@@ -136,81 +101,6 @@ class TecpetErpIntegration(models.Model):
             or [expression.FALSE_DOMAIN]
         )
         return expression.AND([per_integration, [("state", "in", ("fulfilled", "awaiting_issue"))]])
-
-    # ------------------------------------------------------------------------------------------
-    # What the jobs tell at the end of a run
-    # ------------------------------------------------------------------------------------------
-    @api.model
-    def _erp_record_push_run(self):
-        """End of a send run: its outcome per active integration, then the alerts. Noted in the
-        integrations' run rows on a cursor of their own: the integration row is not written."""
-        integrations = self.sudo().search([("active", "=", True)])
-        retrying = dict(
-            self.env["tecpet.erp.document"]
-            .sudo()
-            ._read_group(
-                [
-                    ("integration_id", "in", integrations.ids),
-                    ("state", "=", "processing"),
-                    ("error_kind", "=", "connection"),
-                ],
-                ["integration_id"],
-                ["error_message:max"],
-            )
-        )
-        for integration in integrations:
-            problem = integration.last_check_message if integration.auth_failed else retrying.get(integration)
-            integration._erp_record_run("push", problem or "")
-
-    def _erp_record_run(self, kind, problem, sweep_calls=0):
-        """Note a run (``kind``: push | refresh) and its problem ('' when it went well, None when
-        the run does not tell), count the requests this transaction's clients made, and raise or
-        close the alerts. Only a run that tells its outcome moves ``down_since``.
-
-        Committed at once on a cursor of its own (``tecpet.erp.integration.run``): nothing of it
-        is in the job's transaction, so it neither conflicts with another run nor is lost with it.
-        """
-        self.ensure_one()
-        integration = self.sudo()
-        rows = (
-            self.env["tecpet.erp.integration.run"]
-            .sudo()
-            ._erp_record(
-                integration,
-                kind,
-                problem=problem,
-                calls=integration._erp_uncounted_calls(),
-                sweep_calls=sweep_calls,
-                clear_down=not integration.auth_failed,
-            )
-        )
-        integration._erp_check_alerts(rows)
-
-    def _erp_note_sweep(self, calls):
-        """A chunk of the read-back's sweep made ``calls`` requests: counted against its daily
-        budget at once (a run killed later does not give them back)."""
-        self.ensure_one()
-        self.env["tecpet.erp.integration.run"].sudo()._erp_record(
-            self.sudo(), "refresh", calls=self.sudo()._erp_uncounted_calls(), sweep_calls=calls
-        )
-
-    def _erp_runs_answered(self):
-        """A connection check just succeeded: the problems the runs noted before are stale."""
-        for integration in self.sudo():
-            rows = self.env["tecpet.erp.integration.run"].sudo()._erp_clear_problems(integration)
-            integration._erp_check_alerts(rows)
-
-    def _erp_uncounted_calls(self):
-        """HTTP calls of this integration's clients in this transaction not counted yet."""
-        cache = self.env.cr.cache
-        counted = cache.setdefault(COUNTED_CACHE_KEY, {})  # cache key -> (client, calls counted)
-        calls = 0
-        for key, client in list(cache.items()):
-            if isinstance(key, tuple) and key[:2] == (CLIENT_CACHE_KEY, self.id):
-                known, before = counted.get(key, (None, 0))
-                calls += client.calls - (before if known is client else 0)
-                counted[key] = (client, client.calls)
-        return calls
 
     # ------------------------------------------------------------------------------------------
     # Alerts: an activity for the responsible user, marked done when the cause clears
