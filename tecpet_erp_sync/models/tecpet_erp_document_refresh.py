@@ -127,7 +127,12 @@ class TecpetErpDocument(models.Model):
         except AuthError as exc:
             message = erp_error_text(self.env, exc)
             integration.sudo().write(
-                {"auth_failed": True, "last_check_ok": False, "last_check_message": message}
+                {
+                    "auth_failed": True,
+                    "last_check_at": fields.Datetime.now(),
+                    "last_check_ok": False,
+                    "last_check_message": message,
+                }
             )
             integration._erp_record_run("refresh", message)
             return 0

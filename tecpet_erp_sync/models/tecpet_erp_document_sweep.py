@@ -90,7 +90,7 @@ class TecpetErpDocument(models.Model):
             affordable = int((budget - spent) // per_read)
             if affordable < 1:  # the day's budget is spent: only what someone asked for
                 rest += [("recheck", "=", True)]
-            size = min(refresh.READ_CHUNK, limit - len(handled), max(1, affordable))
+            size = min(refresh.READ_CHUNK, limit - len(handled), affordable if affordable >= 1 else limit)
             chunk = self.search(rest, order=SWEEP_ORDER, limit=size)
             if not chunk:
                 return changed, False
