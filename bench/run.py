@@ -66,7 +66,10 @@ class Bench:
             env = odoo_env(cr)
             self.integration_id = vhsys_integration(env, self.sandbox, "bench").id
             self.partner_ids = customers(env).ids
-            self.line_sets = {k: [p.id for p in v] for k, v in catalogue(env).items()}
+            products = catalogue(env)
+            self.line_sets = {k: [p.id for p in v] for k, v in products.items()}
+            # goods lines of each kind: one stock exit each in VHSYS
+            self.goods_lines = {k: sum(1 for p in v if p.type != "service") for k, v in products.items()}
         # The same company, customers and products in a database without the addon at all.
         self.plain = database_without_addon(DB + "_without_addon")
         with self.plain.cursor() as cr:
@@ -77,6 +80,8 @@ class Bench:
         self.details: dict[str, object] = {}
         self.bling_id = 0  # the Bling integration, made by the first step that needs it
         self.seed = 100_000_000  # CPFs of the customers new to the ERPs
+        self.vhsys_orders: list[int] = []  # service orders seeded in the VHSYS emulator
+        self.vhsys_paid: set[int] = set()  # of which paid
 
     # -- helpers -----------------------------------------------------------------------------
     def row(self, measurement: str, value: str, bar: str, ok: bool) -> None:
@@ -292,7 +297,18 @@ class Bench:
                 self._only(env, "vhsys")
                 cr.commit()
         self.details["calls_per_invoice"] = figures
-        for provider, bar in (("bling", 3.0), ("vhsys", 4.0)):
+        # PRODUCT.md §3 (round 3): the API floor per document for a returning customer and known
+        # products: Bling services 2 (create with parcelas, lancar-contas), goods 3 (+ lancar-estoque);
+        # VHSYS OS 3 (header, /servicos, /parcelas), PV 3 + one stock exit per product.
+        goods = self.goods_lines
+        floors = {
+            "bling": {kind: 2 * (kind != "goods") + 3 * (kind != "service") for kind in KINDS},
+            "vhsys": {
+                kind: 3 * (kind != "goods") + (3 + goods[kind]) * (kind != "service") for kind in KINDS
+            },
+        }
+        self.details["calls_per_invoice_floor"] = floors
+        for provider in ("bling", "vhsys"):
             rows = figures[provider]
             ok = all(f["open"] for f in rows.values())
 
@@ -302,18 +318,18 @@ class Bench:
             returning = sum(per(kind, "returning") for kind in KINDS) / len(KINDS)
             first = sum(per(kind, "first") for kind in KINDS) / len(KINDS)
             by_kind = " / ".join(f"{per(kind, 'returning'):.2f}" for kind in KINDS)
+            floor = floors[provider]
             docs = sum(rows[f"{kind}/returning"]["documents"] for kind in KINDS)
             per_doc = sum(rows[f"{kind}/returning"]["calls"] for kind in KINDS) / docs
             name = "Bling" if provider == "bling" else "VHSYS"
             self.row(
-                f"{name} calls per invoice, returning customer (⅓ services, ⅓ goods, ⅓ mixed)",
-                f"{returning:.2f}",
-                f"≤ {bar:.1f}",
-                ok and returning <= bar,
+                f"{name} calls per invoice, returning customer: services / goods / mixed (2 documents)",
+                by_kind,
+                "≤ " + " / ".join(str(floor[kind]) for kind in KINDS) + " (API floor)",
+                ok and all(per(kind, "returning") <= floor[kind] for kind in KINDS),
             )
-            self.row("  same, services / goods / mixed (a mixed invoice is 2 documents)", by_kind, "-", ok)
-            self.row("  same, per ERP document", f"{per_doc:.2f}", "-", ok)
-            self.row("  same, customers new to the ERP", f"{first:.2f}", "reported", ok)
+            self.row("  same, ⅓ of each kind; per ERP document", f"{returning:.2f}; {per_doc:.2f}", "-", ok)
+            self.row("  same, customers new to the ERP (⅓ of each kind)", f"{first:.2f}", "reported", ok)
 
     # -- 3c. parallel push -----------------------------------------------------------------------
     def _run_workers(self, workers: int) -> dict:
@@ -570,28 +586,12 @@ class Bench:
     def refresh_cost(self, synced: int = 10_000, changes=(0, 10, 1000)) -> None:
         """One refresh run with ``synced`` open service orders of which k changed in the ERP."""
         vhsys = self.sandbox.vhsys
-        order_ids = self._seed_vhsys_orders(synced)
+        order_ids = self._vhsys_pool(synced, paid=False)
         with self.registry.cursor() as cr:
             env = odoo_env(cr)
-            moves = env["account.move"].search([("erp_document_ids", "!=", False)])
-            doc = moves.erp_document_ids[:1]
-            cr.execute(
-                """
-                INSERT INTO tecpet_erp_document (move_id, integration_id, company_id, doc_type, state, active,
-                                                 external_id, marker, attempts)
-                SELECT (%(moves)s)[1 + g %% cardinality(%(moves)s)], %(integration)s, %(company)s,
-                       'service_order', 'open', true, (%(ids)s)[g], 'BENCH-REFRESH-' || g, 0
-                  FROM generate_series(1, cardinality(%(ids)s)) g
-                """,
-                {
-                    "moves": moves.ids,
-                    "integration": self.integration_id,
-                    "company": doc.company_id.id,
-                    "ids": [str(i) for i in order_ids],
-                },
-            )
-            cr.execute("ANALYZE tecpet_erp_document")
-            integration = env["tecpet.erp.integration"].browse(self.integration_id)
+            integration = self._readback_integration(env, "bench-refresh")
+            # Read a moment ago: the sweep has nothing due, the lists alone are measured.
+            self._seed_documents(cr, integration, order_ids, "open", "BENCH-REFRESH-", [0.0] * len(order_ids))
             figures = {}
             for k in (0, *changes):  # the first run warms the caches and is not reported
                 # An hour later in the ERP; the cursor is that moment, so only the k payments are new.
@@ -599,6 +599,7 @@ class Bench:
                 integration.refresh_cursor = dt.datetime.fromisoformat(cursor).replace(tzinfo=BRT).isoformat()
                 for order_id in self.rng.sample(order_ids, k):
                     vhsys.control("pay", {"doc_type": "service_order", "id": order_id})
+                    self.vhsys_paid.add(order_id)
                     order_ids.remove(order_id)
                 env.flush_all()
                 before = self.vhsys_calls()
@@ -606,7 +607,6 @@ class Bench:
                 changed = env["tecpet.erp.document"]._refresh_integration(integration)
                 env.flush_all()
                 figures[k] = (time.perf_counter() - start, self.vhsys_calls() - before, changed)
-
             cr.rollback()
         self.details["refresh"] = {
             str(k): dict(zip(("seconds", "calls", "changed"), v, strict=False)) for k, v in figures.items()
@@ -628,8 +628,163 @@ class Bench:
             seconds[0] < seconds[-1] and read_back,
         )
 
+    def readback_day(self, sizes=(1_000, 10_000), runs: int = 144) -> None:
+        """A day of read-back (144 runs, 10 minutes apart) over N live documents, nothing changed."""
+        sizes = json.loads(os.environ.get("BENCH_DAY_SIZES", "null")) or sizes
+        figures = {}
+        for scenario in ("quiet", "watched"):
+            for size in sizes:
+                figures[f"{scenario}/{size}"] = self._readback_day(scenario, size, runs)
+        self.details["readback_day"] = figures
+        budget = 10_000  # sweep_daily_calls, the default
+        quota = 120_000 // 10  # far below Bling's daily quota: a tenth of it
+        counts = " / ".join(f"{n:,}" for n in sizes)
+        for scenario, label in (
+            ("quiet", "open or issued (re-read weekly)"),
+            ("watched", "paid service orders awaiting their NFS-e (every 6 h)"),
+        ):
+            day = [figures[f"{scenario}/{size}"] for size in sizes]
+            unchanged = all(f["changed"] == 0 for f in day)
+            self.row(
+                f"read-back calls per day, nothing changed, {counts} live, {label}",
+                " / ".join(f"{f['calls']:,}" for f in day),
+                f"≤ {quota:,} (1/10 of Bling's quota)",
+                unchanged and all(f["calls"] <= quota for f in day),
+            )
+            self.row(
+                "  of which the sweep: calls (documents read, calls per read)",
+                " / ".join(
+                    f"{f['sweep_calls']:,} ({f['reads']:,}, {f['sweep_calls'] / max(1, f['reads']):.1f})"
+                    for f in day
+                ),
+                f"≤ {budget:,} a day (sweep_daily_calls)",
+                unchanged and all(f["sweep_calls"] <= budget + 2 * 20 for f in day),
+            )
+
+    def _readback_day(self, scenario: str, size: int, runs: int) -> dict:
+        """``runs`` read-back runs over ``size`` documents whose ERP orders do not change: each run
+        is 10 minutes later, in the ERP (its clock) and in Odoo (every last read moved back)."""
+        vhsys = self.sandbox.vhsys
+        watched = scenario == "watched"
+        order_ids = self._vhsys_pool(size, paid=watched)
+        vhsys.control("clock", {"advance_seconds": 3600})  # what the seeding changed is an hour old
+        cycle = 6.0 if watched else 6.0 * 28  # hours between two reads of one document (the sweep's ages)
+        marker = f"BENCH-DAY-{scenario}-{size}-"
+        with self.registry.cursor() as cr:
+            env = odoo_env(cr)
+            integration = self._readback_integration(env, f"bench-day-{scenario}-{size}")
+            # Steady state: the last reads spread evenly over one cycle.
+            ages = [cycle * (n + 0.5) / size for n in range(size)]
+            state = "fulfilled" if watched else "open"
+            self._seed_documents(cr, integration, order_ids, state, marker, ages)
+            cr.commit()
+            log_start = len(self.sandbox.requests_log("vhsys"))
+            start = time.perf_counter()
+            for _run in range(runs):
+                now = vhsys.control("clock", {"advance_seconds": 600})["now"]
+                integration.refresh_cursor = dt.datetime.fromisoformat(now).replace(tzinfo=BRT).isoformat()
+                cr.execute(
+                    "UPDATE tecpet_erp_document SET last_sync_at = last_sync_at - interval '10 minutes' "
+                    "WHERE integration_id = %s",
+                    [integration.id],
+                )
+                env.invalidate_all()
+                env["tecpet.erp.document"]._refresh_integration(integration, with_commit=True)
+                cr.commit()
+            seconds = time.perf_counter() - start
+            log = self.sandbox.requests_log("vhsys")[log_start:]
+            env.invalidate_all()
+            docs = env["tecpet.erp.document"].search(
+                [("integration_id", "=", integration.id), ("marker", "=like", f"{marker}%")]
+            )
+            result = {
+                "documents": size,
+                "runs": runs,
+                "seconds": round(seconds, 1),
+                "calls": len(log),
+                "sweep_calls": integration.sweep_calls_today,
+                "reads": sum(1 for r in log if route(r) == "GET /ordens-servico/{id}"),
+                "changed": sum(1 for d in docs if d.state != state),
+                "routes": dict(Counter(route(r) for r in log).most_common()),
+            }
+            cr.execute("DELETE FROM account_move WHERE id IN %s", [tuple(docs.move_id.ids)])
+            integration.active = False
+            env["tecpet.erp.integration"].browse(self.integration_id).active = True
+            cr.commit()
+        return result
+
+    def _readback_integration(self, env, name: str):
+        """A VHSYS integration of its own, the company's active one: read-back steps read only
+        the documents they seed (the push steps' documents stay with the bench's integration)."""
+        Integration = env["tecpet.erp.integration"].with_context(active_test=False)
+        Integration.search([("id", "!=", 0)]).active = False
+        return vhsys_integration(env, self.sandbox, name)
+
+    def _seed_documents(self, cr, integration, order_ids: list[int], state: str, marker: str, ages) -> None:
+        """One live service order per ERP order, each on an invoice of its own (one live document
+        per invoice and type), read ``ages`` hours ago."""
+        moves = self._clone_invoices(cr, len(order_ids), marker)
+        cr.execute(
+            """
+            INSERT INTO tecpet_erp_document (move_id, integration_id, company_id, doc_type, state, active,
+                                             external_id, marker, attempts, last_sync_at, paid_at)
+            SELECT (%(moves)s)[g], %(integration)s, %(company)s, 'service_order', %(state)s, true,
+                   (%(ids)s)[g], %(marker)s || g, 0,
+                   now() AT TIME ZONE 'UTC' - make_interval(secs => (%(ages)s)[g] * 3600), NULL
+              FROM generate_series(1, cardinality(%(ids)s)) g
+            """,
+            {
+                "moves": moves,
+                "integration": integration.id,
+                "company": integration.company_id.id,
+                "state": state,
+                "ids": [str(i) for i in order_ids],
+                "marker": marker,
+                "ages": [float(a) for a in ages],
+            },
+        )
+        cr.execute("ANALYZE tecpet_erp_document")
+
+    def _clone_invoices(self, cr, count: int, prefix: str) -> list[int]:
+        """``count`` copies of a posted invoice's row (no lines: the read-back reads documents),
+        inserted in SQL: posting thousands through the ORM would take the bench's hour."""
+        env = odoo_env(cr)
+        template = env["account.move"].search(
+            [("move_type", "=", "out_invoice"), ("state", "=", "posted")], limit=1
+        )
+        if not template:
+            template = self.invoices(env, 1)
+            template.action_post()
+            env.flush_all()
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'account_move' AND column_name NOT IN ('id', 'name')"
+        )
+        columns = ", ".join(f'"{row[0]}"' for row in cr.fetchall())
+        cr.execute(
+            f"INSERT INTO account_move (name, {columns}) "
+            f"SELECT %s || g, {columns} FROM account_move, generate_series(1, %s) g "
+            "WHERE account_move.id = %s ORDER BY g RETURNING id",
+            [prefix, count, template.id],
+        )
+        return [row[0] for row in cr.fetchall()]
+
+    def _vhsys_pool(self, count: int, *, paid: bool) -> list[int]:
+        """``count`` service orders in the VHSYS emulator, paid or not, seeded (and paid) as needed."""
+        pool = [o for o in self.vhsys_orders if (o in self.vhsys_paid) == paid]
+        if len(pool) < count:
+            unpaid = [o for o in self.vhsys_orders if o not in self.vhsys_paid] if paid else []
+            pool += unpaid[: count - len(pool)]
+            pool += self._seed_vhsys_orders(count - len(pool))
+        for order_id in pool[:count] if paid else ():
+            if order_id not in self.vhsys_paid:
+                self.sandbox.vhsys.control("pay", {"doc_type": "service_order", "id": order_id})
+                self.vhsys_paid.add(order_id)
+        return pool[:count]
+
     def _seed_vhsys_orders(self, count: int) -> list[int]:
-        """``count`` open service orders with one service each, written through the emulator's wire."""
+        """``count`` open service orders with one service each, five per customer, written
+        through the emulator's wire."""
         vhsys = self.sandbox.vhsys
         headers = {
             "access-token": "bench",
@@ -637,7 +792,6 @@ class Bench:
             "content-type": "application/json",
             "user-agent": "tecpet-bench",
         }
-        client_id = next(iter(vhsys.clientes))
 
         def post(path, body):
             response = vhsys.handle(Request("POST", path, {}, headers, json.dumps(body).encode()))
@@ -646,12 +800,14 @@ class Bench:
 
         ids = []
         for n in range(count):
+            if n % 5 == 0:
+                customer = post("/clientes", {"razao_cliente": f"Cliente bench {len(self.vhsys_orders)}"})
             head = post(
                 "/ordens-servico",
                 {
-                    "id_cliente": client_id,
-                    "nome_cliente": "Cliente 0",
-                    "referencia_ordem": f"BENCH-REFRESH-{n}",
+                    "id_cliente": customer["id_cliente"],
+                    "nome_cliente": customer["razao_cliente"],
+                    "referencia_ordem": f"BENCH-ORDER-{len(self.vhsys_orders)}",
                 },
             )
             oid = head["id_ordem"]
@@ -660,6 +816,7 @@ class Bench:
                 [{"desc_servico": "Banho", "horas_servico": "1", "valor_unit_servico": "50"}],
             )
             ids.append(oid)
+            self.vhsys_orders.append(oid)
         return ids
 
     # -- 5. job selection ----------------------------------------------------------------------
@@ -667,15 +824,19 @@ class Bench:
         """Plan and time of the push job's candidate query among ``total`` documents."""
         with self.registry.cursor() as cr:
             env = odoo_env(cr)
-            doc = env["tecpet.erp.document"].search([("integration_id", "=", self.integration_id)], limit=1)
+            integration = env["tecpet.erp.integration"].browse(self.integration_id)
+            # A service order and a sales order per invoice (one live document per invoice and type).
+            moves = self._clone_invoices(cr, total // 2, "BENCH/SELECT/")
             cr.execute(
                 """
                 INSERT INTO tecpet_erp_document (move_id, integration_id, company_id, doc_type, state, active,
                                                  external_id, marker, attempts)
-                SELECT %s, %s, %s, 'service_order', 'open', true, 'x' || g, 'BENCH-SELECT-' || g, 0
+                SELECT (%s)[1 + (g - 1) / 2], %s, %s,
+                       CASE WHEN g %% 2 = 0 THEN 'service_order' ELSE 'sales_order' END,
+                       'open', true, 'x' || g, 'BENCH-SELECT-' || g, 0
                   FROM generate_series(1, %s) g
                 """,
-                [doc.move_id.id, doc.integration_id.id, doc.company_id.id, total],
+                [moves, integration.id, integration.company_id.id, total],
             )
             # A realistic queue: a few due documents among the settled ones.
             cr.execute(
@@ -888,6 +1049,7 @@ def main() -> int:
         bench.parallel_bling,
         bench.backlog,
         bench.refresh_cost,
+        bench.readback_day,
         bench.job_selection,
         bench.push_memory,
     ]

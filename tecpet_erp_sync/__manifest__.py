@@ -4,7 +4,7 @@
 {
     "name": "TecPet ERP Sync",
     "summary": "Push posted invoices to VHSYS or Bling and follow them until the fiscal note is issued",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting",
     "website": "https://github.com/tecpet/tecpet_erp_sync",
     "author": "TecPet",

@@ -10,9 +10,11 @@ from ..erp.factory import make_client
 from ..erp.links import api_url_for
 from ..erp.ratelimit import SharedRateLimiter
 from .bling_token_store import IntegrationTokenStore
+from .erp_params import number_param
 from .tecpet_erp_rate_limit import PgWindowStore
 
 BINDING_MODELS = ("tecpet.erp.partner.binding",)
+CONSISTENCY_WAIT_PARAM = "tecpet_erp_sync.consistency_wait"
 CREDENTIAL_FIELDS = (
     "vhsys_access_token",
     "vhsys_secret_token",
@@ -180,10 +182,15 @@ class TecpetErpIntegration(models.Model):
                 self.env["tecpet.erp.bling.token"].create({"integration_id": integration.id, **values})
 
     def _compute_document_counts(self):
-        groups = self.env["tecpet.erp.document"]._read_group(
-            [("integration_id", "in", self.ids), ("state", "in", ("error", "processing"))],
-            ["integration_id", "state"],
-            ["__count"],
+        # Archived documents (replaced by a re-posting) are not counted, as on the overview.
+        groups = (
+            self.env["tecpet.erp.document"]
+            .with_context(active_test=True)
+            ._read_group(
+                [("integration_id", "in", self.ids), ("state", "in", ("error", "processing"))],
+                ["integration_id", "state"],
+                ["__count"],
+            )
         )
         counts = {(integration.id, state): count for integration, state, count in groups}
         for integration in self:
@@ -263,9 +270,8 @@ class TecpetErpIntegration(models.Model):
 
     def _client_settings(self):
         self.ensure_one()
-        params = self.env["ir.config_parameter"].sudo()
         return {
-            "consistency_wait": params.get_param("tecpet_erp_sync.consistency_wait", ""),
+            "consistency_wait": number_param(self.env, CONSISTENCY_WAIT_PARAM, "", kind=float, minimum=0.0),
             "provider": self.provider,
             "api_url": self.api_url,
             "account_key": f"{self.env.cr.dbname}:{self.id}",

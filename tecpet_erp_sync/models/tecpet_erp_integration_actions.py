@@ -63,6 +63,7 @@ class TecpetErpIntegration(models.Model):
             }
         )
         if ok:
+            self._erp_runs_answered()
             self.document_ids._requeue_connection_errors()
         return ok, message
 
@@ -93,4 +94,6 @@ class TecpetErpIntegration(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("tecpet_erp_sync.action_tecpet_erp_document")
         action["domain"] = [("integration_id", "=", self.id)]
+        # Opened from the integrations' list (archived ones shown): archived documents stay hidden.
+        action["context"] = {"search_default_error": 1, "active_test": True}
         return action

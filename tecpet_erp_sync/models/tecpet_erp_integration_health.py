@@ -3,15 +3,13 @@
 
 from datetime import timedelta
 
-import psycopg2
-
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.osv import expression
+
+from .tecpet_erp_integration_run import runs_summary
 
 # Requests a provider's account may make per day, where the provider publishes it.
 DAILY_QUOTAS = {"bling": 120_000}
-CLIENT_CACHE_KEY = "tecpet_erp_sync.client"
-COUNTED_CACHE_KEY = "tecpet_erp_sync.counted_calls"
 
 
 class TecpetErpIntegration(models.Model):
@@ -43,16 +41,6 @@ class TecpetErpIntegration(models.Model):
         help="How long a paid document may wait for its fiscal note.",
     )
 
-    # Runs, set by the jobs
-    last_push_at = fields.Datetime(string="Last Send Run", readonly=True, copy=False)
-    last_push_message = fields.Char(string="Last Send Problem", readonly=True, copy=False)
-    last_refresh_at = fields.Datetime(string="Last Read-back Run", readonly=True, copy=False)
-    last_refresh_message = fields.Char(string="Last Read-back Problem", readonly=True, copy=False)
-    down_since = fields.Datetime(
-        string="ERP Unreachable Since", readonly=True, copy=False, help="Empty while the ERP answers."
-    )
-    requests_day = fields.Date(readonly=True, copy=False)
-    requests_today = fields.Integer(readonly=True, copy=False)
     daily_quota = fields.Integer(
         compute="_compute_daily_quota", help="The provider's requests per day (0: not published)."
     )
@@ -75,7 +63,8 @@ class TecpetErpIntegration(models.Model):
             integration.daily_quota = DAILY_QUOTAS.get(integration.provider, 0)
 
     def _compute_health(self):
-        Document = self.env["tecpet.erp.document"].sudo()
+        # Live rows only, whatever the context: the integrations' list shows archived ones.
+        Document = self.env["tecpet.erp.document"].sudo().with_context(active_test=True)
         domain = [("integration_id", "in", self.ids)]
         by_state = {
             (integration.id, state): (count, oldest)
@@ -105,7 +94,7 @@ class TecpetErpIntegration(models.Model):
             [
                 [
                     ("integration_id", "=", integration.id),
-                    ("last_sync_at", "<", now - timedelta(hours=integration.alert_note_wait_hours or 0)),
+                    ("paid_at", "<", now - timedelta(hours=integration.alert_note_wait_hours or 0)),
                 ]
                 for integration in self
             ]
@@ -114,79 +103,15 @@ class TecpetErpIntegration(models.Model):
         return expression.AND([per_integration, [("state", "in", ("fulfilled", "awaiting_issue"))]])
 
     # ------------------------------------------------------------------------------------------
-    # What the jobs tell at the end of a run
-    # ------------------------------------------------------------------------------------------
-    @api.model
-    def _erp_record_push_run(self):
-        """End of a send run: its outcome per active integration, then the alerts."""
-        integrations = self.sudo().search([("active", "=", True)])
-        retrying = dict(
-            self.env["tecpet.erp.document"]
-            .sudo()
-            ._read_group(
-                [
-                    ("integration_id", "in", integrations.ids),
-                    ("state", "=", "processing"),
-                    ("error_kind", "=", "connection"),
-                ],
-                ["integration_id"],
-                ["error_message:max"],
-            )
-        )
-        for integration in integrations:
-            problem = integration.last_check_message if integration.auth_failed else retrying.get(integration)
-            integration._erp_record_run("push", problem or "")
-
-    def _erp_record_run(self, kind, problem):
-        """Note a run (``kind``: push | refresh) and its problem ('' when it went well, None when
-        the run does not tell), count the requests this transaction's clients made, and raise or
-        close the alerts. Only a run that tells its outcome moves ``down_since``.
-
-        Written in a savepoint: two runs ending at once must not fail each other over this row.
-        """
-        self.ensure_one()
-        integration = self.sudo()
-        now = fields.Datetime.now()
-        today = fields.Date.context_today(integration)
-        calls = integration._erp_uncounted_calls()
-        vals = {
-            f"last_{kind}_at": now,
-            "requests_day": today,
-            "requests_today": calls
-            + (integration.requests_today if integration.requests_day == today else 0),
-        }
-        if problem is not None:
-            vals[f"last_{kind}_message"] = problem or False
-        if problem and not integration.down_since:
-            vals["down_since"] = now
-        elif problem == "" and integration.down_since and not integration.auth_failed:
-            vals["down_since"] = False
-        try:
-            with self.env.cr.savepoint():
-                integration.write(vals)
-        except psycopg2.extensions.TransactionRollbackError:
-            return
-        integration._erp_check_alerts()
-
-    def _erp_uncounted_calls(self):
-        """HTTP calls of this integration's clients in this transaction not counted yet."""
-        cache = self.env.cr.cache
-        counted = cache.setdefault(COUNTED_CACHE_KEY, {})  # cache key -> (client, calls counted)
-        calls = 0
-        for key, client in list(cache.items()):
-            if isinstance(key, tuple) and key[:2] == (CLIENT_CACHE_KEY, self.id):
-                known, before = counted.get(key, (None, 0))
-                calls += client.calls - (before if known is client else 0)
-                counted[key] = (client, client.calls)
-        return calls
-
-    # ------------------------------------------------------------------------------------------
     # Alerts: an activity for the responsible user, marked done when the cause clears
     # ------------------------------------------------------------------------------------------
-    def _erp_alert_causes(self):
-        """{activity type xmlid: note, or '' when the cause is gone}."""
+    def _erp_alert_causes(self, rows=None):
+        """{activity type xmlid: note, or '' when the cause is gone}. ``rows``: the run rows as
+        just committed (the job's transaction may not see them yet); by default as read here."""
         self.ensure_one()
         now = fields.Datetime.now()
+        runs = runs_summary(self.run_ids._erp_as_rows() if rows is None else rows)
+        down_since = runs["down_since"]
         connection = ""
         if self.auth_failed:
             connection = self.env._(
@@ -194,13 +119,13 @@ class TecpetErpIntegration(models.Model):
                 "credentials (or reconnect Bling) and press Test connection.",
                 name=self.name,
             )
-        elif self.down_since and now - self.down_since >= timedelta(minutes=self.alert_outage_minutes or 0):
+        elif down_since and now - down_since >= timedelta(minutes=self.alert_outage_minutes or 0):
             connection = self.env._(
                 "The ERP of %(name)s has been unreachable since %(since)s (%(problem)s). Documents wait "
                 "and are sent when it answers again; contact support if it lasts.",
                 name=self.name,
-                since=fields.Datetime.to_string(self.down_since),
-                problem=self.last_push_message or self.last_refresh_message or "",
+                since=fields.Datetime.to_string(down_since),
+                problem=runs["last_push_message"] or runs["last_refresh_message"] or "",
             )
         late = self.count_notes_late
         notes = (
@@ -219,9 +144,9 @@ class TecpetErpIntegration(models.Model):
             "tecpet_erp_sync.activity_type_erp_notes": notes,
         }
 
-    def _erp_check_alerts(self):
+    def _erp_check_alerts(self, rows=None):
         for integration in self.sudo():
-            for xmlid, note in integration._erp_alert_causes().items():
+            for xmlid, note in integration._erp_alert_causes(rows).items():
                 activity_type = self.env.ref(xmlid)
                 open_ones = integration.activity_ids.filtered(
                     lambda a, t=activity_type: a.activity_type_id == t
@@ -248,7 +173,7 @@ class TecpetErpIntegration(models.Model):
         action = self.action_open_documents()
         state = self.env.context.get("erp_state")
         kind = self.env.context.get("erp_error_kind")
-        action["context"] = {}
+        action["context"] = {"active_test": True}  # the documents the card counts: no archived one
         if state:
             action["domain"] = action["domain"] + [("state", "=", state)]
         if kind:

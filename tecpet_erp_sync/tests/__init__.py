@@ -19,6 +19,7 @@ from . import (
     test_odoo_correctness,
     test_policy_and_actions,
     test_production,
+    test_readback,
     test_reader_language,
     test_security,
     test_send_on_payment,

@@ -162,7 +162,9 @@ class TestSyncHealth(ErpSyncCommon):
         down_since = self.integration.down_since
         self.env["tecpet.erp.document"]._cron_refresh_status()
         self.assertEqual(self.integration.down_since, down_since, "a read-back that cannot tell keeps it")
-        self.integration.down_since = fields.Datetime.now() - timedelta(minutes=11)
+        push_run = self.integration.sudo().run_ids.filtered(lambda run: run.kind == "push")
+        push_run.down_since = fields.Datetime.now() - timedelta(minutes=11)  # as 11 minutes ago
+        self.integration.invalidate_recordset()
         self.integration._erp_check_alerts()
         self.assertIn("unreachable since", self._alerts("activity_type_erp_connection").note)
 
@@ -181,7 +183,9 @@ class TestSyncHealth(ErpSyncCommon):
         self._run_refresh()
         self.integration._erp_check_alerts()
         self.assertFalse(self.integration.activity_ids, "a data error and a fresh payment raise nothing")
-        doc.last_sync_at = fields.Datetime.now() - timedelta(hours=49)
+        self.assertTrue(doc.paid_at, "the read-back notes when it saw the payment")
+        doc.paid_at = fields.Datetime.now() - timedelta(hours=49)
+        doc.last_sync_at = fields.Datetime.now()  # read again by the sweep meanwhile: still waiting
         self.integration.invalidate_recordset()
         self.integration._erp_check_alerts()
         self.assertIn("1 paid document(s)", self._alerts("activity_type_erp_notes").note)

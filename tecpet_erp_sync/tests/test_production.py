@@ -34,6 +34,28 @@ def _issue_tokens(env_owner, client_id="sandbox-client"):
     }
 
 
+def count_integration_updates(env):
+    """Count, from now on, the updates of integration rows (a trigger, in the test's transaction);
+    returns the function that tells how many so far."""
+    env.flush_all()
+    env.cr.execute(
+        """
+        CREATE TABLE tecpet_test_integration_updates (id int);
+        CREATE FUNCTION tecpet_test_count_update() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN INSERT INTO tecpet_test_integration_updates VALUES (NEW.id); RETURN NEW; END $$;
+        CREATE TRIGGER tecpet_test_integration_update AFTER UPDATE ON tecpet_erp_integration
+            FOR EACH ROW EXECUTE FUNCTION tecpet_test_count_update();
+        """
+    )
+
+    def updates():
+        env.flush_all()
+        env.cr.execute("SELECT count(*) FROM tecpet_test_integration_updates")
+        return env.cr.fetchone()[0]
+
+    return updates
+
+
 class ProductionCommon(ErpSyncCommon):
     def _diagnose(self, move):
         doc = move.erp_document_ids
@@ -127,16 +149,7 @@ class TestBlingTokenRow(ProductionCommon):
 
     def test_a_token_refresh_never_writes_the_integration_row(self):
         self.integration.write(_issue_tokens(self))
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            CREATE TABLE tecpet_test_integration_updates (id int);
-            CREATE FUNCTION tecpet_test_count_update() RETURNS trigger LANGUAGE plpgsql AS
-                $$ BEGIN INSERT INTO tecpet_test_integration_updates VALUES (NEW.id); RETURN NEW; END $$;
-            CREATE TRIGGER tecpet_test_integration_update AFTER UPDATE ON tecpet_erp_integration
-                FOR EACH ROW EXECUTE FUNCTION tecpet_test_count_update();
-            """
-        )
+        updates = count_integration_updates(self.env)
         old = self.integration.bling_access_token
         self.sandbox.control("expire_tokens", {"provider": "bling"})  # the next call answers 401
         self.integration._erp_client().test_connection()
@@ -149,8 +162,7 @@ class TestBlingTokenRow(ProductionCommon):
         self.integration.invalidate_recordset()
         self.assertNotEqual(self.integration.bling_access_token, old, "the new pair is in the token row")
         self.assertFalse(self.integration.auth_failed)
-        self.env.cr.execute("SELECT count(*) FROM tecpet_test_integration_updates")
-        self.assertEqual(self.env.cr.fetchone()[0], 0, "a token save never touches the integration row")
+        self.assertEqual(updates(), 0, "a token save never touches the integration row")
 
     def test_credential_buttons_are_for_administrators_only(self):
         billing = new_test_user(
@@ -267,7 +279,7 @@ class TestCronLimits(CronMixinCase, ErpSyncCommon):
         Doc = type(self.env["tecpet.erp.document"])
         runs = []
         with (
-            patch.object(refresh_job, "FIRST_READ_CHUNK", 2),
+            patch.object(refresh_job, "READ_CHUNK", 2),
             patch.object(Doc, "_erp_cron_time_budget", return_value=0.0),
             self.capture_triggers(REFRESH_CRON) as capture,
         ):
