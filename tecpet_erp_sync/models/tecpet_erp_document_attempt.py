@@ -11,6 +11,7 @@ import time
 from odoo import fields, models
 
 from ..erp import attempts, outcome
+from .erp_params import number_param
 from .tecpet_erp_document import PENDING_ACTIONS
 from .tecpet_erp_integration import CREDENTIAL_FIELDS
 
@@ -102,9 +103,5 @@ class TecpetErpDocument(models.Model):
                 "duration_ms": duration_ms,
             }
         )
-        keep = self.env["ir.config_parameter"].sudo().get_param(HISTORY_SIZE_PARAM, HISTORY_SIZE)
-        try:
-            keep = max(1, int(keep))
-        except ValueError:
-            keep = HISTORY_SIZE
+        keep = number_param(self.env, HISTORY_SIZE_PARAM, HISTORY_SIZE, minimum=1)
         History.search([("document_id", "=", self.id)], offset=keep, order="id desc").unlink()

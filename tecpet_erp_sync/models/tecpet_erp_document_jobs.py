@@ -18,6 +18,7 @@ from odoo.tools import SQL, config
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
 from ..erp import lifecycle
+from .erp_params import number_param
 
 _logger = logging.getLogger(__name__)
 
@@ -86,12 +87,7 @@ class TecpetErpDocument(models.Model):
     @api.model
     def _erp_push_workers(self):
         """How many push workers claim documents at once (system parameter, 1 to 32)."""
-        value = self.env["ir.config_parameter"].sudo().get_param(PUSH_WORKERS_PARAM, "1")
-        try:
-            return min(MAX_PUSH_WORKERS, max(1, int(value)))
-        except ValueError:
-            _logger.warning("ERP sync: %s=%r is not a number; one push worker", PUSH_WORKERS_PARAM, value)
-            return 1
+        return number_param(self.env, PUSH_WORKERS_PARAM, 1, minimum=1, maximum=MAX_PUSH_WORKERS)
 
     @api.model
     def _erp_push_crons(self):
@@ -170,9 +166,7 @@ class TecpetErpDocument(models.Model):
     @api.model
     def _push_batch(self, batch_size=None, time_budget=TIME_BUDGET, with_commit=False):
         """Process up to ``batch_size`` due documents, one invoice's at a time; return (done, remaining)."""
-        batch_size = batch_size or int(
-            self.env["ir.config_parameter"].sudo().get_param("tecpet_erp_sync.batch_size", 50)
-        )
+        batch_size = batch_size or number_param(self.env, "tecpet_erp_sync.batch_size", 50, minimum=1)
         started = time.monotonic()
         done = tried = 0
         handled = []  # ids this run took: never twice in one run (tests' rollbacks, the quota)

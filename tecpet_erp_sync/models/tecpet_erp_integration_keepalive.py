@@ -18,6 +18,7 @@ from odoo.tools import format_date
 
 from ..erp.bling_oauth import REFRESH_TOKEN_LIFETIME
 from ..erp.errors import AuthError, ErpError
+from .erp_params import number_param
 from .erp_texts import erp_error_text
 
 _logger = logging.getLogger(__name__)
@@ -63,12 +64,9 @@ class TecpetErpIntegration(models.Model):
 
     @api.model
     def _erp_keepalive_days(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(KEEPALIVE_DAYS_PARAM, KEEPALIVE_DAYS)
-        try:
-            return min(MAX_KEEPALIVE_DAYS, max(1, int(value)))
-        except ValueError:
-            _logger.warning("ERP sync: %s=%r is not a number of days", KEEPALIVE_DAYS_PARAM, value)
-            return KEEPALIVE_DAYS
+        return number_param(
+            self.env, KEEPALIVE_DAYS_PARAM, KEEPALIVE_DAYS, minimum=1, maximum=MAX_KEEPALIVE_DAYS
+        )
 
     @api.model
     def _cron_bling_keepalive(self):
