@@ -8,7 +8,6 @@ Every network call happens here, never in the user's transaction. How a document
 leased and committed is in ``tecpet_erp_document_claim`` (rules in ``erp/claim.py``).
 """
 
-import logging
 import re
 import time
 
@@ -19,8 +18,6 @@ from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
 from ..erp import lifecycle
 from .erp_params import number_param
-
-_logger = logging.getLogger(__name__)
 
 TIME_BUDGET = 240  # at most, seconds of one push callback before it hands over to a new run
 MIN_TIME_BUDGET = 1  # seconds (a callback always sends at least one document)

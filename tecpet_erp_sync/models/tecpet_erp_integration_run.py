@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=consider-merging-classes-inherited
 """Run statistics of an integration, one row per integration and run kind (send, read-back).
 
 Every push callback and every read-back run ends by noting its outcome, the requests it made
