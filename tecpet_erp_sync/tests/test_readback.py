@@ -249,7 +249,9 @@ class TestSweep(ReadBackCommon):
         moves = self._pushed(4)
         docs = self._settled(moves)
         self._set_param("sweep_age_hours", "0")
-        self._set_param("sweep_daily_calls", "5")
+        # A VHSYS document is read back with one call once the lists are made: two calls a day
+        # let the re-check and one more document through, not all four.
+        self._set_param("sweep_daily_calls", "2")
         docs[3].recheck = True
         since = len(self.sandbox.requests_log("vhsys"))
         self._run_refresh()
@@ -259,7 +261,7 @@ class TestSweep(ReadBackCommon):
         self.assertEqual(first[docs[3].id], 1, "the re-check goes first")
         self.assertEqual(sorted(first.values())[-2:], [1, 1], "then what the budget allows")
         self.assertEqual(sorted(first.values())[0], 0, "and no more")
-        self.assertLessEqual(spent, 5, "within the budget (each read is sized by the last ones)")
+        self.assertLessEqual(spent, 2, "within the budget (each read is sized by the last ones)")
         docs[2].recheck = True
         since = len(self.sandbox.requests_log("vhsys"))
         self._run_refresh()
