@@ -153,6 +153,8 @@ class TecpetErpDocument(models.Model):
                     )
                 self.invalidate_recordset()
                 self.write(decision.vals)
+                if decision.replay and claim and claim.pending == "cancel":
+                    self._erp_hide_if_replaced()  # decided again on the invoice as it now is
                 self._erp_release_claim()
                 cr.commit()  # pylint: disable=invalid-commit
                 return decision.replay

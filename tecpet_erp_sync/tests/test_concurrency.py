@@ -322,3 +322,26 @@ class TestClaimOwner(CommittedInvoices, BaseCase):
                 if r["method"] == "POST" and r["path"] == "/ordens-servico"
             ]
             self.assertEqual(len(creates), 1, "created once")
+
+    def test_a_cancel_replayed_after_a_re_posting_hides_the_replaced_document(self):
+        """A cancels the order of a reset invoice; the user confirms the invoice again before A
+        commits (its snapshot still sees a draft). A's outcome is written again in a new
+        transaction, which sees the re-posting: the old document is hidden from the invoice, as
+        a cancel finished after a re-posting is, and it is not counted among the invoice's
+        documents when the new one is sent."""
+        with self._env() as env:
+            env["tecpet.erp.document"]._push_batch(batch_size=50, with_commit=True)
+        with self._env() as env:
+            env["tecpet.erp.document"].browse(self.doc_ids[0]).move_id.button_draft()
+        a, user = self._cursors(2)
+        doc, claim = self._claim_one(a)
+        self.assertEqual((doc.id, claim.pending), (self.doc_ids[0], "cancel"))
+        doc._run_pending_action(maybe_sent=claim.maybe_sent)  # cancelled while A sees a draft
+        user["account.move"].browse(doc.move_id.id).action_post()
+        user.cr.commit()
+        self.assertTrue(doc._erp_finish_claim(claim, with_commit=True), "written again")
+        with self._env() as env:
+            old = env["tecpet.erp.document"].with_context(active_test=False).browse(doc.id)
+            self.assertEqual((old.state, old.active), ("canceled", False), "replaced: hidden")
+            self.assertEqual(old.move_id.erp_document_ids.mapped("state"), ["processing"], "the new one")
+            self.doc_ids += old.move_id.erp_document_ids.ids
