@@ -885,10 +885,24 @@ def check_document(doc, rows: list[dict], tally: Tally) -> None:
         # Re-posted while the old document's cancel was refused (note issued): it waits (N2).
         tally.check(f"{doc.marker}: held back while the old one is live, nothing of it sent", not rows)
     elif doc.state == "error" and doc.pending_action == "cancel" and doc.error_kind == "data":
-        # Reset to draft after an ERP user issued the note: refused with a clear message (2.2).
-        noted = [r for r in live if r["id"] == doc.external_id and r["note"]]
-        tally.check(f"{doc.marker}: cancel refused because the note is issued", bool(noted))
-        tally.check(f"{doc.marker}: the refusal says why", "issued" in (doc.error_message or ""))
+        # Reset to draft after an ERP user issued the note (2.2) or paid a receivable (N23):
+        # refused with a clear message.
+        mine = [r for r in live if r["id"] == doc.external_id]
+        reason = (
+            "issued"
+            if any(r["note"] for r in mine)
+            else "is paid"
+            if any(r["receivable_paid"] for r in mine)
+            else ""
+        )
+        tally.check(
+            f"{doc.marker}: cancel refused because the note is issued or a receivable is paid "
+            f"({doc.error_message!r})",
+            bool(reason),
+        )
+        tally.check(
+            f"{doc.marker}: the refusal says why", bool(reason) and reason in (doc.error_message or "")
+        )
     else:
         tally.check(f"{doc.marker}: settled (state {doc.state}: {doc.error_message})", False)
     for dead in [r for r in rows if not r["live"] and r["doc_type"] == "sales_order"]:
