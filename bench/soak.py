@@ -46,6 +46,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -736,7 +737,8 @@ def step_invariants(c: Campaign, stale: set[str]) -> list[str]:
                     f"invoice {want}"
                 )
             if erp_state(one) != doc.state:
-                failed.append(f"{doc.marker}: Odoo {doc.state}, the ERP says {erp_state(one)}")
+                read = f"read back {doc.last_sync_at}, read error {doc.read_error!r}"
+                failed.append(f"{doc.marker}: Odoo {doc.state}, the ERP says {erp_state(one)} ({read})")
         for move in docs.move_id:
             want = aggregate_invoice_state(move.erp_document_ids.mapped("state"))
             if move.service_order_state != (want and want.value):
@@ -855,6 +857,9 @@ def main() -> int:
         machine("runTest").runTest()
     except Exception as exc:  # an invariant or a final check; hypothesis may then report its replay
         print(f"[soak] FAILED (replay: --seed {seed}): {type(exc).__name__}: {exc}")
+        # A step that raised once and not in hypothesis's replay (FlakyFailure): its own traceback.
+        for cause in getattr(exc, "exceptions", ()):
+            print("".join(traceback.format_exception(cause)), end="")
         return 1
     finally:
         sandbox.stop()
