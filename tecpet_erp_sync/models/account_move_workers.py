@@ -27,19 +27,13 @@ class AccountMove(models.Model):
         )
         if not invoices.ids:
             return
-        cr = self.env.cr
-        cr.execute(
-            "SELECT move_id FROM tecpet_erp_document WHERE move_id IN %s ORDER BY id FOR NO KEY UPDATE",
-            [tuple(invoices.ids)],
-            log_exceptions=False,
+        docs = (
+            self.env["tecpet.erp.document"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("move_id", "in", invoices.ids)])
         )
-        in_flow = sorted({move_id for (move_id,) in cr.fetchall()})
-        if in_flow:
-            cr.execute(
-                "SELECT id FROM account_move WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
-                [tuple(in_flow)],
-                log_exceptions=False,
-            )
+        docs._erp_lock_quietly(docs.move_id)
 
     def _post(self, soft=True):
         self._erp_lock_for_action()

@@ -21,6 +21,7 @@ from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
 from ..erp import claim as claim_rules
+from ..erp.vhsys.refresh import VhsysReader
 from ..models.tecpet_erp_document_claim import renew_lease
 from .common import VALID_CPF, customer_values
 
@@ -392,6 +393,39 @@ class TestClaimOwner(CommittedInvoices, BaseCase):
         user.cr.commit()
         doc = user["account.move"].browse(move.id).erp_document_ids
         self.assertEqual((doc.state, doc.pending_action), ("processing", "cancel"))
+
+    def test_a_read_back_that_meets_a_users_change_is_postponed_quietly(self):
+        """The read-back reads VHSYS for seconds; a user resets an invoice it is reading meanwhile.
+        Its run is postponed (the next one reads again) without a "could not serialize" in the
+        log: it locks what it writes first, quietly, instead of meeting the change in a flush."""
+        with self._env() as env:
+            env["tecpet.erp.document"]._push_batch(batch_size=50, with_commit=True)
+            integration = env["tecpet.erp.integration"].browse(self.integration_id)
+            env["tecpet.erp.document"]._refresh_integration(integration, with_commit=True)  # its cursor
+            doc = env["tecpet.erp.document"].browse(self.doc_ids[0])
+            paid, cursor = (doc.doc_type, doc.external_id, doc.move_id.id), integration.refresh_cursor
+        self.sandbox.control("pay", {"provider": "vhsys", "doc_type": paid[0], "id": paid[1]})
+        read = VhsysReader.fetch_changes
+
+        def read_while_a_user_resets(reader, refs, since):
+            changes = read(reader, refs, since)
+            with self._env() as env:
+                env["account.move"].browse(paid[2]).button_draft()
+            return changes
+
+        (refresher,) = self._cursors(1)
+        docs = refresher["tecpet.erp.document"]
+        with (
+            patch.object(VhsysReader, "fetch_changes", read_while_a_user_resets),
+            self.assertNoLogs("odoo.sql_db", level="ERROR"),
+        ):
+            docs._erp_refresh_committing(
+                docs, docs.env["tecpet.erp.integration"].browse(self.integration_id), None
+            )
+        with self._env() as env:
+            doc = env["tecpet.erp.document"].browse(self.doc_ids[0])
+            self.assertEqual((doc.state, doc.pending_action), ("processing", "cancel"), "the user's reset")
+            self.assertEqual(doc.integration_id.refresh_cursor, cursor, "postponed: read again next run")
 
 
 @tagged("post_install", "-at_install")
