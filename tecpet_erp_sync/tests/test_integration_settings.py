@@ -127,3 +127,32 @@ class TestBlingTokenFields(ErpSyncCommon):
     def test_writing_two_keeps_the_third(self):
         self._write({"bling_access_token": "access-3", "bling_refresh_token": "refresh-3"})
         self.assertEqual(self._tokens(), ("access-3", "refresh-3", self.expiry))
+
+
+@tagged("post_install", "-at_install")
+class TestNewCredentialsWaitForTheCheck(ErpSyncCommon):
+    """Other credentials on an integration with documents may open another ERP account (N11): the
+    jobs wait until Test connection has seen the account the documents were sent to."""
+
+    def test_the_jobs_wait_for_test_connection(self):
+        move = self._invoice()
+        self._run_push()
+        self.assertServiceOrderState(move, "open")
+        self.sandbox.control(
+            "set_credentials",
+            {"provider": "vhsys", "access_token": "new-access", "secret_token": "new-secret"},
+        )
+        self.integration.write({"vhsys_access_token": "new-access", "vhsys_secret_token": "new-secret"})
+        self.assertTrue(self.integration.auth_failed)
+        self.assertIn("press Test connection", self.integration.last_check_message)
+        waiting = self._invoice()
+        self._run_push()
+        self.assertServiceOrderState(waiting, "processing")
+        self.integration.action_test_connection()
+        self.assertFalse(self.integration.auth_failed)
+        self._run_push()
+        self.assertServiceOrderState(waiting, "open")
+
+    def test_an_integration_without_documents_takes_them_at_once(self):
+        self.integration.write({"vhsys_access_token": "other-access"})
+        self.assertFalse(self.integration.auth_failed)

@@ -27,7 +27,11 @@ class TestVhsysNfseSettings(ErpSyncCommon):
 
     def test_a_new_integration_issues_in_homologation_with_the_settings_it_shows(self):
         new = self.env["tecpet.erp.integration"].new({"name": "VHSYS", "provider": "vhsys"})
-        self.assertEqual(new.vhsys_nfse_environment, "homologation")
+        # Ready to issue at once, in the test environment: series 1, taxed in the city.
+        self.assertEqual(
+            (new.vhsys_nfse_environment, new.vhsys_nfse_series, new.vhsys_nfse_nature),
+            ("homologation", "1", "1"),
+        )
         self.integration.write({"vhsys_nfse_place": "1", "vhsys_nfse_place_city": "Campinas"})
         settings = self.integration._client_settings()
         self.assertEqual(
