@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from bling_switches import switched
+from sandbox_switches import switched
 
 from tecpet_erp_sync.erp.bling import BlingClient, BlingOptions
 from tecpet_erp_sync.erp.bling_oauth import BlingTokenManager, MemoryTokenStore, TokenSet

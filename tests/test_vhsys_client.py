@@ -270,7 +270,7 @@ def test_push_sales_order_posts_stock_exit(sandbox, make_vhsys):
 
 
 def test_push_reads_back_empty_pedido_number(sandbox, make_vhsys):
-    sandbox.control("configure", {"provider": "vhsys", "empty_pedido_number": True})
+    sandbox.vhsys.set_switch("pedido_number", "empty")
     result = make_vhsys().push(order(PV, "ODOO:t:12"))
     assert result.external_number == docs(sandbox)[0]["number"] != ""
 
@@ -598,7 +598,7 @@ def test_refresh_is_incremental(sandbox, make_vhsys):
 
 
 def test_refresh_falls_back_to_a_date_only_filter(sandbox, make_vhsys):
-    sandbox.control("configure", {"provider": "vhsys", "date_only_filter": True})
+    sandbox.vhsys.set_switch("data_modificacao", "date_only")
     client = make_vhsys()
     refs = [seed(sandbox, OS, "ODOO:t:750"), seed(sandbox, PV, "ODOO:t:751")]
     first = client.fetch_changes(refs, None)

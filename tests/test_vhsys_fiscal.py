@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from sandbox_switches import switched
 from tecpet_erp_sandbox.wire import Request
 from vhsys_fixtures import capture
 
@@ -243,11 +244,12 @@ def test_services_of_different_list_items_get_one_nfse_each(sandbox, make_vhsys)
     assert client.issue_note(ref).note_number == status.note_number and len(notes(sandbox)) == 3
 
 
-@pytest.mark.parametrize("bare", [False, True], ids=["rows-show-notes", "bare-rows"])
-def test_a_lost_draft_is_adopted_only_when_it_is_provably_this_orders(sandbox, make_vhsys, bare):
+nfse_rows = switched("nfse_rows", "vhsys")
+
+
+def test_a_lost_draft_is_adopted_only_when_it_is_provably_this_orders(sandbox, make_vhsys, nfse_rows):
     """Two OS of one customer for the same amount (two pets, same grooming): the one whose draft
     create lost its answer adopts its own draft, never the other's newer one (defect-review-2 N14)."""
-    sandbox.control("configure", {"provider": "vhsys", "nfse_bare_rows": bare})
     client = make_vhsys()
     first, second = (
         DocRef(
