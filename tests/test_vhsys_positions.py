@@ -5,29 +5,17 @@ account" must tell which way an account goes."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from decimal import Decimal
 
 import pytest
+import vhsys_orders
 from sandbox_switches import one_at_a_time
+from vhsys_orders import ADDRESS, LONG_AGO, OS, PV, act, service
 
-from tecpet_erp_sync.erp.contract import (
-    Address,
-    Customer,
-    DocRef,
-    DocState,
-    DocType,
-    Installment,
-    Line,
-    LineKind,
-    OrderRequest,
-)
+from tecpet_erp_sync.erp.contract import Customer, DocRef, DocState, Line, LineKind
 from tecpet_erp_sync.erp.errors import AuthError, DataError
 from tecpet_erp_sync.erp.vhsys import VhsysClient, from_settings
 
-OS, PV = DocType.SERVICE_ORDER, DocType.SALES_ORDER
-LONG_AGO = "2020-01-01T00:00:00-03:00"
-ADDRESS = Address("Rua das Flores", "123", "Centro", "Campinas", "SP", "13010000")
 MARIA = Customer("Maria da Silva", "52998224725", False, ADDRESS, email="m@example.com")
 ACME = Customer("Pet Shop Feliz LTDA", "11222333000181", True, ADDRESS)
 
@@ -46,30 +34,15 @@ MOVED = (
 vhsys_position = one_at_a_time("vhsys", MOVED)
 
 
-def service(label, price, item=""):
-    return Line(LineKind.SERVICE, label, Decimal(1), Decimal(price), label.upper()[:6], service_code=item)
-
-
 def goods(label, qty, price, ncm="23091000"):
     return Line(LineKind.GOODS, label, Decimal(qty), Decimal(price), label.upper()[:6], ncm=ncm)
 
 
 def order(doc_type, marker, lines, *, customer=MARIA, freight=Decimal(0)):
-    total = sum((ln.amount for ln in lines), Decimal(0)) + freight
-    return OrderRequest(
-        doc_type,
-        marker,
-        "INV/2026/00100",
-        customer,
-        tuple(lines),
-        (Installment(dt.date(2026, 7, 10), total, "Pix"),),
-        dt.date.today(),
-        freight=freight,
+    """Paid with "Pix": VHSYS's spelling ("PIX") is the client's to find."""
+    return vhsys_orders.order(
+        doc_type, marker, lines, customer, reference="INV/2026/00100", method="Pix", freight=freight
     )
-
-
-def act(sandbox, action, doc_type, doc_id, **params):
-    sandbox.control(action, {"provider": "vhsys", "doc_type": doc_type.value, "id": str(doc_id), **params})
 
 
 def live(sandbox, marker):
