@@ -10,14 +10,16 @@ SWITCHES = {"bling": BlingEmulator.SWITCHES, "vhsys": VhsysEmulator.SWITCHES}
 
 def _positions_fixture(provider, settings, ids, value):
     """A fixture putting the sandbox's ``provider`` in each of ``settings`` (switch name → position,
-    the other switches at their default) in turn; it answers ``value(emulator)``."""
+    the other switches at their default) in turn. It answers ``value`` of the positions asked for
+    (all switches), not of what the emulator says: a switch that did not move fails the test."""
+    defaults = {name: positions[0] for name, positions in SWITCHES[provider].items()}
 
     @pytest.fixture(params=settings, ids=ids)
     def fixture(request, sandbox):
         emulator = getattr(sandbox, provider)
         for name, position in request.param.items():
             emulator.set_switch(name, position)
-        return value(emulator)
+        return value({**defaults, **request.param})
 
     return fixture
 
@@ -29,7 +31,7 @@ def switched(name, provider="bling"):
         provider,
         [{name: p} for p in positions],
         [f"{name}={p}" for p in positions],
-        lambda e: e.switches[name],
+        lambda asked: asked[name],
     )
 
 
@@ -38,4 +40,4 @@ def one_at_a_time(provider, names):
     each switch of ``names``, one switch moved at a time; it answers the positions of all switches."""
     moves = [{name: p} for name in names for p in SWITCHES[provider][name][1:]]
     ids = ["defaults", *(f"{name}={p}" for move in moves for name, p in move.items())]
-    return _positions_fixture(provider, [{}, *moves], ids, lambda e: dict(e.switches))
+    return _positions_fixture(provider, [{}, *moves], ids, dict)
