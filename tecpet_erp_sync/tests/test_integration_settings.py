@@ -82,6 +82,31 @@ class TestAccountChange(ErpSyncCommon):
         self.assertIn("archive this integration and create a new one", refusal)
         self.assertEqual(integration.erp_account_document, "45.678.912/0001-55", "the first one stays")
 
+    def test_test_connection_refuses_another_account_behind_the_same_tokens(self):
+        """End to end against the sandbox: company A is recorded at the first Test connection, an
+        invoice is sent to it; then the tokens open company B's account (as if they were another
+        account's): refused, naming both, and the jobs stop calling Bling."""
+        self._connect_bling()
+        self.assertEqual(self.integration.action_test_connection()["params"]["title"], "Connection OK")
+        self.assertEqual(self.integration.erp_account_document, "11222333000181")
+        sent = self._invoice()
+        self._run_push()
+        self.assertServiceOrderState(sent, "open")
+        self.sandbox.bling.control("set_company", {"cnpj": "45.678.912/0001-55", "nome": "Outra Ltda"})
+        params = self.integration.action_test_connection()["params"]
+        self.assertEqual((params["title"], params["type"]), ("Connection failed", "danger"))
+        self.assertIn("(CNPJ 45678912000155)", params["message"])
+        self.assertIn("sent to (CNPJ 11222333000181)", params["message"])
+        self.assertTrue(self.integration.auth_failed, "the jobs stop calling the other account")
+        self.assertFalse(self.integration.last_check_ok)
+        self.assertEqual(self.integration.erp_account_document, "11222333000181", "the first one stays")
+        calls = len(self.sandbox.requests_log("bling"))
+        waiting = self._invoice()
+        self._run_push()
+        self.env["tecpet.erp.document"]._cron_refresh_status()  # the read-back job, not one integration's
+        self.assertEqual(len(self.sandbox.requests_log("bling")), calls, "no call to the other account")
+        self.assertEqual(waiting.erp_document_ids.external_id, False, "nothing pushed")
+
     def test_an_erp_that_does_not_tell_its_document_is_not_refused(self):
         self.integration.erp_account_document = "45.678.912/0001-55"
         self._invoice()

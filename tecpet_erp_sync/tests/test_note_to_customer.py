@@ -3,9 +3,6 @@
 read back shows in the invoice e-mail of Send & Print and on the customer portal's invoice page,
 in the customer's language."""
 
-from datetime import timedelta
-
-from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from .common import ErpSyncCommon, load_pt_br
@@ -17,15 +14,7 @@ class TestNoteToCustomer(ErpSyncCommon, HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.sandbox.bling.control("rate_limit", {"enabled": 0})
-        issued = self.sandbox.bling.control("issue_tokens", {})
-        self.integration.sudo().write(
-            {
-                "bling_access_token": issued["access_token"],
-                "bling_refresh_token": issued["refresh_token"],
-                "bling_token_expires_at": fields.Datetime.now() + timedelta(hours=6),
-            }
-        )
+        self._connect_bling()
 
     def _issued_invoice(self):
         move = self._invoice()

@@ -14,11 +14,7 @@ from .common import ErpSyncCommon
 @tagged("post_install", "-at_install")
 class TestVhsysNfseSettings(ErpSyncCommon):
     def _paid_service(self):
-        move = self._invoice()
-        self._run_push()
-        doc = move.erp_document_ids
-        self._erp_act(doc, "pay")
-        self._run_refresh()
+        move, doc = self._paid()
         self.assertServiceOrderState(move, "fulfilled")
         return move, doc
 
