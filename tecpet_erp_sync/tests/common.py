@@ -187,6 +187,8 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
                 **values,
             }
         )
+        if self.integration.auth_failed:  # new tokens on an integration with documents: as Connect,
+            self.integration._erp_check_connection()  # check they open the documents' account
 
     def assertServiceOrderState(self, move, state):
         """Like assertEqual on the state, but a failure shows the documents' errors."""

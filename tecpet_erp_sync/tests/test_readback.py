@@ -157,6 +157,8 @@ class TestRunStatistics(ReadBackCommon):
         self.assertIn("ERP documents (an invoice with services and goods has two)", arch)
         self.assertIn('name="sweep_calls_today"', arch)
         self.assertEqual(self.integration.sweep_daily_calls, 10_000)
+        # Issue 18.3: the VHSYS NFS-e environment shows on the overview while it is the test one.
+        self.assertIn("vhsys_nfse_environment != 'homologation'", arch)
 
 
 @tagged("post_install", "-at_install")
