@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from bling_switches import switched
+from sandbox_switches import switched
 
 from tecpet_erp_sync.erp.bling import BlingClient, BlingOptions
 from tecpet_erp_sync.erp.bling_oauth import BlingTokenManager, MemoryTokenStore, TokenSet
@@ -81,6 +81,16 @@ def test_the_company_is_named_by_its_cnpj(sandbox, make_bling):
     assert client.test_connection().account_document == "11222333000181"
     fact = facts_of(client)["bling_company_document"]
     assert fact.value == "11222333000181" and fact.ok
+
+
+def test_the_same_tokens_opening_another_account_tell_its_cnpj_until_the_reset(sandbox, make_bling):
+    """What Test connection sees when the tokens are another account's (N11): another company."""
+    client = make_bling()
+    sandbox.control("set_company", {"provider": "bling", "cnpj": "45.678.912/0001-55", "nome": "Outra Ltda"})
+    info = client.test_connection()
+    assert (info.account_document, info.account_name) == ("45678912000155", "Outra Ltda")
+    sandbox.reset()
+    assert sandbox.bling.empresa["cnpj"] == "11.222.333/0001-81"
 
 
 def test_the_filters_are_told_as_the_account_treats_them(

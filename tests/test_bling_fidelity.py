@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 import requests
-from bling_switches import SWITCHES, switched
+from sandbox_switches import SWITCHES, switched
 
 from tecpet_erp_sync.erp.bling import BlingClient, BlingOptions
 from tecpet_erp_sync.erp.bling.rps import rps_tags
@@ -38,8 +38,8 @@ daily_quota_body = switched("daily_quota_body")
 def test_every_switch_of_the_sandbox_is_run_in_each_position():
     """Each switch has its fixture here, and each fixture runs every position of its switch."""
     fixtures = {name for name, value in globals().items() if getattr(value, "_pytestfixturefunction", None)}
-    assert set(SWITCHES) <= fixtures
-    assert all(len(positions) >= 2 for positions in SWITCHES.values())
+    assert set(SWITCHES["bling"]) <= fixtures
+    assert all(len(positions) >= 2 for positions in SWITCHES["bling"].values())
 
 
 def discounted_service(bling_order):

@@ -44,19 +44,6 @@ def test_a_pair_knows_when_its_refresh_token_lapses(sandbox):
     assert TokenSet("a", "r", 0.0).refresh_lapses_at == 0.0, "unknown"
 
 
-def test_an_idle_account_whose_access_token_lapsed_is_renewed_whatever_its_age(sandbox):
-    """Bling never says when a refresh token lapses (the sandbox can make it lapse in minutes): an
-    idle account, whose 6-hour access token nobody refreshed, is renewed at the keep-alive's run."""
-    clock = Clock()
-    store = connected_store(sandbox)
-    tokens = manager(sandbox, store, clock)
-    sandbox.bling.control("expire_refresh_tokens", {"seconds": 8 * 3600})
-    clock.now += 7 * 3600  # a day's cron later, the access token has lapsed unused
-    assert tokens.keep_alive(10 * DAY) is True
-    assert sandbox.bling.snapshot()["oauth"]["refreshes"] == 1
-    assert store.load().expires_at > clock.now
-
-
 def test_a_young_refresh_token_is_left_alone_an_old_one_renewed(sandbox):
     clock = Clock()
     store = connected_store(sandbox)

@@ -11,13 +11,13 @@ from decimal import Decimal
 import pytest
 import requests
 from tecpet_erp_sandbox.wire import Request
+from vhsys_orders import LONG_AGO, OS, PV, act
 
 from tecpet_erp_sync.erp.contract import (
     Address,
     Customer,
     DocRef,
     DocState,
-    DocType,
     Installment,
     Line,
     LineKind,
@@ -26,11 +26,8 @@ from tecpet_erp_sync.erp.contract import (
 from tecpet_erp_sync.erp.errors import AuthError, DataError, ErpError, NotSupported
 from tecpet_erp_sync.erp.vhsys import NfseSettings
 
-OS, PV = DocType.SERVICE_ORDER, DocType.SALES_ORDER
 CPF = "52998224725"
 CNPJ = "11222333000181"
-
-LONG_AGO = "2020-01-01T00:00:00-03:00"  # a cursor before every document of the tests
 
 
 def customer(document=CPF, *, number="123", district="Centro", name="Maria da Silva"):
@@ -74,12 +71,6 @@ def order(doc_type=OS, marker="ODOO:test:1", *, cust=None, lines=None, installme
 def docs(sandbox, marker=None):
     found = sandbox.vhsys.snapshot()["documents"]
     return [d for d in found if marker is None or d["marker"] == marker]
-
-
-def act(sandbox, action, doc_type, doc_id, **params):
-    return sandbox.control(
-        action, {"provider": "vhsys", "doc_type": doc_type.value, "id": str(doc_id), **params}
-    )
 
 
 def ref(result, doc_type):
@@ -270,7 +261,7 @@ def test_push_sales_order_posts_stock_exit(sandbox, make_vhsys):
 
 
 def test_push_reads_back_empty_pedido_number(sandbox, make_vhsys):
-    sandbox.control("configure", {"provider": "vhsys", "empty_pedido_number": True})
+    sandbox.vhsys.set_switch("pedido_number", "empty")
     result = make_vhsys().push(order(PV, "ODOO:t:12"))
     assert result.external_number == docs(sandbox)[0]["number"] != ""
 
@@ -598,7 +589,7 @@ def test_refresh_is_incremental(sandbox, make_vhsys):
 
 
 def test_refresh_falls_back_to_a_date_only_filter(sandbox, make_vhsys):
-    sandbox.control("configure", {"provider": "vhsys", "date_only_filter": True})
+    sandbox.vhsys.set_switch("data_modificacao", "date_only")
     client = make_vhsys()
     refs = [seed(sandbox, OS, "ODOO:t:750"), seed(sandbox, PV, "ODOO:t:751")]
     first = client.fetch_changes(refs, None)

@@ -8,20 +8,11 @@ import random
 from decimal import Decimal
 
 import pytest
+from vhsys_orders import OS, PV
 
-from tecpet_erp_sync.erp.contract import (
-    Address,
-    Customer,
-    DocRef,
-    DocType,
-    Installment,
-    Line,
-    LineKind,
-    OrderRequest,
-)
+from tecpet_erp_sync.erp.contract import Address, Customer, DocRef, Installment, Line, LineKind, OrderRequest
 from tecpet_erp_sync.erp.errors import AuthError, ErpError, RateLimited, TransientError, UnknownOutcome
 
-OS, PV = DocType.SERVICE_ORDER, DocType.SALES_ORDER
 DELAY = 1.0  # a "timeout" fault holds the connection this long; the client gives up after 0.5 s
 
 

@@ -10,26 +10,16 @@ import json
 from decimal import Decimal
 
 import pytest
+import vhsys_orders
+from sandbox_switches import switched
 from tecpet_erp_sandbox.wire import Request
 from vhsys_fixtures import capture
+from vhsys_orders import ADDRESS, OS, PV, act, service
 
-from tecpet_erp_sync.erp.contract import (
-    Address,
-    Customer,
-    DocRef,
-    DocState,
-    DocType,
-    IeStatus,
-    Installment,
-    Line,
-    LineKind,
-    OrderRequest,
-)
+from tecpet_erp_sync.erp.contract import Customer, DocRef, DocState, IeStatus, Installment, Line, LineKind
 from tecpet_erp_sync.erp.errors import DataError, SetupError, UnknownOutcome
 from tecpet_erp_sync.erp.vhsys import NfseSettings
 
-OS, PV = DocType.SERVICE_ORDER, DocType.SALES_ORDER
-ADDRESS = Address("Rua das Flores", "123", "Centro", "Campinas", "SP", "13010000")
 COMPANY = Customer(
     "Pet Shop Feliz Comércio de Rações LTDA",
     "11222333000181",
@@ -44,27 +34,10 @@ PERSON = Customer("Maria da Silva", "52998224725", False, ADDRESS)
 HOMOLOGATION = NfseSettings(series="1", nature="1", seller="Vendedor Sandbox")  # the default environment
 
 
-def service(label, price, item="", qty=1):
-    return Line(LineKind.SERVICE, label, Decimal(qty), Decimal(price), label.upper()[:6], service_code=item)
-
-
 def order(doc_type, marker, lines, customer=COMPANY, created_at=None):
-    total = sum((ln.amount for ln in lines), Decimal(0))
-    installments = (Installment(dt.date(2026, 7, 10), total, "PIX"),)
-    return OrderRequest(
-        doc_type,
-        marker,
-        "INV/2026/00200",
-        customer,
-        tuple(lines),
-        installments,
-        dt.date.today(),
-        created_at=created_at,
+    return vhsys_orders.order(
+        doc_type, marker, lines, customer, reference="INV/2026/00200", created_at=created_at
     )
-
-
-def act(sandbox, action, doc_type, doc_id, **params):
-    sandbox.control(action, {"provider": "vhsys", "doc_type": doc_type.value, "id": str(doc_id), **params})
 
 
 def notes(sandbox):
@@ -243,11 +216,12 @@ def test_services_of_different_list_items_get_one_nfse_each(sandbox, make_vhsys)
     assert client.issue_note(ref).note_number == status.note_number and len(notes(sandbox)) == 3
 
 
-@pytest.mark.parametrize("bare", [False, True], ids=["rows-show-notes", "bare-rows"])
-def test_a_lost_draft_is_adopted_only_when_it_is_provably_this_orders(sandbox, make_vhsys, bare):
+nfse_rows = switched("nfse_rows", "vhsys")
+
+
+def test_a_lost_draft_is_adopted_only_when_it_is_provably_this_orders(sandbox, make_vhsys, nfse_rows):
     """Two OS of one customer for the same amount (two pets, same grooming): the one whose draft
     create lost its answer adopts its own draft, never the other's newer one (defect-review-2 N14)."""
-    sandbox.control("configure", {"provider": "vhsys", "nfse_bare_rows": bare})
     client = make_vhsys()
     first, second = (
         DocRef(

@@ -1,46 +1,37 @@
-"""The VHSYS client against every position of the sandbox's switches (tests/vhsys_fixtures.py
-``POSITIONS``): what no source settles must work either way, and "Check account" must tell
-which way an account goes."""
+"""The VHSYS client against every position of the sandbox's switches (``VhsysEmulator.SWITCHES``,
+one moved at a time: ``vhsys_position``): what no source settles must work either way, and "Check
+account" must tell which way an account goes."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from decimal import Decimal
 
 import pytest
-from vhsys_fixtures import POSITIONS
+import vhsys_orders
+from sandbox_switches import one_at_a_time
+from vhsys_orders import ADDRESS, LONG_AGO, OS, PV, act, service
 
-from tecpet_erp_sync.erp.contract import (
-    Address,
-    Customer,
-    DocRef,
-    DocState,
-    DocType,
-    Installment,
-    Line,
-    LineKind,
-    OrderRequest,
-)
+from tecpet_erp_sync.erp.contract import Customer, DocRef, DocState, Line, LineKind
 from tecpet_erp_sync.erp.errors import AuthError, DataError
 from tecpet_erp_sync.erp.vhsys import VhsysClient, from_settings
 
-OS, PV = DocType.SERVICE_ORDER, DocType.SALES_ORDER
-LONG_AGO = "2020-01-01T00:00:00-03:00"
-ADDRESS = Address("Rua das Flores", "123", "Centro", "Campinas", "SP", "13010000")
 MARIA = Customer("Maria da Silva", "52998224725", False, ADDRESS, email="m@example.com")
 ACME = Customer("Pet Shop Feliz LTDA", "11222333000181", True, ADDRESS)
 
 
-@pytest.fixture(params=list(POSITIONS))
-def vhsys_position(request, sandbox) -> str:
-    """The sandbox's VHSYS in one position of ``POSITIONS`` (each test runs once per position)."""
-    sandbox.control("configure", {"provider": "vhsys", **POSITIONS[request.param]})
-    return request.param
-
-
-def service(label, price, item=""):
-    return Line(LineKind.SERVICE, label, Decimal(1), Decimal(price), label.upper()[:6], service_code=item)
+# The switches the client must work with either way (the defaults: filters ignored, identificacao
+# "API", strict NFS-e drafts, 403 on a bad token...); each test runs once per position.
+MOVED = (
+    "undocumented_filters",
+    "stock_identificacao",
+    "stock_order",
+    "nfse_draft",
+    "nfse_rows",
+    "auth_status",
+    "data_modificacao",
+)
+vhsys_position = one_at_a_time("vhsys", MOVED)
 
 
 def goods(label, qty, price, ncm="23091000"):
@@ -48,21 +39,10 @@ def goods(label, qty, price, ncm="23091000"):
 
 
 def order(doc_type, marker, lines, *, customer=MARIA, freight=Decimal(0)):
-    total = sum((ln.amount for ln in lines), Decimal(0)) + freight
-    return OrderRequest(
-        doc_type,
-        marker,
-        "INV/2026/00100",
-        customer,
-        tuple(lines),
-        (Installment(dt.date(2026, 7, 10), total, "Pix"),),
-        dt.date.today(),
-        freight=freight,
+    """Paid with "Pix": VHSYS's spelling ("PIX") is the client's to find."""
+    return vhsys_orders.order(
+        doc_type, marker, lines, customer, reference="INV/2026/00100", method="Pix", freight=freight
     )
-
-
-def act(sandbox, action, doc_type, doc_id, **params):
-    sandbox.control(action, {"provider": "vhsys", "doc_type": doc_type.value, "id": str(doc_id), **params})
 
 
 def live(sandbox, marker):
@@ -167,16 +147,14 @@ def test_check_account_tells_each_position(sandbox, make_vhsys, vhsys_position):
     facts = {f.key: f for f in client.check_account()}
     log = sandbox.requests_log("vhsys")[start:]
     assert len(log) <= 15 and {r["method"] for r in log} == {"GET"}  # read-only, a short tour
-    honoured = vhsys_position == "filters_honoured"
+    honoured = vhsys_position["undocumented_filters"] == "honoured"
     for key in ("contas-receber:id_cliente", "notas-fiscais:id_pedido_ref", "notas-servico:id_cliente"):
         assert facts[key].value is honoured, (key, facts[key].answer)
     assert facts["paging"].value == "total"
-    assert facts["stock_identificacao"].value == (
-        "echoed" if vhsys_position == "identificacao_echoed" else "api"
-    )
-    assert facts["stock_order"].value == ("ignored" if vhsys_position == "stock_unordered" else "honoured")
+    assert facts["stock_identificacao"].value == vhsys_position["stock_identificacao"]  # "api" | "echoed"
+    assert facts["stock_order"].value == vhsys_position["stock_order"]  # "honoured" | "ignored"
     assert facts["stock_date"].value is True
-    assert facts["nfse_rows"].value is (vhsys_position != "nfse_bare_rows")
+    assert facts["nfse_rows"].value is (vhsys_position["nfse_rows"] == "full")
     assert facts["nfe_environment"].value is True
     assert facts["sellers"].ok and facts["nfse_settings"].ok and facts["statuses"].value
     assert not facts["payment_methods"].ok and facts["payment_methods"].value == "Bitcoin"
@@ -200,14 +178,14 @@ def test_the_client_adapts_to_the_facts(sandbox, make_vhsys, vhsys_position):
     assert status.state is DocState.ISSUED
     queries = [r["query"] for r in sandbox.requests_log("vhsys")[start:] if r["path"] == "/notas-fiscais"]
     used = any("id_pedido_ref" in q for q in queries)
-    assert used is (vhsys_position == "filters_honoured")
+    assert used is (vhsys_position["undocumented_filters"] == "honoured")
 
 
 def test_positions_are_the_documented_switches(sandbox):
-    state = sandbox.control("configure", {"provider": "vhsys"})
-    assert {key for position in POSITIONS.values() for key in position} <= set(state)
+    state = sandbox.control("switch", {"provider": "vhsys", "name": "auth_status", "position": "401"})
+    assert set(MOVED) <= set(state)
     with pytest.raises(ValueError):
-        sandbox.control("configure", {"provider": "vhsys", "auth_status": 500})
+        sandbox.control("switch", {"provider": "vhsys", "name": "auth_status", "position": "500"})
 
 
 def test_goods_without_an_ncm_anywhere_are_refused_before_anything_is_sent(sandbox, make_vhsys):

@@ -34,21 +34,6 @@ def capture(name: str) -> dict[str, Any]:
     return fixtures()[f"capture_{name}"]
 
 
-# The sandbox's positions for what no source settles (its ``configure`` switches): "documented"
-# is what the sources show; each other one is a plausible behaviour of a real account. The pure
-# tier runs the client against each (tests/test_vhsys_positions.py).
-POSITIONS: dict[str, dict[str, Any]] = {
-    "documented": {},  # filters ignored, identificacao "API", strict NFS-e drafts, 403 on a bad token
-    "filters_honoured": {"undocumented_filters": True},
-    "identificacao_echoed": {"echo_identificacao": True},
-    "stock_unordered": {"stock_order": False},
-    "nfse_lenient": {"nfse_lenient": True},
-    "nfse_bare_rows": {"nfse_bare_rows": True},
-    "auth_401": {"auth_status": 401},
-    "date_only_filter": {"date_only_filter": True},
-}
-
-
 def fixture_for(method: str, path: str) -> dict[str, Any] | None:
     for fixture in fixtures().values():
         if fixture.get("method") != method:

@@ -17,7 +17,13 @@ SITUATIONS = {
     "queued, a send may have arrived": DocView(DocState.PROCESSING, Pending.PUSH, may_exist=True),
     "open / fulfilled / awaiting issue": DocView(DocState.OPEN, may_exist=True, known=True),
     "issued": DocView(DocState.ISSUED, may_exist=True, known=True),
+    "note being issued by a worker": DocView(
+        DocState.PROCESSING, Pending.ISSUE, may_exist=True, known=True, in_flight=True
+    ),
     "cancellation queued": DocView(DocState.PROCESSING, Pending.CANCEL, may_exist=True, known=True),
+    "cancellation being sent by a worker": DocView(
+        DocState.PROCESSING, Pending.CANCEL, may_exist=True, known=True, in_flight=True
+    ),
     "cancellation failed": DocView(DocState.ERROR, Pending.CANCEL, may_exist=True, known=True),
     "error after sending (note rejected)": DocView(DocState.ERROR, may_exist=True, known=True),
     "canceled": DocView(DocState.CANCELED, may_exist=True, known=True),
@@ -50,6 +56,8 @@ def describe(outcome: Change | Refusal | bool) -> str:
     if isinstance(outcome, bool):
         return "allowed" if outcome else "**refused** until canceled"
     if isinstance(outcome, Refusal):
+        if outcome.message == lifecycle.NOTE_BEING_ISSUED_REFUSAL:
+            return "**refused** while the note is being issued"
         return "**refused**: cancel the note in the ERP first" + (
             "; re-read at once" if outcome.recheck else ""
         )

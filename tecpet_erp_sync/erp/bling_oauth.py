@@ -233,19 +233,14 @@ class BlingTokenManager:
 
     def keep_alive(self, max_age: float) -> bool:
         """Renew the refresh token when it was issued more than ``max_age`` seconds ago (or when
-        nobody knows), or when its access token has lapsed unused (an idle account: nothing has
-        refreshed it since), so that an account with nothing to send does not lose it after 30
-        days. Bling never says when a refresh token lapses; renewing an idle one daily costs one
-        call a day and keeps it far inside any window.
+        nobody knows), so that an account with nothing to send does not lose it after 30 days.
 
         The same single-flight refresh as ``refresh()``: under the store's lock, re-read first
         (another worker may have renewed it meanwhile). True when a refresh was made.
         """
         with self.store.lock():
             tokens = self._stored()
-            now = self._clock()
-            young = tokens.refreshed_at and now - tokens.refreshed_at < max_age
-            if young and not tokens.expires_within(0, now):
+            if tokens.refreshed_at and self._clock() - tokens.refreshed_at < max_age:
                 return False
             self._refresh_locked(tokens)
             return True

@@ -200,6 +200,10 @@ class ChangeSet:
     # Documents whose state could not be read this time (garbage answer, unexpected error): the
     # read-back of the others went on; these are reported and tried again next run.
     unreadable: tuple[Unreadable, ...] = ()
+    # Documents the lists showed changed but that were not read, over ``max_reads``: the addon
+    # flags them for a re-check, read in committed chunks within the cron's time (a Bling push
+    # backlog makes every new order "changed", and each costs reads at 3 requests a second).
+    postponed: tuple[DocRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -266,8 +270,13 @@ class ErpProvider(Protocol):
         """Cancel in the ERP. Raises DataError if a fiscal note was already issued."""
         ...
 
-    def fetch_changes(self, refs: list[DocRef], since: str | None) -> ChangeSet:
+    def fetch_changes(
+        self, refs: list[DocRef], since: str | None, *, max_reads: int | None = None
+    ) -> ChangeSet:
         """States of the given documents that changed since the cursor (None: read all given).
+
+        ``max_reads``: read at most this many documents one by one; the other changed ones come
+        back in ``ChangeSet.postponed`` (the payments first, then notes, then other changes).
 
         ``refs`` holds every document that is not final yet, issued ones included (a note cancelled
         in the ERP takes the document back). A document deleted in the ERP comes back CANCELED with

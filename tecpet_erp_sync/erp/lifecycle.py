@@ -57,6 +57,7 @@ class DocView:
     pending: Pending | None = None
     may_exist: bool = False  # an ERP id is known, or a send may have arrived (maybe_sent)
     known: bool = False  # the ERP id is known
+    in_flight: bool = False  # a push worker is doing its pending action right now (a live lease)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,11 @@ NOTE_ISSUED_REFUSAL = _(
     "The fiscal note of %(invoices)s is issued in the ERP. Cancel the note in the ERP first, "
     "then reset the invoice to draft or cancel it here (Odoo checks the note again within minutes)."
 )
+NOTE_BEING_ISSUED_REFUSAL = _(
+    "The fiscal note of %(invoices)s is being issued in the ERP right now. Wait until the Service "
+    "Order column shows how it went: once the note is issued, cancel it in the ERP first, then reset "
+    "the invoice to draft or cancel it here."
+)
 NOTE_ISSUED_ON_REVERSAL = _(
     "The invoice was fully reversed by a credit note, but its fiscal note is issued in the ERP: "
     "cancel the fiscal note in the ERP, then Reprocess the invoice to cancel its ERP order."
@@ -105,6 +111,9 @@ def on_reset(doc: DocView) -> Change | Refusal:
         return KEEP
     if doc.state is DocState.ISSUED:
         return Refusal(NOTE_ISSUED_REFUSAL, recheck=True)
+    if doc.in_flight and doc.pending is Pending.ISSUE:
+        # Queued now, the cancel would meet a note issued meanwhile: a draft invoice behind it.
+        return Refusal(NOTE_BEING_ISSUED_REFUSAL)
     if not doc.may_exist:  # never reached the ERP: nothing to undo there
         return Change(state=DocState.CANCELED, clear_pending=True)
     return _cancel()
@@ -179,11 +188,15 @@ def on_full_reversal(doc: DocView) -> Change:
 def on_reversal_undone(doc: DocView) -> Change:
     """The credit note that fully reversed the invoice was reset, cancelled or deleted: the
     invoice stands again. A cancelled document is replaced (as on re-post); a cancellation not
-    done yet is withdrawn, and the document read back (or sent, when its ERP id was never known)."""
+    done yet is withdrawn, and the document read back (or sent, when its ERP id was never known).
+    A cancellation a worker is sending right now may already be done in the ERP: it goes on, and a
+    new document replaces it once it is (as on re-post)."""
     if doc.state is DocState.CANCELED:
         return Change(archive=True, replaced=True)
     if doc.pending is not Pending.CANCEL:
         return KEEP
+    if doc.in_flight:
+        return on_post(doc)
     if not doc.known:
         return Change(state=DocState.PROCESSING, pending=Pending.PUSH)
     return Change(state=_read_back_state(doc), clear_pending=True, recheck=True)

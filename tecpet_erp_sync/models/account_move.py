@@ -97,6 +97,7 @@ class AccountMove(models.Model):
         vals_list = []
         by_company = invoices._erp_integrations_by_company()
         in_flow = invoices.sudo().with_context(active_test=False).erp_document_ids.move_id
+        live_claims = set(self.env["tecpet.erp.document"]._erp_live_claims()) if in_flow else set()
         queued = self.browse()
         for move in invoices:
             # Already in the flow: it stays there whatever the start date (Send to ERP brought it in).
@@ -107,7 +108,7 @@ class AccountMove(models.Model):
             queued |= move
             standing = set()
             for doc in move.sudo().erp_document_ids:
-                change = transition(doc._erp_view())
+                change = transition(doc._erp_view(live_claims))
                 doc._erp_apply(change)
                 if not change.replaced:
                     standing.add(doc.doc_type)
@@ -131,10 +132,11 @@ class AccountMove(models.Model):
         """Reset to draft / cancel: refuse when a note is issued, else queue the ERP cancellation."""
         # As sudo: the user may change entries without reading ERP documents (a purchase user's bill).
         docs = self.sudo().erp_document_ids
-        changes = {doc: lifecycle.on_reset(doc._erp_view()) for doc in docs}
+        live_claims = set(docs._erp_live_claims()) if docs else set()
+        changes = {doc: lifecycle.on_reset(doc._erp_view(live_claims)) for doc in docs}
         refused = docs.filtered(lambda d: isinstance(changes[d], lifecycle.Refusal))
         if refused:
-            refused._erp_recheck_now()
+            refused.filtered(lambda d: changes[d].recheck)._erp_recheck_now()
             raise UserError(
                 self.env._(  # pylint: disable=translation-not-lazy
                     changes[refused[0]].message, invoices=", ".join(refused.move_id.mapped("name"))
@@ -240,8 +242,10 @@ class AccountMove(models.Model):
         # The ERP would not be worth the invoice: refuse before any call.
         problems = mapping.check_documents(lines, amount_total, live, code) + mapping.check_order(order)
         if problems:
+            # Rendered now and again in each reader's language (the document keeps the source).
+            texts = Texts(self.env)
             raise DataError(
-                "\n".join(self.env._(p.message, **p.params) for p in problems)  # pylint: disable=translation-not-lazy
+                "%(problems)s", problems=texts.join("\n", [texts._(p.message, **p.params) for p in problems])
             )
         binding = self.env["tecpet.erp.partner.binding"]._erp_binding_of(self.partner_id, doc.integration_id)
         # Nothing of this document reached the ERP before it was created: searches start there.

@@ -194,13 +194,12 @@ class AccountMove(models.Model):
         docs = docs.filtered(lambda d: d.move_id not in busy)
         failing = self.env["account.move"]
         for move, move_docs in docs.grouped("move_id").items():
-            problems = (
-                move_docs[:1]._erp_validation_problems()
-                if any(d.pending_action == "push" for d in move_docs)
-                else ""
-            )
+            sends = move_docs.filtered(lambda d: d.pending_action == "push")
+            problems = sends[:1]._erp_validation_problems() if sends else ""
             if problems:
-                move_docs._erp_set_error(problems, "data")
+                # Only what would be sent fails: an old document's cancel still goes.
+                sends._erp_set_error(problems, "data")
+                (move_docs - sends)._requeue()
                 failing |= move
             else:
                 move_docs._requeue()

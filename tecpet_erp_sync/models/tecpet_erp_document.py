@@ -174,13 +174,16 @@ class TecpetErpDocument(models.Model):
     # ------------------------------------------------------------------------------------------
     # Life cycle (erp/lifecycle.py decides, these apply)
     # ------------------------------------------------------------------------------------------
-    def _erp_view(self):
+    def _erp_view(self, live_claims=()):
+        """This document as ``erp/lifecycle.py`` sees it; ``live_claims``: the tokens of the live
+        claims (``_erp_live_claims``), where the answer depends on a worker holding it now."""
         self.ensure_one()
         return lifecycle.DocView(
             state=DocState(self.state),
             pending=lifecycle.Pending(self.pending_action) if self.pending_action else None,
             may_exist=bool(self.external_id or self.maybe_sent),
             known=bool(self.external_id),
+            in_flight=bool(self.claim_token) and self.claim_token in live_claims,
         )
 
     def _erp_apply(self, change):

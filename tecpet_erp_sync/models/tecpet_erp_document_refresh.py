@@ -115,10 +115,14 @@ class TecpetErpDocument(models.Model):
             if not integration.refresh_cursor:
                 changed, more = self._erp_first_read(integration, docs, deadline, with_commit)
             else:
+                # At most a chunk read one by one here (a Bling push backlog makes every new order
+                # "changed"); the others listed are re-checks, read by the sweep in chunks.
                 changes = integration._erp_client().fetch_changes(
-                    docs._erp_refs(), integration.refresh_cursor
+                    docs._erp_refs(), integration.refresh_cursor, max_reads=READ_CHUNK
                 )
                 changed = len(docs._erp_apply_read_back(changes))
+                postponed = {(ref.doc_type.value, ref.external_id) for ref in changes.postponed}
+                docs.filtered(lambda d: (d.doc_type, d.external_id) in postponed).write({"recheck": True})
                 integration.sudo().refresh_cursor = changes.cursor
                 if with_commit:
                     self.env.cr.commit()  # pylint: disable=invalid-commit

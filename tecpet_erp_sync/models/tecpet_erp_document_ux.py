@@ -4,6 +4,9 @@
 
 from odoo import api, fields, models
 
+# SEFAZ's national NF-e portal, where anyone checks a note by its access key (the page asks for it).
+NFE_PORTAL_CHECK = "https://www.nfe.fazenda.gov.br/portal/consultaRecaptcha.aspx?tipoConsulta=resumo&tipoConteudo=7PhJ+gAVw2g="
+
 
 class TecpetErpDocument(models.Model):
     _inherit = "tecpet.erp.document"
@@ -19,11 +22,25 @@ class TecpetErpDocument(models.Model):
     note_issued_on = fields.Date(readonly=True, copy=False)
     note_pdf_url = fields.Char(string="Note PDF", readonly=True, copy=False)
     note_xml_url = fields.Char(string="Note XML", readonly=True, copy=False)
+    note_check_url = fields.Char(
+        string="Check the Note",
+        compute="_compute_note_check_url",
+        help="Where the customer checks an NF-e the ERP gives no PDF of: SEFAZ's national portal, "
+        "asked by the access key.",
+    )
     age_hours = fields.Integer(
         string="Age (hours)",
         compute="_compute_age_hours",
         help="Hours since the document entered the flow.",
     )
+
+    @api.depends("doc_type", "note_key", "note_pdf_url")
+    def _compute_note_check_url(self):
+        for doc in self:
+            nfe_key = (
+                doc.doc_type == "sales_order" and len(doc.note_key or "") == 44 and doc.note_key.isdigit()
+            )
+            doc.note_check_url = NFE_PORTAL_CHECK if nfe_key and not doc.note_pdf_url else False
 
     @api.depends("create_date")
     def _compute_age_hours(self):

@@ -106,8 +106,10 @@ class TecpetErpIntegration(models.Model):
         "or a Bling payment method id."
     )
     default_service_code = fields.Char(
-        help="ERP code used for service lines whose product has no internal reference "
-        "(Bling: municipal service code of the NFS-e)."
+        string="Default NFS-e Service Code",
+        help="NFS-e service code (LC 116 list item, e.g. 05.08, or the city's own code) of the "
+        "services whose product and product category have none (NFS-e Service Code on the product's "
+        "Accounting tab). VHSYS issues one NFS-e per service code of an order.",
     )
 
     # Health

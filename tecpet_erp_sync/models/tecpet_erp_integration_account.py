@@ -15,6 +15,8 @@ import re
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from .tecpet_erp_integration import CREDENTIAL_FIELDS
+
 # What an integration's documents are bound to, beside the credentials (checked on connection).
 LOCKED_SETTINGS = ("provider", "api_url")
 
@@ -63,7 +65,21 @@ class TecpetErpIntegration(models.Model):
     def write(self, vals):
         if any(key in vals for key in LOCKED_SETTINGS):
             self._check_settings_unlocked(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if any(key in vals for key in CREDENTIAL_FIELDS):
+            # Other credentials may open another account: the jobs wait until Test connection (or
+            # Connect to Bling) has seen the account the documents were sent to.
+            self.sudo()._erp_with_documents().write(
+                {
+                    "auth_failed": True,
+                    "last_check_ok": False,
+                    "last_check_message": self.env._(
+                        "New credentials: press Test connection. The jobs use them once it has seen "
+                        "that they open the ERP account this integration's documents were sent to."
+                    ),
+                }
+            )
+        return result
 
     def _check_settings_unlocked(self, vals):
         """Refuse a new provider or API URL for an integration that has documents (over RPC too)."""

@@ -24,7 +24,9 @@ from .erp_texts import erp_error_text
 _logger = logging.getLogger(__name__)
 
 KEEPALIVE_DAYS_PARAM = "tecpet_erp_sync.bling_keepalive_days"
-KEEPALIVE_DAYS = 10  # renew a refresh token issued longer ago than this
+# Renew a refresh token issued longer ago than this: by default at every (daily) run, since Bling
+# never says when one lapses (30 days unused, as far as anyone reports); one call a day.
+KEEPALIVE_DAYS = 0
 MAX_KEEPALIVE_DAYS = 20  # leaves the last 10 days of the 30 for retries and the alert
 ALERT_DAYS = 7  # a renewal failing this close to the lapse alerts an administrator
 RENEWAL_ACTIVITY = "tecpet_erp_sync.activity_type_erp_bling_renewal"
@@ -65,7 +67,7 @@ class TecpetErpIntegration(models.Model):
     @api.model
     def _erp_keepalive_days(self):
         return number_param(
-            self.env, KEEPALIVE_DAYS_PARAM, KEEPALIVE_DAYS, minimum=1, maximum=MAX_KEEPALIVE_DAYS
+            self.env, KEEPALIVE_DAYS_PARAM, KEEPALIVE_DAYS, minimum=0, maximum=MAX_KEEPALIVE_DAYS
         )
 
     @api.model

@@ -26,6 +26,7 @@ class TecpetErpIntegration(models.Model):
     vhsys_nfse_series = fields.Selection(
         [(str(n), str(n)) for n in range(1, 10)],
         string="NFS-e Series",
+        default="1",  # the usual first series; notes go to homologation until Production is chosen
         help="The RPS series of the company's NFS-e (serie_nota, 1 to 9), as set up in VHSYS's NFS-e "
         "settings and registered with the city hall. Required before a note is requested.",
     )
@@ -38,6 +39,7 @@ class TecpetErpIntegration(models.Model):
             ("5", "ISS suspended by a court decision"),
         ],
         string="NFS-e Nature of Operation",
+        default="1",
         help="How the ISS of the services is due (natureza_pedido). Most clinics: taxed in the city. "
         "Ask the accountant when unsure. Required before a note is requested.",
     )

@@ -130,23 +130,29 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
     def _invoice(self, partner=None, lines=None, post=True, company=None):
         """A customer invoice; ``lines`` is a list of (product, quantity, price)."""
         lines = lines or [(self.service, 1, 80.0)]
+        return self._lines_invoice(
+            [
+                {"product_id": product.id, "quantity": qty, "price_unit": price}
+                for product, qty, price in lines
+            ],
+            post=post,
+            company_id=(company or self.company).id,
+            partner_id=(partner or self.customer).id,
+        )
+
+    def _lines_invoice(self, lines, post=True, **values):
+        """A customer invoice of the main customer dated today: ``lines`` are dicts of invoice line
+        values (no taxes unless they say), ``values`` the invoice's own."""
         move = self.env["account.move"].create(
             {
                 "move_type": "out_invoice",
-                "company_id": (company or self.company).id,
-                "partner_id": (partner or self.customer).id,
+                "company_id": self.company.id,
+                "partner_id": self.customer.id,
                 "invoice_date": fields.Date.today(),
                 "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "quantity": qty,
-                            "price_unit": price,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                    for product, qty, price in lines
+                    Command.create({"tax_ids": [Command.clear()], **line}) for line in lines
                 ],
+                **values,
             }
         )
         if post:
@@ -181,11 +187,30 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
                 **values,
             }
         )
+        if self.integration.auth_failed:  # new tokens on an integration with documents: as Connect,
+            self.integration._erp_check_connection()  # check they open the documents' account
 
     def assertServiceOrderState(self, move, state):
         """Like assertEqual on the state, but a failure shows the documents' errors."""
         errors = "; ".join(f"{d.doc_type}: {d.state} {d.error_message or ''}" for d in move.erp_document_ids)
         self.assertEqual(move.service_order_state, state, f"documents: {errors}")
+
+    def _paid(self, lines=None):
+        """An invoice sent, paid in the ERP and read back: (the invoice, its one document)."""
+        move = self._invoice(lines=lines)
+        self._run_push()
+        doc = move.erp_document_ids
+        self._erp_act(doc, "pay")
+        self._run_refresh()
+        return move, doc
+
+    def _paid_with_note_to_issue(self, lines=None):
+        """With "Issue fiscal notes" on: an invoice sent, paid in the ERP and read back, whose one
+        document now asks the push job to issue its note."""
+        self.integration.issue_fiscal_notes = True
+        move, doc = self._paid(lines)
+        self.assertEqual(doc.pending_action, "issue")
+        return move, doc
 
     def _erp_act(self, doc, *actions):
         """Act in the sandbox as an ERP user would: pay, ready, issue, cancel."""

@@ -58,11 +58,7 @@ class TestAttemptHistory(ErpSyncCommon):
         self.assertNothingPersonal(history[0])
 
     def test_the_erps_message_is_kept_scrubbed(self):
-        move = self._invoice()
-        self._run_push()
-        doc = move.erp_document_ids
-        self._erp_act(doc, "pay")
-        self._run_refresh()
+        _move, doc = self._paid()
         self.integration.write({"issue_fiscal_notes": True, "issue_notes_for_past": True})  # paid already
         self.assertEqual(doc.pending_action, "issue")
         said = f"Tomador {VALID_CPF} ({self.customer.email}, (11) 98765-4321) recusado; ref. {ACCESS_TOKEN}"

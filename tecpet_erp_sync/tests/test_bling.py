@@ -42,6 +42,29 @@ class TestBling(ErpSyncCommon, HttpCase):
         forged = self.url_open(f"/tecpet_erp_sync/bling/callback?{query}", allow_redirects=False)
         self.assertEqual(forged.status_code, 400)
 
+    def test_connect_refuses_another_account_once_documents_were_sent(self):
+        """N11 through Connect to Bling: the administrator approves the consent in another
+        company's Bling after an invoice went to the first one: refused, naming both CNPJ."""
+        self._connect()
+        self.integration.invalidate_recordset()
+        self.assertEqual(self.integration.erp_account_document, "11222333000181")
+        sent = self._invoice()
+        self._run_push()
+        self.assertServiceOrderState(sent, "open")
+        self.sandbox.bling.control("set_company", {"cnpj": "45.678.912/0001-55"})
+        response, _callback = self._connect()
+        self.assertEqual(response.status_code, 303)
+        self.integration.invalidate_recordset()
+        self.assertFalse(self.integration.last_check_ok)
+        self.assertIn("(CNPJ 45678912000155)", self.integration.last_check_message)
+        self.assertIn("(CNPJ 11222333000181)", self.integration.last_check_message)
+        self.assertTrue(self.integration.auth_failed, "the jobs stop calling the other account")
+        calls = len(self.sandbox.requests_log("bling"))
+        waiting = self._invoice()
+        self._run_push()
+        self.assertEqual(len(self.sandbox.requests_log("bling")), calls, "no call to the other account")
+        self.assertEqual(waiting.erp_document_ids.external_id, False, "nothing pushed")
+
     def test_a_retried_callback_does_not_send_the_code_again(self):
         """Odoo runs a request again after a serialization failure, with its writes rolled back:
         the state is then still there, and the single-use code must not reach Bling twice."""

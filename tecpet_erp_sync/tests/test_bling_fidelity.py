@@ -6,7 +6,7 @@ is a setup error, and a year-old order stays Fulfilled after the sweep."""
 
 import datetime as dt
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import ErpSyncCommon
@@ -27,21 +27,9 @@ class TestBlingFidelity(ErpSyncCommon):
 
     def test_a_discounted_invoice_keeps_its_total_through_its_nfse(self):
         self.integration.issue_fiscal_notes = True
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "company_id": self.company.id,
-                "partner_id": self.customer.id,
-                "invoice_date": fields.Date.today(),
-                "invoice_line_ids": [
-                    Command.create(
-                        {"product_id": self.service.id, "quantity": 3, "price_unit": 33.33, "discount": 10}
-                    )
-                ],
-            }
+        move = self._lines_invoice(
+            [{"product_id": self.service.id, "quantity": 3, "price_unit": 33.33, "discount": 10}]
         )
-        move.line_ids.tax_ids = False
-        move.action_post()
         self._run_push()
         doc = move.erp_document_ids
         self.assertServiceOrderState(move, "open")

@@ -87,7 +87,15 @@ class TestBlingKeepAlive(ErpSyncCommon):
         self._run_push()
         self.assertServiceOrderState(move, "open")
 
-    def test_a_young_connection_costs_no_call(self):
+    def test_a_connection_just_made_is_renewed_too(self):
+        """Bling never says when a refresh token lapses: the daily run renews even a young one
+        (the sandbox can make one lapse within minutes), one call a day."""
+        self.sandbox.bling.control("expire_refresh_tokens", {"seconds": 300})
+        self._run_keepalive()
+        self.assertEqual(self._oauth()["refreshes"], 1)
+
+    def test_a_connection_renewed_fewer_days_ago_than_set_costs_no_call(self):
+        self.env["ir.config_parameter"].sudo().set_param("tecpet_erp_sync.bling_keepalive_days", "5")
         self._age(2)
         self._run_keepalive()
         self.assertEqual(self._oauth()["token_calls"], 0)

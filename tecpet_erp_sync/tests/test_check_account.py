@@ -136,7 +136,7 @@ class TestCheckAccountVhsys(CheckAccountCommon):
 
     def test_an_honoured_filter_is_reported_and_then_used(self):
         self._two_customers_with_orders()
-        self.sandbox.control("configure", {"provider": "vhsys", "undocumented_filters": 1})
+        self.sandbox.vhsys.set_switch("undocumented_filters", "honoured")
         facts = self._check()
         self.assertIs(facts["contas-receber:id_cliente"]["value"], True)
         self.assertTrue(self.integration._erp_client().options.honours("contas-receber:id_cliente"))

@@ -183,23 +183,6 @@ class TestFiscalData(ErpSyncCommon):
         )
 
     # -- lines -----------------------------------------------------------------------------------------
-    def _lines_invoice(self, lines, **values):
-        """``lines``: dicts of invoice line values (no taxes)."""
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "company_id": self.company.id,
-                "partner_id": self.customer.id,
-                "invoice_date": fields.Date.today(),
-                "invoice_line_ids": [
-                    Command.create({"tax_ids": [Command.clear()], **line}) for line in lines
-                ],
-                **values,
-            }
-        )
-        move.action_post()
-        return move
-
     def test_a_down_payment_deduction_and_a_discount_line_reach_the_erp_to_the_cent(self):
         discount = self.env["product.product"].create(
             {"name": "Desconto", "type": "service", "list_price": 0}

@@ -159,18 +159,6 @@ class TestInvoiceFlow(CronMixinCase, ErpSyncCommon):
         self._run_refresh()
         self.assertServiceOrderState(move, "canceled")
 
-    def _paid_with_note_to_issue(self, lines=None):
-        """With "Issue fiscal notes" on: an invoice sent, paid in the ERP and read back, whose one
-        document now asks the push job to issue its note."""
-        self.integration.issue_fiscal_notes = True
-        move = self._invoice(lines=lines)
-        self._run_push()
-        doc = move.erp_document_ids
-        self._erp_act(doc, "pay")
-        self._run_refresh()
-        self.assertEqual(doc.pending_action, "issue")
-        return move, doc
-
     def test_note_the_erp_api_cannot_issue_is_left_to_erp_users(self):
         # VHSYS's API cannot issue a sales order's NF-e: no retries, no error, a word on the
         # invoice, and the note issued in VHSYS is read back.

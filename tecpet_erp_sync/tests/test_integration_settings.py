@@ -82,6 +82,31 @@ class TestAccountChange(ErpSyncCommon):
         self.assertIn("archive this integration and create a new one", refusal)
         self.assertEqual(integration.erp_account_document, "45.678.912/0001-55", "the first one stays")
 
+    def test_test_connection_refuses_another_account_behind_the_same_tokens(self):
+        """End to end against the sandbox: company A is recorded at the first Test connection, an
+        invoice is sent to it; then the tokens open company B's account (as if they were another
+        account's): refused, naming both, and the jobs stop calling Bling."""
+        self._connect_bling()
+        self.assertEqual(self.integration.action_test_connection()["params"]["title"], "Connection OK")
+        self.assertEqual(self.integration.erp_account_document, "11222333000181")
+        sent = self._invoice()
+        self._run_push()
+        self.assertServiceOrderState(sent, "open")
+        self.sandbox.bling.control("set_company", {"cnpj": "45.678.912/0001-55", "nome": "Outra Ltda"})
+        params = self.integration.action_test_connection()["params"]
+        self.assertEqual((params["title"], params["type"]), ("Connection failed", "danger"))
+        self.assertIn("(CNPJ 45678912000155)", params["message"])
+        self.assertIn("sent to (CNPJ 11222333000181)", params["message"])
+        self.assertTrue(self.integration.auth_failed, "the jobs stop calling the other account")
+        self.assertFalse(self.integration.last_check_ok)
+        self.assertEqual(self.integration.erp_account_document, "11222333000181", "the first one stays")
+        calls = len(self.sandbox.requests_log("bling"))
+        waiting = self._invoice()
+        self._run_push()
+        self.env["tecpet.erp.document"]._cron_refresh_status()  # the read-back job, not one integration's
+        self.assertEqual(len(self.sandbox.requests_log("bling")), calls, "no call to the other account")
+        self.assertEqual(waiting.erp_document_ids.external_id, False, "nothing pushed")
+
     def test_an_erp_that_does_not_tell_its_document_is_not_refused(self):
         self.integration.erp_account_document = "45.678.912/0001-55"
         self._invoice()
@@ -127,3 +152,32 @@ class TestBlingTokenFields(ErpSyncCommon):
     def test_writing_two_keeps_the_third(self):
         self._write({"bling_access_token": "access-3", "bling_refresh_token": "refresh-3"})
         self.assertEqual(self._tokens(), ("access-3", "refresh-3", self.expiry))
+
+
+@tagged("post_install", "-at_install")
+class TestNewCredentialsWaitForTheCheck(ErpSyncCommon):
+    """Other credentials on an integration with documents may open another ERP account (N11): the
+    jobs wait until Test connection has seen the account the documents were sent to."""
+
+    def test_the_jobs_wait_for_test_connection(self):
+        move = self._invoice()
+        self._run_push()
+        self.assertServiceOrderState(move, "open")
+        self.sandbox.control(
+            "set_credentials",
+            {"provider": "vhsys", "access_token": "new-access", "secret_token": "new-secret"},
+        )
+        self.integration.write({"vhsys_access_token": "new-access", "vhsys_secret_token": "new-secret"})
+        self.assertTrue(self.integration.auth_failed)
+        self.assertIn("press Test connection", self.integration.last_check_message)
+        waiting = self._invoice()
+        self._run_push()
+        self.assertServiceOrderState(waiting, "processing")
+        self.integration.action_test_connection()
+        self.assertFalse(self.integration.auth_failed)
+        self._run_push()
+        self.assertServiceOrderState(waiting, "open")
+
+    def test_an_integration_without_documents_takes_them_at_once(self):
+        self.integration.write({"vhsys_access_token": "other-access"})
+        self.assertFalse(self.integration.auth_failed)

@@ -3,8 +3,10 @@
 delete, credit notes, documents deleted and notes cancelled or rejected in the ERP. Real
 database, the ERP sandbox over loopback HTTP."""
 
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -128,6 +130,27 @@ class LifecycleCases:
         self.assertTrue(self._live(new.marker))
         self.assertServiceOrderState(move, "open")
 
+    def test_reprocess_resumes_the_old_cancel_even_when_the_new_document_fails_validation(self):
+        move = self._pushed()
+        old = move.erp_document_ids
+        self._erp_act(old, "issue")  # not read back yet: the cancel of the reset is refused
+        move.button_draft()
+        self._run_push()
+        self.assertEqual((old.state, old.pending_action), ("error", "cancel"))
+        move.action_post()
+        new = move.erp_document_ids - old
+        self._erp_act(old, "cancel_note")
+        self.customer.vat = "123.456.789-00"  # and meanwhile the customer's CPF got mistyped
+        move.action_erp_reprocess()
+        self.assertEqual((new.state, new.error_kind), ("error", "data"))
+        self.assertEqual((old.state, old.pending_action), ("processing", "cancel"), "the cancel goes on")
+        self._run_push()
+        self.assertEqual(old.state, "canceled")
+        self.customer.vat = "529.982.247-25"
+        move.action_erp_reprocess()
+        self._run_push()
+        self.assertServiceOrderState(move, "open")
+
     def test_a_credit_note_reset_brings_the_cancelled_documents_back(self):
         """N8: the wrong invoice was reversed; the accountant resets the credit note."""
         move = self._pushed()
@@ -155,6 +178,43 @@ class LifecycleCases:
         self.assertServiceOrderState(move, "open")
         self.assertEqual(move.erp_document_ids, doc, "the same ERP document, never cancelled")
         self.assertTrue(self._live(doc.marker))
+
+    def _held_by_a_worker(self, doc):
+        """``doc`` as a push worker holds it while it calls the ERP (a live lease on its token)."""
+        token = "worker-mid-call"
+        self.env["tecpet.erp.claim"].sudo().create(
+            {"token": token, "lease_until": fields.Datetime.now() + timedelta(minutes=10)}
+        )
+        doc.sudo().claim_token = token
+
+    def test_a_credit_note_undone_while_its_cancel_is_being_sent_replaces_the_document(self):
+        """The cancel a worker is sending may already be done in the ERP: withdrawn, the invoice
+        would stand with a cancelled order and nothing to replace it. It goes on, and a new
+        document is queued behind it, sent once it is cancelled (as on re-post)."""
+        move = self._pushed()
+        doc = move.erp_document_ids
+        refund = move._reverse_moves(cancel=True)
+        self._held_by_a_worker(doc)
+        refund.button_draft()
+        self.assertEqual(doc.pending_action, "cancel", "the cancel in flight goes on")
+        new = move.erp_document_ids - doc
+        self.assertEqual((new.state, new.pending_action), ("processing", "push"))
+        self.env["tecpet.erp.claim"].sudo().search([]).unlink()  # the worker is done: lease gone
+        self._run_push()
+        self._run_push()  # the cancel first, then the replacement it held back
+        self.assertEqual(doc.state, "canceled")
+        self.assertServiceOrderState(move, "open")
+        self.assertFalse(self._live(doc.marker))
+        self.assertTrue(self._live(new.marker))
+
+    def test_a_reset_is_refused_while_a_worker_issues_the_note(self):
+        move = self._pushed()
+        doc = move.erp_document_ids
+        doc.sudo().write({"state": "processing", "pending_action": "issue"})
+        self._held_by_a_worker(doc)
+        with self.assertRaisesRegex(UserError, "being issued in the ERP right now"):
+            move.button_draft()
+        self.assertEqual((move.state, doc.pending_action), ("posted", "issue"))
 
     def test_cancels_of_an_archived_integration_still_run(self):
         """N18: switching ERPs archives the integration; a reset invoice's cancel still runs."""

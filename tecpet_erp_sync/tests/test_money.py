@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from tecpet_erp_sandbox.readback import stored_document
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import ErpSyncCommon
@@ -42,31 +42,21 @@ class TestMoneyExact(ErpSyncCommon):
 
     def _money_invoice(self, lines, taxes=None, post=True, **values):
         """``lines``: (product, quantity, price, discount %)."""
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "company_id": self.company.id,
-                "partner_id": self.customer.id,
-                "invoice_date": fields.Date.today(),
-                "invoice_payment_term_id": self.terms.id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "quantity": qty,
-                            "price_unit": price,
-                            "discount": discount,
-                            "tax_ids": [Command.set((taxes or self.env["account.tax"]).ids)],
-                        }
-                    )
-                    for product, qty, price, discount in lines
-                ],
-                **values,
-            }
+        return self._lines_invoice(
+            [
+                {
+                    "product_id": product.id,
+                    "quantity": qty,
+                    "price_unit": price,
+                    "discount": discount,
+                    "tax_ids": [Command.set((taxes or self.env["account.tax"]).ids)],
+                }
+                for product, qty, price, discount in lines
+            ],
+            post=post,
+            invoice_payment_term_id=self.terms.id,
+            **values,
         )
-        if post:
-            move.action_post()
-        return move
 
     def _issue_lines(self):
         """Issue 10: 3 × 33.33 −10 %, 2 × 19.99, 1.5 × 7.10 −5 %."""

@@ -176,11 +176,7 @@ class TestSyncHealth(ErpSyncCommon):
 
     def test_notes_waiting_too_long_raise_an_activity_and_data_errors_do_not(self):
         self._invoice(partner=self.bad_customer)
-        move = self._invoice()
-        self._run_push()
-        doc = move.erp_document_ids
-        self._erp_act(doc, "pay")
-        self._run_refresh()
+        move, doc = self._paid()
         self.integration._erp_check_alerts()
         self.assertFalse(self.integration.activity_ids, "a data error and a fresh payment raise nothing")
         self.assertTrue(doc.paid_at, "the read-back notes when it saw the payment")

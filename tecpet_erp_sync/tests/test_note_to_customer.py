@@ -3,9 +3,6 @@
 read back shows in the invoice e-mail of Send & Print and on the customer portal's invoice page,
 in the customer's language."""
 
-from datetime import timedelta
-
-from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from .common import ErpSyncCommon, load_pt_br
@@ -17,15 +14,7 @@ class TestNoteToCustomer(ErpSyncCommon, HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.sandbox.bling.control("rate_limit", {"enabled": 0})
-        issued = self.sandbox.bling.control("issue_tokens", {})
-        self.integration.sudo().write(
-            {
-                "bling_access_token": issued["access_token"],
-                "bling_refresh_token": issued["refresh_token"],
-                "bling_token_expires_at": fields.Datetime.now() + timedelta(hours=6),
-            }
-        )
+        self._connect_bling()
 
     def _issued_invoice(self):
         move = self._invoice()
@@ -90,3 +79,21 @@ class TestNoteToCustomer(ErpSyncCommon, HttpCase):
 
         other = self._invoice()
         self.assertNotIn('id="erp_fiscal_note"', self.url_open(other.get_portal_url()).text)
+
+
+@tagged("post_install", "-at_install")
+class TestNoteToCustomerVhsys(ErpSyncCommon):
+    """VHSYS gives no PDF link of its notes: the e-mail of an NF-e links to SEFAZ's national
+    portal, where the customer checks the note by the access key the e-mail shows."""
+
+    def test_the_invoice_email_of_a_vhsys_nfe_links_to_the_national_portal(self):
+        move = self._invoice(partner=self.company_customer, lines=[(self.goods, 1, 150.0)])
+        self._run_push()
+        doc = move.erp_document_ids
+        self._erp_act(doc, "pay", "ready", "issue")
+        self._run_refresh()
+        self.assertServiceOrderState(move, "issued")
+        self.assertFalse(doc.note_pdf_url)
+        block = str(move._erp_note_block_for_customer("en_US"))
+        self.assertIn(doc.note_key, block)
+        self.assertIn("https://www.nfe.fazenda.gov.br/portal/consultaRecaptcha.aspx", block)

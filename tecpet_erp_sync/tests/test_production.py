@@ -223,13 +223,7 @@ class TestOneDocumentNotTheCompany(ProductionCommon):
 @tagged("post_install", "-at_install")
 class TestVhsysFiscalRefusal(ErpSyncCommon):
     def test_nfse_rejection_403_fails_the_document_not_the_integration(self):
-        self.integration.issue_fiscal_notes = True
-        move = self._invoice()
-        self._run_push()
-        doc = move.erp_document_ids
-        self._erp_act(doc, "pay")
-        self._run_refresh()
-        self.assertEqual(doc.pending_action, "issue")
+        _move, doc = self._paid_with_note_to_issue()
         self.sandbox.control(
             "nfse_reject",
             {"provider": "vhsys", "message": "Prestador não autorizado: token da prefeitura inválido"},

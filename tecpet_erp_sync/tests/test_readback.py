@@ -157,6 +157,8 @@ class TestRunStatistics(ReadBackCommon):
         self.assertIn("ERP documents (an invoice with services and goods has two)", arch)
         self.assertIn('name="sweep_calls_today"', arch)
         self.assertEqual(self.integration.sweep_daily_calls, 10_000)
+        # Issue 18.3: the VHSYS NFS-e environment shows on the overview while it is the test one.
+        self.assertIn("vhsys_nfse_environment != 'homologation'", arch)
 
 
 @tagged("post_install", "-at_install")
@@ -406,3 +408,35 @@ class TestBlingConnectCheck(ErpSyncCommon, HttpCase):
         self.assertTrue(self.integration.last_check_at, "set together with the result")
         self.assertFalse(self.integration.last_push_message)
         self.assertFalse(self.integration.down_since)
+
+
+@tagged("post_install", "-at_install")
+class TestBlingReadBackUnderABacklog(ErpSyncCommon):
+    """Behind a Bling push backlog every new order is "changed" and each costs reads at 3
+    requests a second: the incremental step reads a chunk, the payments first, and leaves the
+    others to the sweep as re-checks (read in committed chunks within the cron's time)."""
+
+    provider = "bling"
+
+    def setUp(self):
+        super().setUp()
+        self._connect_bling()
+
+    def test_payments_are_read_first_and_the_rest_become_rechecks(self):
+        moves = self.env["account.move"].browse()
+        for _index in range(4):
+            moves |= self._invoice()
+        self.integration.refresh_cursor = (dt.datetime.now(dt.timezone.utc) - timedelta(hours=1)).isoformat()
+        self._run_push()  # four orders created since the cursor: all listed as changed
+        paid = moves[-1].erp_document_ids
+        self._erp_act(paid, "pay")
+        with (
+            patch.object(refresh_job, "READ_CHUNK", 1),
+            patch.object(type(self.env["tecpet.erp.document"]), "_erp_sweep", return_value=(0, False)),
+        ):
+            self.env["tecpet.erp.document"]._refresh_integration(self.integration)
+        self.assertServiceOrderState(moves[-1], "fulfilled")
+        others = (moves - moves[-1]).erp_document_ids
+        self.assertEqual(others.mapped("recheck"), [True] * 3, "listed, not read: re-checks for the sweep")
+        self._run_refresh()  # the sweep reads them
+        self.assertEqual(others.mapped("recheck"), [False] * 3)

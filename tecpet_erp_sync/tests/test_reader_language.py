@@ -72,6 +72,19 @@ class TestErrorInTheReadersLanguage(ErpSyncCommon):
             self._as_clerk(doc).error_text,
         )
 
+    def test_a_refusal_before_any_call_reads_in_portuguese(self):
+        """The documents' total checked just before the send (N19): a PV the service-only invoice
+        no longer makes (a document left from an older version) stops it, in the reader's words."""
+        move = self._invoice()
+        self.env["tecpet.erp.document"].sudo().create(
+            {"move_id": move.id, "integration_id": self.integration.id, "doc_type": "sales_order"}
+        )
+        self._push_as_cron()
+        doc = move.erp_document_ids.filtered(lambda d: d.doc_type == "service_order")
+        self.assertEqual((doc.state, doc.error_kind), ("error", "data"))
+        self.assertIn("its lines changed since it was posted", doc.error_message)
+        self.assertIn("linhas mudaram desde que ela foi lançada", self._as_clerk(doc).error_text)
+
     def test_an_error_without_a_source_shows_as_stored(self):
         """Rows written before this version, or by code that wrote a plain string."""
         move = self._invoice(partner=self.bad_customer)

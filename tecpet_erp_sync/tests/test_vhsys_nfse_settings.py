@@ -14,11 +14,7 @@ from .common import ErpSyncCommon
 @tagged("post_install", "-at_install")
 class TestVhsysNfseSettings(ErpSyncCommon):
     def _paid_service(self):
-        move = self._invoice()
-        self._run_push()
-        doc = move.erp_document_ids
-        self._erp_act(doc, "pay")
-        self._run_refresh()
+        move, doc = self._paid()
         self.assertServiceOrderState(move, "fulfilled")
         return move, doc
 
@@ -27,7 +23,11 @@ class TestVhsysNfseSettings(ErpSyncCommon):
 
     def test_a_new_integration_issues_in_homologation_with_the_settings_it_shows(self):
         new = self.env["tecpet.erp.integration"].new({"name": "VHSYS", "provider": "vhsys"})
-        self.assertEqual(new.vhsys_nfse_environment, "homologation")
+        # Ready to issue at once, in the test environment: series 1, taxed in the city.
+        self.assertEqual(
+            (new.vhsys_nfse_environment, new.vhsys_nfse_series, new.vhsys_nfse_nature),
+            ("homologation", "1", "1"),
+        )
         self.integration.write({"vhsys_nfse_place": "1", "vhsys_nfse_place_city": "Campinas"})
         settings = self.integration._client_settings()
         self.assertEqual(

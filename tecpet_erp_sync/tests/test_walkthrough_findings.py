@@ -31,12 +31,7 @@ class TestWalkthroughFindings(ErpSyncCommon):
         self.assertIn(f"#vhsys-sales_order-{doc.external_id}", doc.external_url)
 
     def test_issued_service_invoice_shows_the_nfse_number(self):
-        self.integration.issue_fiscal_notes = True
-        move = self._invoice()
-        self._run_push()
-        doc = move.erp_document_ids
-        self._erp_act(doc, "pay")
-        self._run_refresh()
+        move, doc = self._paid_with_note_to_issue()
         self._run_push()  # the push job issues the NFS-e
         self._run_refresh()
         self.assertServiceOrderState(move, "issued")

@@ -174,8 +174,12 @@ class BlingClient(HttpClient):
         self.wire.call("PATCH", f"/pedidos/vendas/{oid}/situacoes/{cancel_id}", what="order cancellation")
         return push_flow.canceled(ref, number)
 
-    def fetch_changes(self, refs: list[DocRef], since: str | None) -> ChangeSet:
-        return refresh.fetch_changes(self.wire, self.status, refs, since, self.options.change_margin_seconds)
+    def fetch_changes(
+        self, refs: list[DocRef], since: str | None, *, max_reads: int | None = None
+    ) -> ChangeSet:
+        return refresh.fetch_changes(
+            self.wire, self.status, refs, since, self.options.change_margin_seconds, max_reads=max_reads
+        )
 
     def issue_note(self, ref: DocRef) -> RemoteStatus:
         oid = ref_id(ref)

@@ -320,7 +320,8 @@ def _filter_fact(
     """A filter is honoured when a value no record carries finds nothing in an account that
     has records. ``ignored``: what the client does when it is not."""
     name = next(iter(probe))
-    honoured = None if not recent else not tour.rows(path, **probe)
+    found = tour.rows(path, **probe) if recent else None
+    honoured = None if found is None else not found  # None: no records, or the list was refused
     answers = {
         None: _("The account has no record to tell it by yet."),
         True: _("Yes: a value no record carries finds nothing."),

@@ -14,7 +14,13 @@ from .wire import BlingWire
 
 
 def fetch_changes(
-    wire: BlingWire, status: BlingStatus, refs: list[DocRef], since: str | None, margin: float
+    wire: BlingWire,
+    status: BlingStatus,
+    refs: list[DocRef],
+    since: str | None,
+    margin: float,
+    *,
+    max_reads: int | None = None,
 ) -> ChangeSet:
     calls_before = wire.http.calls
     now = dt.datetime.now(dt.timezone.utc)
@@ -22,16 +28,22 @@ def fetch_changes(
     caches = Caches()
     start = parse_cursor(since, naive_tz=dt.timezone.utc, provider="Bling")
     if start is None:
-        candidates = set(by_id)
+        candidates = sorted(by_id)
     else:
         start = max(start - dt.timedelta(seconds=margin), now - MAX_RANGE)
         candidates = _changed(wire, status, by_id, start, now, caches)
+    read, postponed = (
+        (candidates, []) if max_reads is None else (candidates[:max_reads], candidates[max_reads:])
+    )
     statuses, unreadable = read_each(
-        (by_id[external_id] for external_id in sorted(candidates)),
-        lambda ref: status.status(ref, None, caches),
+        (by_id[external_id] for external_id in read), lambda ref: status.status(ref, None, caches)
     )
     return ChangeSet(
-        statuses, cursor=now.isoformat(), calls=wire.http.calls - calls_before, unreadable=unreadable
+        statuses,
+        cursor=now.isoformat(),
+        calls=wire.http.calls - calls_before,
+        unreadable=unreadable,
+        postponed=tuple(by_id[external_id] for external_id in postponed),
     )
 
 
@@ -42,14 +54,18 @@ def _changed(
     start: dt.datetime,
     now: dt.datetime,
     caches: Caches,
-) -> set[str]:
-    """Ids of the given documents touched since ``start``: changed, paid, or with a note emitted."""
-    candidates: set[str] = set()
+) -> list[str]:
+    """Ids of the given documents touched since ``start``: paid first, then those with a note
+    emitted, then the other changed ones (what a clerk waits for goes first when reads are
+    bounded), each once."""
+    orders: list[str] = []
+    paid_ids: list[str] = []
+    noted: list[str] = []
     local_start, local_end = status.local(start), status.local(now + dt.timedelta(hours=1))
     changed = {"dataAlteracaoInicial": local_start, "dataAlteracaoFinal": local_end}
     for row in wire.pages("/pedidos/vendas", changed, what="changed orders"):
         if str(row.get("id")) in by_id:
-            candidates.add(str(row["id"]))
+            orders.append(str(row["id"]))
     paid = {
         "tipoFiltroData": "R",
         "situacoes[]": [2],
@@ -58,7 +74,7 @@ def _changed(
     }
     for row in wire.pages("/contas/receber", paid, what="received receivables"):
         if str(origin_order(row)) in by_id:
-            candidates.add(str(origin_order(row)))
+            paid_ids.append(str(origin_order(row)))
     sales = {ref.marker: ref for ref in by_id.values() if ref.doc_type is DocType.SALES_ORDER and ref.marker}
     if sales:
         window = {"dataEmissaoInicial": local_start, "dataEmissaoFinal": local_end}
@@ -69,6 +85,6 @@ def _changed(
             caches.notes[("nfe", to_int(note.get("id")))] = note
             ref = sales.get(str(note.get("numeroPedidoLoja") or ""))
             if ref is not None:
-                candidates.add(ref.external_id)
+                noted.append(ref.external_id)
     # NFS-e carry no order link: they are read through the order they are linked to (notaFiscal)
-    return candidates
+    return list(dict.fromkeys(paid_ids + noted + sorted(orders)))

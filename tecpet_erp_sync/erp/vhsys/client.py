@@ -128,7 +128,11 @@ class VhsysClient(HttpClient):
     def cancel(self, ref: DocRef) -> RemoteStatus:
         return self.canceller.cancel(ref)
 
-    def fetch_changes(self, refs: list[DocRef], since: str | None) -> ChangeSet:
+    def fetch_changes(
+        self, refs: list[DocRef], since: str | None, *, max_reads: int | None = None
+    ) -> ChangeSet:
+        """VHSYS is read back by lists (documents, receivables, notes changed since the cursor), not
+        one document at a time: ``max_reads`` has nothing to bound."""
         return self.reader.fetch_changes(refs, since)
 
     def issue_note(self, ref: DocRef) -> RemoteStatus:

@@ -27,7 +27,8 @@ Control actions (``/_control/<action>?provider=bling``): ``register_app``, ``iss
 ``token_ttl``, ``expire_tokens``, ``expire_refresh_tokens`` (``seconds``: the live refresh tokens
 lapse that soon, as a 30-day-old one would), ``rate_limit``, ``add_situacao``, ``set_forma`` (a
 payment method's ``situacao``, ``destino``, ``padrao``), ``add_product`` (a catalogue product with
-its ``ncm``), ``switch``, and the document actions ``pay``, ``ready``, ``issue``, ``cancel``,
+its ``ncm``), ``set_company`` (the account's company ``cnpj`` and ``nome``: the tokens open another
+account), ``switch``, and the document actions ``pay``, ``ready``, ``issue``, ``cancel``,
 ``delete`` (the order is gone: GET answers 404), ``cancel_note`` and ``reject_note`` (the NF-e
 Rejeitada, or ``situacao=9`` Denegada), ``age`` (the order made ``days`` ago, default 400)
 (``id`` = pedido id, ``doc_type``).

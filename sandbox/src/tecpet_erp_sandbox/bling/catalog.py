@@ -6,7 +6,6 @@ from typing import Any
 
 from ..wire import Request, Response
 from .common import (
-    EMPRESA,
     MODULES,
     _copy,
     _data,
@@ -21,7 +20,7 @@ from .common import (
 class Catalog:
     # -- empresa, situações, formas ---------------------------------------------------------
     def _empresa(self, req: Request) -> Response:
-        return _data(dict(EMPRESA))
+        return _data(dict(self.empresa))
 
     def _modulos(self, req: Request) -> Response:
         return _data([dict(m) for m in MODULES])

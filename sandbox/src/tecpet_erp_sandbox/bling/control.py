@@ -34,6 +34,7 @@ class Control:
         "add_situacao": "_ctl_add_situacao",
         "set_forma": "_ctl_set_forma",
         "add_product": "_ctl_add_product",
+        "set_company": "_ctl_set_company",
     }
     DOCUMENT_CONTROLS = {
         "pay": "_doc_pay",
@@ -63,6 +64,15 @@ class Control:
             "scopes": scopes,
         }
         return {"client_id": client_id, "scopes": sorted(scopes)}
+
+    def _ctl_set_company(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The tokens now open another account: its company's ``cnpj`` (and ``nome``), as
+        ``GET /empresas/me/dados-basicos`` and the notes it issues tell them."""
+        cnpj = str(params.get("cnpj") or "")
+        if not cnpj:
+            raise ValueError("set_company needs the company's cnpj")
+        self.empresa.update(cnpj=cnpj, nome=str(params.get("nome") or self.empresa["nome"]))
+        return dict(self.empresa)
 
     def _ctl_issue_tokens(self, params: dict[str, Any]) -> dict[str, Any]:
         client_id = str(params.get("client_id") or DEFAULT_CLIENT_ID)

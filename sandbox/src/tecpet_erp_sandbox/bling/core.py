@@ -13,6 +13,7 @@ from .common import (
     DAILY_QUOTA_BODIES,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
+    EMPRESA,
     FORMAS,
     HTML_ERROR_PAGE,
     RATE_LIMIT_BODY,
@@ -163,6 +164,7 @@ class BlingEmulator(OAuth, Catalog, Contacts, Orders, Finance, Notes, Control, E
             }
             self.rps_next = 1
             self.formas = _copy(FORMAS)  # the account's payment methods (a control can deactivate one)
+            self.empresa = dict(EMPRESA)  # the account's company (a control makes it another's)
 
     # -- server interface ------------------------------------------------------------------
     def fault_response(self, fault: str) -> Response:

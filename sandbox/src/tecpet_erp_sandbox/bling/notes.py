@@ -10,7 +10,6 @@ from typing import Any
 from ..clock import now_brt, stamp
 from ..wire import Request, Response
 from .common import (
-    EMPRESA,
     NFSE_SERVICE_CODES,
     _copy,
     _data,
@@ -120,7 +119,7 @@ class Notes:
         note["chaveAcesso"] = (
             "35"
             + now_brt().strftime("%y%m")
-            + _digits(EMPRESA["cnpj"])
+            + _digits(self.empresa["cnpj"])
             + "55001"
             + note["numero"].zfill(9)
             + "1"
@@ -185,7 +184,7 @@ class Notes:
         """Unwrapped as in the OpenAPI (``ConfiguracaoNotaServicoDadosBaseDTO``); ``numero``: the next
         RPS or the last one used (``rps_numero``); the account's ISS service codes."""
         numero = self.rps_next if self.switches["rps_numero"] == "next" else self.rps_next - 1
-        rps = {"cnpjEmitente": EMPRESA["cnpj"], "id": 1, "numero": numero, "serie": 1}
+        rps = {"cnpjEmitente": self.empresa["cnpj"], "id": 1, "numero": numero, "serie": 1}
         tributos = [
             {
                 "id": n + 1,

@@ -5,12 +5,12 @@ What it reproduces, because the client must cope with it:
 - auth by the ``access-token`` / ``secret-access-token`` headers (any case): an account's pair is
   fixed both ways (a token that worked with one secret is refused with another, and a secret with
   another token); missing, wrong or revoked credentials answer HTTP 403
-  ``{"code":403,"status":"error","data":"Acesso negado..."}`` (``auth_status`` 401: 401);
+  ``{"code":403,"status":"error","data":"Acesso negado..."}`` (switch ``auth_status`` "401": 401);
   a missing ``User-Agent`` answers 400;
 - the envelope ``{"code":200,"status":"success","data":...}``, lists with ``paging``
   (``limit`` at most 250, ``offset``; ``total_count`` = the rows on the page, ``total`` = the
   overall count, as captured: tests/fixtures/vhsys/capture_mercos.json), filters that VHSYS's
-  parameter lists do not name ignored (``undocumented_filters`` honours them: ``id_cliente`` on
+  parameter lists do not name ignored (``undocumented_filters`` ``honoured``: ``id_cliente`` on
   receivables, NFS-e, orders and customers, ``id_pedido_ref`` on NF-e...), and an empty list or
   search answers **HTTP 403**
   ``"Nenhum ... encontrado!"``; validation errors are HTTP 403 with ``data`` = list of messages;
@@ -27,11 +27,11 @@ What it reproduces, because the client must cope with it:
 - receivables linked to documents only through "Lançar Contas" (control actions ``pay`` and
   ``launch_receivables``), with ``identificacao`` ``OS_<id_ordem>`` / ``Ped_<id_ped>``;
 - stock moves as the official "Lançar estoque" answers them: ``identificacao`` "API" whatever was
-  sent (``echo_identificacao`` keeps it), the date in ``data_cad_estoque``; the history honours
-  ``order``/``sort`` (``stock_order`` off: it does not);
+  sent (``stock_identificacao`` ``echoed`` keeps it), the date in ``data_cad_estoque``; the history
+  honours ``order``/``sort`` (``stock_order`` ``ignored``: it does not);
 - ``POST /notas-servico`` refused without ``ambiente``, ``serie_nota``, ``natureza_pedido``,
-  ``vendedor_pedido`` and ``nome_cliente`` (``nfse_lenient`` accepts it); NFS-e rows show
-  ``obs_interno_pedido`` and ``ambiente`` (``nfse_bare_rows`` hides them); a note keeps its
+  ``vendedor_pedido`` and ``nome_cliente`` (``nfse_draft`` ``lenient`` accepts it); NFS-e rows show
+  ``obs_interno_pedido`` and ``ambiente`` (``nfse_rows`` ``bare`` hides them); a note keeps its
   ``ambiente`` (2: homologation); ``GET /vendedores`` and the undocumented ``GET /situacoes``.
 
 State is kept in plain dicts guarded by ``self.lock``. Control actions (``control``): ``pay``,
@@ -40,9 +40,8 @@ State is kept in plain dicts guarded by ``self.lock``. Control actions (``contro
 takes ``ambiente`` 2 for a homologation note and ``linked`` 0 for an NFS-e issued in VHSYS's NFS-e
 screens, its OS not flagged), plus ``restore_credentials``, ``revoke_credentials``, ``clock``
 (``offset_seconds`` or ``advance_seconds``), ``nfse_reject`` (``message``; empty clears) and
-``configure`` (``duplicate_rows``, ``empty_pedido_number``, ``date_only_filter``,
-``undocumented_filters``, ``echo_identificacao``, ``stock_order``, ``nfse_lenient``,
-``nfse_bare_rows``, ``auth_status``).
+``switch`` (``name``, ``position``): what no source documents is a switch
+(``VhsysEmulator.SWITCHES``, the first position of each the default), as in the Bling emulator.
 """
 
 from .common import _ApiError

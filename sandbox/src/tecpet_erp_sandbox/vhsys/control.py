@@ -30,7 +30,6 @@ class Control:
         "set_credentials": "_ctl_set_credentials",
         "clock": "_ctl_clock",
         "nfse_reject": "_ctl_nfse_reject",
-        "configure": "_ctl_configure",
     }
     DOCUMENT_CONTROLS = {
         "pay": "_doc_pay",
@@ -42,16 +41,6 @@ class Control:
         "cancel_note": "_doc_cancel_note",
         "reject_note": "_doc_reject_note",
     }
-    CONFIGURABLE = (
-        "duplicate_rows",
-        "empty_pedido_number",
-        "date_only_filter",
-        "undocumented_filters",
-        "echo_identificacao",
-        "stock_order",
-        "nfse_lenient",
-        "nfse_bare_rows",
-    )
 
     def _ctl_restore_credentials(self, params: dict[str, Any]) -> dict:
         self.revoked = False
@@ -76,18 +65,6 @@ class Control:
     def _ctl_nfse_reject(self, params: dict[str, Any]) -> dict:
         self.nfse_rejection = str(params.get("message") or "")
         return {"ok": True}
-
-    def _ctl_configure(self, params: dict[str, Any]) -> dict:
-        """Switch a behaviour (``CONFIGURABLE``: booleans; ``auth_status``: 401 or 403)."""
-        for key in self.CONFIGURABLE:
-            if key in params:
-                setattr(self, key, params[key] if isinstance(params[key], bool) else _flag(params[key]))
-        if "auth_status" in params:
-            status = _int(params["auth_status"])
-            if status not in (401, 403):
-                raise ValueError("auth_status must be 401 or 403")
-            self.auth_status = status
-        return {key: getattr(self, key) for key in (*self.CONFIGURABLE, "auth_status")}
 
     def _document_control(self, run, params: dict[str, Any]) -> dict[str, Any]:
         doc_type, doc = self._control_doc(params)

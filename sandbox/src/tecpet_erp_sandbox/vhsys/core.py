@@ -33,6 +33,30 @@ from .registry import Registry
 class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Control, Emulator):
     name = "vhsys"
     prefix = "/vhsys/v2"
+    # What no source documents (erp-apis/vhsys.md, reviews/fidelity-review.md §2): each switch's
+    # first position is the default, what the sources show; the pure tier runs the client against
+    # each (tests/test_vhsys_positions.py; docs/erp-facts.md says which Check account probe settles it).
+    SWITCHES = {
+        # filters missing from VHSYS's parameter lists (id_cliente on receivables...): ignored, as an
+        # API ignores unknown parameters, or honoured
+        "undocumented_filters": ("ignored", "honoured"),
+        # a stock move's identificacao: "API" whatever was sent (the official example), or echoed
+        "stock_identificacao": ("api", "echoed"),
+        # GET /produtos/{id}/estoque honours order/sort (unverified), or not
+        "stock_order": ("honoured", "ignored"),
+        # POST /notas-servico refuses a draft without the fields two sources require, or accepts it
+        "nfse_draft": ("strict", "lenient"),
+        # NFS-e rows carry obs_interno_pedido and ambiente (unknown: V31), or neither
+        "nfse_rows": ("full", "bare"),
+        # a refused token: 403 "Acesso negado" (official), or 401 (some clients' notes)
+        "auth_status": ("403", "401"),
+        # data_modificacao takes a date and time, or only YYYY-MM-DD (unknown in VHSYS)
+        "data_modificacao": ("date_time", "date_only"),
+        # a list page may carry a row twice (a production client's notes [S5]: dedupe by key), or not
+        "duplicate_rows": ("yes", "no"),
+        # POST /pedidos answers the pedido's id_pedido, or "" (seen in the docs)
+        "pedido_number": ("answered", "empty"),
+    }
     SEQUENCES = {
         "cliente": 3100000,
         "produto": 5200000,
@@ -145,17 +169,6 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
             self.tokens: tuple[str, str] | None = None  # None: each token keeps the other it came with
             self.secrets: dict[str, str] = {}  # access token -> the secret it was first used with
             self.accesses: dict[str, str] = {}  # secret -> the access token it was first used with
-            self.duplicate_rows = True
-            # Behaviours no source documents, one switch each (``configure``); the defaults follow
-            # what the sources show (erp-apis/vhsys.md, reviews/fidelity-review.md §2):
-            self.undocumented_filters = False  # filters missing from VHSYS's parameter lists are ignored
-            self.echo_identificacao = False  # stock moves answer identificacao "API" (official example)
-            self.stock_order = True  # GET /produtos/{id}/estoque honours order/sort (unverified)
-            self.nfse_lenient = False  # POST /notas-servico refuses a draft without the required fields
-            self.nfse_bare_rows = False  # NFS-e rows carry obs_interno_pedido and ambiente (unknown)
-            self.auth_status = 403  # a refused token: 403 "Acesso negado" (401 in some clients' notes)
-            self.empty_pedido_number = False  # POST /pedidos answers id_pedido "" (seen in the docs)
-            self.date_only_filter = False  # data_modificacao takes only YYYY-MM-DD (unknown in VHSYS)
             self.nfse_rejection = ""  # when set, POST /notas-servico/{id}/emitir is rejected with it
             # Eventual consistency: a new OS/PV is "não encontrado" for this many seconds (the
             # 650 ms a real account needs, erp-apis/vhsys.md); 0 = visible at once.
@@ -208,7 +221,7 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
 
     def _handle(self, req: Request) -> Response:
         if not self._authorized(req.headers):
-            raise _ApiError(self.auth_status, ACCESS_DENIED)
+            raise _ApiError(int(self.switches["auth_status"]), ACCESS_DENIED)
         if not (req.headers.get("user-agent") or "").strip():
             raise _ApiError(400, "O header User-Agent é obrigatório.")
         method = req.method.upper()
@@ -257,7 +270,8 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
 
         ``filters``: the parameters VHSYS documents for the list; ``hidden``: parameters our
         clients were seen to send that no VHSYS page lists, honoured only with the
-        ``undocumented_filters`` switch (else ignored, as an API ignores unknown parameters).
+        ``undocumented_filters`` switch ``honoured`` (else ignored, as an API ignores unknown
+        parameters).
         ``paging.total_count`` is the number of rows on the page, ``paging.total`` the overall
         count (the capture in tests/fixtures/vhsys/capture_paging.json)."""
         trash = req.arg("lixeira") or "Nao"
@@ -266,11 +280,13 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
         rows = [r for r in rows if r.get("lixeira", "Nao") == trash or "lixeira" not in r]
         since = req.arg("data_modificacao").strip()
         if since:
-            if not _MODIFIED_RE.fullmatch(since) or (self.date_only_filter and len(since) > 10):
+            date_only = self.switches["data_modificacao"] == "date_only"
+            if not _MODIFIED_RE.fullmatch(since) or (date_only and len(since) > 10):
                 raise _ApiError(403, [_invalid("data_modificacao")])
             since = since.replace("T", " ")
             rows = [r for r in rows if (r.get(date_field) or r.get("data_cad", "") or "") >= since]
-        honoured = {**(filters or {}), **((hidden or {}) if self.undocumented_filters else {})}
+        undocumented = self.switches["undocumented_filters"] == "honoured"
+        honoured = {**(filters or {}), **((hidden or {}) if undocumented else {})}
         for param, fname in honoured.items():
             value = req.arg(param)
             if value != "":
@@ -302,7 +318,7 @@ class VhsysEmulator(Registry, Documents, Ordens, Pedidos, Receitas, Notes, Contr
             "limit": limit,
             "limit_max": PAGE_MAX,
         }
-        if duplicates and self.duplicate_rows and len(page) >= 2:
+        if duplicates and self.switches["duplicate_rows"] == "yes" and len(page) >= 2:
             page.append(copy.deepcopy(page[0]))  # the quirk: one record twice on the same page
         return self._ok(page, paging)
 

@@ -17,7 +17,7 @@ from .common import (
 
 # Fields of POST /notas-servico that two independent sources mark required or always send (rigel
 # docs/servicos/nfs.md marks them required; the Fonotrade client always sends them): refused
-# without them unless the ``nfse_lenient`` switch is on (reviews/fidelity-review.md V29).
+# without them unless the ``nfse_draft`` switch is ``lenient`` (reviews/fidelity-review.md V29).
 NFSE_REQUIRED = ("ambiente", "serie_nota", "natureza_pedido", "vendedor_pedido", "nome_cliente")
 # Enumerations of the same sources.
 NFSE_CHOICES = {
@@ -27,16 +27,16 @@ NFSE_CHOICES = {
     "regime_pedido": (1, 2),
     "local_prestacao": (0, 1, 2, 9),
 }
-# What the NFS-e rows may not carry (their fields are unknown, V31): hidden with ``nfse_bare_rows``.
+# What the NFS-e rows may not carry (their fields are unknown, V31): hidden with ``nfse_rows`` ``bare``.
 NFSE_UNSURE_FIELDS = ("obs_pedido", "obs_interno_pedido", "ambiente")
 
 
 class Notes:
     # -- notas de serviço (NFS-e) ----------------------------------------------------------
     def _nfse_out(self, row: dict) -> dict:
-        """An NFS-e row as answered (without the fields nobody has shown, with ``nfse_bare_rows``)."""
+        """An NFS-e row as answered (without the fields nobody has shown, with ``nfse_rows`` ``bare``)."""
         out = copy.deepcopy(row)
-        for fname in NFSE_UNSURE_FIELDS if self.nfse_bare_rows else ():
+        for fname in NFSE_UNSURE_FIELDS if self.switches["nfse_rows"] == "bare" else ():
             out.pop(fname, None)
         return out
 
@@ -70,7 +70,7 @@ class Notes:
             errors.append(_required("valor_total_servicos"))
         elif not _is_money(body["valor_total_servicos"]):
             errors.append(_invalid("valor_total_servicos"))
-        for fname in () if self.nfse_lenient else NFSE_REQUIRED:
+        for fname in () if self.switches["nfse_draft"] == "lenient" else NFSE_REQUIRED:
             if body.get(fname) in (None, ""):
                 errors.append(_required(fname))
         for fname, allowed in NFSE_CHOICES.items():

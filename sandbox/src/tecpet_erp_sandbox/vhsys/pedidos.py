@@ -88,7 +88,7 @@ class Pedidos:
         self.pedidos[pid] = doc
         self.born["pv", pid] = time.monotonic()
         answer = copy.deepcopy(row)
-        if self.empty_pedido_number:
+        if self.switches["pedido_number"] == "empty":
             answer["id_pedido"] = ""
         return self._ok([answer])  # data is an ARRAY for POST /pedidos
 

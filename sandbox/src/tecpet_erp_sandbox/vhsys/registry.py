@@ -213,7 +213,7 @@ class Registry:
             empty="Nenhum estoque encontrado!",
             pk="id_estoque",
             duplicates=False,
-            ordered=self.stock_order,
+            ordered=self.switches["stock_order"] == "honoured",
         )
 
     def _create_estoque(self, req: Request, pid: int) -> Response:
@@ -246,7 +246,7 @@ class Registry:
             "qtde_estoque": _long(qty),
             "valor_estoque": _long(body.get("valor_estoque") or 0),
             "obs_estoque": str(body.get("obs_estoque") or ""),
-            "identificacao": sent if self.echo_identificacao else "API",
+            "identificacao": sent if self.switches["stock_identificacao"] == "echoed" else "API",
             "data_cad_estoque": self._stamp(),
         }
         self.estoque.append(move)
