@@ -536,15 +536,8 @@ def scenario_claim_race(served: Served, sandbox: SandboxServer, integration_id: 
         flush=True,
     )
 
-    def prepare(env):
-        env["tecpet.erp.integration"].search([]).active = False
-        env.ref("tecpet_erp_sync.ir_cron_push_documents").active = True
-        return vhsys_integration(env, sandbox, "served-claim").id
-
-    served.env_do(prepare)
+    push_workers_on(served, sandbox, "served-claim")
     log_start = served.log_size()
-    served.rpc("ir.config_parameter", "set_param", "tecpet_erp_sync.push_workers", str(PUSH_WORKERS))
-    served.rpc("ir.config_parameter", "set_param", "tecpet_erp_sync.consistency_wait", "0")
     sandbox.control("latency", {"ms": RACE_LATENCY_MS})
     try:
         moves = make_invoices(served, 4)  # posted and committed: the push crons are triggered
@@ -582,6 +575,23 @@ def scenario_claim_race(served: Served, sandbox: SandboxServer, integration_id: 
     tally.check("no marker with two live documents", not report["duplicates"], str(report["duplicates"]))
     tally.check("VHSYS totals equal the invoices, to the cent", not report["amounts"], str(report["amounts"]))
     tally.check("no document processing with nothing pending", not report["stuck"], str(report["stuck"]))
+
+
+def push_workers_on(served: Served, sandbox: SandboxServer, name: str, values: dict | None = None) -> int:
+    """A new VHSYS integration, the only active one, pushed by ``PUSH_WORKERS`` cron workers (set
+    over the external API, as an administrator would: the server's processes cache parameters)."""
+
+    def prepare(env):
+        env["tecpet.erp.integration"].search([]).active = False
+        env.ref("tecpet_erp_sync.ir_cron_push_documents").active = True
+        integration = vhsys_integration(env, sandbox, name)
+        integration.write(values or {})
+        return integration.id
+
+    integration_id = served.env_do(prepare)
+    served.rpc("ir.config_parameter", "set_param", "tecpet_erp_sync.push_workers", str(PUSH_WORKERS))
+    served.rpc("ir.config_parameter", "set_param", "tecpet_erp_sync.consistency_wait", "0")
+    return integration_id
 
 
 def claimed_moves(served: Served, moves: list[int], taken: list[int]) -> list[int]:
@@ -663,17 +673,9 @@ def scenario_backlog(
         flush=True,
     )
 
-    def prepare(env):
-        env["tecpet.erp.integration"].search([]).active = False
-        env.ref("tecpet_erp_sync.ir_cron_push_documents").active = True
-        integration = vhsys_integration(env, sandbox, "served-backlog")
-        integration.write({"vhsys_webhook_user": WEBHOOK_USER, "vhsys_webhook_password": WEBHOOK_PASSWORD})
-        return integration.id
-
-    backlog_id = served.env_do(prepare)
+    hook = {"vhsys_webhook_user": WEBHOOK_USER, "vhsys_webhook_password": WEBHOOK_PASSWORD}
+    backlog_id = push_workers_on(served, sandbox, "served-backlog", hook)
     log_start = served.log_size()
-    served.rpc("ir.config_parameter", "set_param", "tecpet_erp_sync.push_workers", str(PUSH_WORKERS))
-    served.rpc("ir.config_parameter", "set_param", "tecpet_erp_sync.consistency_wait", "0")
     sandbox.control("latency", {"ms": BACKLOG_LATENCY_MS})
     rng = random.Random(20)
     try:
