@@ -100,3 +100,16 @@ def test_a_replacement_waits_for_the_cancellation_it_replaces():
         change = lifecycle.on_post(doc)
         if change.replaced and not change.archive:
             assert lifecycle.holds_replacement(doc)
+
+
+def test_the_documents_an_invoice_has_are_its_attached_ones_but_the_replaced():
+    """N19's check before a send counts an order cancelled in the ERP (sent with its share), not
+    one a re-posting replaced (its cancellation queued or failed): found by the soak."""
+    standing = {name for name, doc in lifecycle_table.SITUATIONS.items() if lifecycle.stands_for_invoice(doc)}
+    replaced = {name for name in lifecycle_table.SITUATIONS if name.startswith("cancellation")}
+    assert replaced and standing == set(lifecycle_table.SITUATIONS) - replaced
+
+
+def test_a_cancel_done_hides_the_document_only_when_the_invoice_stands_again():
+    assert lifecycle.on_cancel_done(invoice_stands=True).archive
+    assert lifecycle.on_cancel_done(invoice_stands=False) == lifecycle.KEEP

@@ -136,6 +136,21 @@ def on_post(doc: DocView) -> Change:
     return Change(replaced=True)
 
 
+def stands_for_invoice(doc: DocView) -> bool:
+    """Whether a document of a posted invoice is one of those the invoice has, which together are
+    worth it (N19's check before a send): every attached one, an order cancelled or deleted in
+    the ERP included (it was sent with its share), but not one whose cancellation is queued or
+    failed (a re-posting replaced it: it carries the old content)."""
+    return doc.pending is not Pending.CANCEL
+
+
+def on_cancel_done(*, invoice_stands: bool) -> Change:
+    """The ERP confirmed the cancellation Odoo asked for. When the invoice stands again (posted
+    again, not reversed), its re-posting replaced the document: hidden from the invoice, as
+    ``on_post`` hides one cancelled before it; else (reset, reversed) the invoice shows it."""
+    return Change(archive=True) if invoice_stands else KEEP
+
+
 def on_paid(doc: DocView) -> Change:
     """The invoice became paid and its integration sends on payment (``send_trigger``): it enters
     the flow as a posting would bring it in, and a document already attached (the invoice was

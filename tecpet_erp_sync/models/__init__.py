@@ -6,6 +6,7 @@ from . import (
     account_move_reversal,
     account_move_ux,
     account_move_waiting,
+    account_move_workers,
     bling_token_store,
     product_template,
     res_partner,

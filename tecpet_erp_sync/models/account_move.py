@@ -236,9 +236,9 @@ class AccountMove(models.Model):
             document_type_code=code,
             default_service_code=integration.default_service_code or "",
         )
-        live = {DocType(d.doc_type) for d in self.erp_document_ids if d.state != "canceled"} | {
-            order.doc_type
-        }
+        live = {
+            DocType(d.doc_type) for d in self.erp_document_ids if lifecycle.stands_for_invoice(d._erp_view())
+        } | {order.doc_type}
         # The ERP would not be worth the invoice: refuse before any call.
         problems = mapping.check_documents(lines, amount_total, live, code) + mapping.check_order(order)
         if problems:

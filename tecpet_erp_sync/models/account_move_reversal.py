@@ -20,10 +20,7 @@ class AccountMove(models.Model):
             docs = original.sudo().erp_document_ids
             if not docs:
                 continue
-            reversed_total = sum(
-                original.reversal_move_ids.filtered(lambda r: r.state == "posted").mapped("amount_total")
-            )
-            if original.currency_id.compare_amounts(reversed_total, original.amount_total) >= 0:
+            if original._erp_fully_reversed():
                 for doc in docs:
                     doc._erp_apply(lifecycle.on_full_reversal(doc._erp_view()))
             else:
@@ -35,6 +32,19 @@ class AccountMove(models.Model):
                         amount=original.currency_id.format(credited),
                     )
                 )
+
+    def _erp_fully_reversed(self):
+        """Whether posted credit notes reverse the whole invoice (its ERP documents are cancelled)."""
+        self.ensure_one()
+        reversed_total = sum(
+            self.reversal_move_ids.filtered(lambda r: r.state == "posted").mapped("amount_total")
+        )
+        return self.currency_id.compare_amounts(reversed_total, self.amount_total) >= 0
+
+    def _erp_stands(self):
+        """Whether the invoice is posted and not reversed: its ERP documents stand for it."""
+        self.ensure_one()
+        return self.state == "posted" and not self._erp_fully_reversed()
 
     def _erp_undo_reversals(self):
         """These credit notes leave the posted state (reset, cancel, delete): an invoice that one

@@ -69,6 +69,11 @@ class TecpetErpDocument(models.Model):
         if self.external_id:
             client.cancel(DocRef(DocType(self.doc_type), self.external_id, self.marker))
         self._erp_set_done("canceled")
+        self._erp_hide_if_replaced()
+
+    def _erp_hide_if_replaced(self):
+        """After the cancellation Odoo asked for: hidden when a re-posting replaced the document."""
+        self._erp_apply(lifecycle.on_cancel_done(invoice_stands=self.move_id.sudo()._erp_stands()))
 
     def _do_issue(self):
         status = self._client().issue_note(DocRef(DocType(self.doc_type), self.external_id, self.marker))

@@ -8,6 +8,7 @@ import logging
 import psycopg2
 
 from odoo import fields, models
+from odoo.tools import SQL
 
 from ..erp import claim as rules
 
@@ -66,6 +67,26 @@ class TecpetErpDocument(models.Model):
             log_exceptions=False,
         )
         return row
+
+    def _erp_lock_quietly(self, moves=None):
+        """Lock these documents, then ``moves`` (invoices), until the end of the transaction: the
+        order the owner's commit takes them in, so that writers never deadlock.
+
+        Quiet: a row another transaction committed since this one began raises a serialization
+        failure here, which each caller expects (the read-back is postponed, Odoo runs a user's
+        request again), instead of in the ORM's flush, where it is logged as a bad query.
+        """
+        cr = self.env.cr
+        for table, ids in (("tecpet_erp_document", self.ids), ("account_move", moves.ids if moves else [])):
+            if ids:
+                cr.execute(
+                    SQL(
+                        "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
+                        SQL.identifier(table),
+                        tuple(ids),
+                    ),
+                    log_exceptions=False,
+                )
 
     def _erp_lock_own_rows(self, claim):
         """``_erp_lock_rows``, and raise ClaimLost when the document is no longer ``claim``'s."""
@@ -153,6 +174,8 @@ class TecpetErpDocument(models.Model):
                     )
                 self.invalidate_recordset()
                 self.write(decision.vals)
+                if decision.replay and claim and claim.pending == "cancel":
+                    self._erp_hide_if_replaced()  # decided again on the invoice as it now is
                 self._erp_release_claim()
                 cr.commit()  # pylint: disable=invalid-commit
                 return decision.replay

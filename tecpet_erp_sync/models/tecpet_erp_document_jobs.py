@@ -18,6 +18,7 @@ from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
 from ..erp import lifecycle
 from .erp_params import number_param
+from .tecpet_erp_document_refresh import REFRESH_CRON
 
 TIME_BUDGET = 240  # at most, seconds of one push callback before it hands over to a new run
 MIN_TIME_BUDGET = 1  # seconds (a callback always sends at least one document)
@@ -76,10 +77,33 @@ class TecpetErpDocument(models.Model):
             time_budget=self._erp_cron_time_budget() if time_budget is None else time_budget,
             with_commit=with_commit,
         )
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        # The read-back was woken (a webhook, its schedule) and waits for a cron worker: this run
+        # ends with this callback, instead of Odoo running it up to 10 times in a row, and the
+        # worker comes back right after. Else, behind a backlog, payments would wait minutes.
+        handing_over = bool(remaining) and with_commit and self._erp_refresh_waiting()
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0 if handing_over else remaining)
         self.env["tecpet.erp.integration"]._erp_record_push_run()
-        if remaining and worker == 1:
-            self.env.ref("tecpet_erp_sync.ir_cron_push_documents")._trigger()
+        if remaining and (worker == 1 or handing_over):
+            main = self.env.ref("tecpet_erp_sync.ir_cron_push_documents")
+            (main if worker == 1 else self._erp_push_crons().get(worker, main))._trigger()
+
+    @api.model
+    def _erp_refresh_waiting(self):
+        """Whether the read-back cron is due and no cron worker runs it. Asked on a cursor of its
+        own: this job's snapshot is as old as its callback and would not see a trigger made since;
+        a running read-back holds its cron row (``SKIP LOCKED`` passes over it)."""
+        cron_id = self.env.ref(REFRESH_CRON).id
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                """SELECT id FROM ir_cron c
+                    WHERE c.id = %s AND c.active
+                      AND (c.nextcall <= (now() AT TIME ZONE 'UTC')
+                           OR EXISTS (SELECT 1 FROM ir_cron_trigger t
+                                       WHERE t.cron_id = c.id AND t.call_at <= (now() AT TIME ZONE 'UTC')))
+                      FOR SHARE SKIP LOCKED""",
+                [cron_id],
+            )
+            return bool(cr.fetchone())
 
     @api.model
     def _erp_push_workers(self):

@@ -190,17 +190,22 @@ class TecpetErpDocument(models.Model):
         by_key = {(d.doc_type, d.external_id): d for d in self}
         now = fields.Datetime.now()
         changed = self.browse()
-        for status in changes.statuses:
-            doc = by_key.get((status.doc_type.value, status.external_id))
-            if not doc:
-                continue
-            integration = doc.integration_id
-            change = lifecycle.on_observation(
-                doc._erp_view(),
-                status,
-                issue_notes=integration.issue_fiscal_notes,
-                note_requested=doc.note_requested,
-            )
+        observed = [
+            (doc, status, doc._erp_observed(status))
+            for status in changes.statuses
+            if (doc := by_key.get((status.doc_type.value, status.external_id)))
+        ]
+        unreadable = [
+            (doc, item.error)
+            for item in changes.unreadable
+            if (doc := by_key.get((item.ref.doc_type.value, item.ref.external_id)))
+        ]
+        # Written below: locked first, quietly (what a user or a job committed on them since this
+        # run began postpones it), with the invoices whose state changes.
+        written = self.browse([doc.id for doc, *_rest in observed + unreadable]) | (swept or self.browse())
+        moving = self.browse([doc.id for doc, _status, change in observed if change != lifecycle.KEEP])
+        written._erp_lock_quietly(moving.move_id)
+        for doc, status, change in observed:
             vals = {
                 "last_sync_at": now,
                 "recheck": False,
@@ -218,19 +223,24 @@ class TecpetErpDocument(models.Model):
             if change != lifecycle.KEEP:
                 doc._erp_apply(change)
                 changed |= doc
-        for unreadable in changes.unreadable:
-            doc = by_key.get((unreadable.ref.doc_type.value, unreadable.ref.external_id))
-            if doc:
-                _logger.info(
-                    "ERP sync: document %s could not be read back: %s", doc.id, unreadable.error.message
-                )
-                reason = erp_error_text(self.env, unreadable.error)[:500]
-                # Read again at the next run; one that fails twice waits for the sweep's age.
-                doc.write({"read_error": reason, "last_sync_at": now, "recheck": not doc.read_error})
+        for doc, error in unreadable:
+            _logger.info("ERP sync: document %s could not be read back: %s", doc.id, error.message)
+            reason = erp_error_text(self.env, error)[:500]
+            # Read again at the next run; one that fails twice waits for the sweep's age.
+            doc.write({"read_error": reason, "last_sync_at": now, "recheck": not doc.read_error})
         if swept:  # read and unchanged: not due again before the sweep age
             unchanged = (swept - changed).filtered(lambda d: not d.read_error)
             unchanged.write({"last_sync_at": now, "recheck": False})
         return changed
+
+    def _erp_observed(self, status):
+        """What the ERP's ``status`` of this document changes on it (``lifecycle.on_observation``)."""
+        return lifecycle.on_observation(
+            self._erp_view(),
+            status,
+            issue_notes=self.integration_id.issue_fiscal_notes,
+            note_requested=self.note_requested,
+        )
 
     def _erp_recheck_now(self):
         """Flag these documents for the next refresh and wake it, on a cursor of its own: the

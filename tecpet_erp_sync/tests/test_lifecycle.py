@@ -363,6 +363,57 @@ class TestLifecycleVhsys(LifecycleCases, ErpSyncCommon):
         activity = move.activity_ids.filtered(lambda a: a.summary == "Send the invoice to the ERP again")
         self.assertIn("Reset this invoice to draft and confirm it again", str(activity.note))
 
+    def test_a_document_deleted_in_the_erp_does_not_stop_its_sibling_still_to_send(self):
+        """Found by the soak (4 workers): the OS failed to send while its invoice's PV reached
+        VHSYS; an ERP user deleted the PV, the read-back marked it canceled, and the OS's retry
+        was refused as "its lines changed since it was posted" (N19's check took the canceled PV
+        for a document the invoice no longer has)."""
+        self.sandbox.control(
+            "faults", {"fault": "server_error", "provider": "vhsys", "path": r"^/ordens-servico$"}
+        )
+        move = self._invoice(lines=[(self.service, 1, 80.0), (self.goods, 1, 50.0)])
+        self._run_push()
+        service = move.erp_document_ids.filtered(lambda d: d.doc_type == "service_order")
+        goods = move.erp_document_ids - service
+        self.assertEqual((service.state, goods.state), ("processing", "open"))
+        self._run_refresh()  # cursor set: the deletion is found by the sweep
+        self.env["ir.config_parameter"].sudo().set_param("tecpet_erp_sync.sweep_age_hours", "0")
+        self._erp_act(goods, "delete")
+        self._run_refresh()
+        self.assertEqual(goods.state, "canceled")
+        service.sudo().next_attempt_at = False  # the retry's wait is over
+        self._run_push()
+        self.assertEqual(service.state, "open", service.error_message)
+        self.assertEqual(remote(self.sandbox, "vhsys", service.marker)["total"], "80.00")
+
+    def test_a_repost_without_the_goods_sends_the_service_order_whatever_the_old_sales_order(self):
+        """Reset, the goods line removed, confirmed again: the new OS goes once the old OS is
+        cancelled, even while the old PV's cancel is refused (its NF-e issued) — that PV no longer
+        stands for the invoice, so it is not counted as one of its documents (N19's check) — and
+        the old documents, once cancelled, are hidden from the invoice as a re-posting hides them."""
+        move = self._pushed(lines=[(self.service, 1, 80.0), (self.goods, 1, 50.0)])
+        old_service = move.erp_document_ids.filtered(lambda d: d.doc_type == "service_order")
+        old_goods = move.erp_document_ids - old_service
+        self._erp_act(old_goods, "issue")  # not read back yet: its cancel will be refused
+        move.button_draft()
+        move.invoice_line_ids.filtered(lambda line: line.product_id == self.goods).unlink()
+        move.action_post()
+        new = move.erp_document_ids - old_service - old_goods
+        self.assertEqual(new.doc_type, "service_order")
+        self._run_push()
+        self._run_push()  # the new OS after the old one's cancel
+        self.assertEqual((old_goods.state, old_goods.pending_action), ("error", "cancel"))
+        self.assertEqual(new.state, "open", new.error_message)
+        self.assertEqual(remote(self.sandbox, "vhsys", new.marker)["total"], "80.00")
+        self.assertEqual((old_service.state, old_service.active), ("canceled", False))
+        # The ERP's users cancel the note; Reprocess resumes the cancel, which hides the old PV.
+        self._erp_act(old_goods, "cancel_note")
+        move.action_erp_reprocess()
+        self._run_push()
+        self.assertEqual((old_goods.state, old_goods.active), ("canceled", False))
+        self.assertEqual(move.erp_document_ids, new)
+        self.assertServiceOrderState(move, "open")
+
     def test_one_failing_integration_does_not_stop_the_others(self):
         other_company = self.setup_other_company()["company"]
         other = self._create_integration(other_company, "vhsys")

@@ -262,6 +262,34 @@ class TestCronLimits(CronMixinCase, ErpSyncCommon):
         self.assertEqual(sorted(moves.mapped("service_order_state")), ["open", "processing"])
         self.assertEqual(len(capture.records), 1, "the rest is handed over with _trigger()")
 
+    def test_push_hands_its_cron_worker_over_to_a_waiting_read_back(self):
+        """Under a backlog, Odoo runs a push callback that reports more to do up to 10 times in a
+        row (about 50 s) before its cron worker looks at other jobs: in the served tier payments
+        waited two minutes behind three push workers. With the read-back due, a push run ends
+        after its callback (Odoo: fully done) and is triggered to come back right after."""
+        Doc = type(self.env["tecpet.erp.document"])
+        self.env["ir.config_parameter"].sudo().set_param("tecpet_erp_sync.push_workers", "2")
+        self.env["tecpet.erp.document"]._erp_sync_push_crons(2)
+        second = self.env["tecpet.erp.document"]._erp_push_crons()[2]
+        progress = []
+        for waiting, worker, left, woken in ((False, 2, 1, []), (True, 2, 0, [second]), (True, 1, 0, None)):
+            progress.clear()
+            with (
+                patch.object(Doc, "_push_batch", return_value=(4, 1)),
+                patch.object(type(self.env["account.move"]), "_can_commit", staticmethod(lambda: True)),
+                patch.object(Doc, "_erp_refresh_waiting", return_value=waiting),
+                patch.object(
+                    type(self.env["ir.cron"]), "_notify_progress", lambda _, **kw: progress.append(kw)
+                ),
+                self.capture_triggers() as capture,
+            ):
+                self.env["tecpet.erp.document"]._cron_push_documents(worker=worker)
+            self.assertEqual(progress, [{"done": 4, "remaining": left}], f"read-back waiting: {waiting}")
+            if woken is not None:
+                self.assertEqual([t.cron_id for t in capture.records], woken)
+            else:  # worker 1 also wakes worker 2 for the documents left
+                self.assertIn(self.env.ref(PUSH_CRON), [t.cron_id for t in capture.records])
+
     def test_a_first_read_completes_across_runs_and_misses_nothing(self):
         """No cursor yet (a new integration, a large account): the read-back reads the documents
         a chunk at a time, commits its progress and hands over; the last chunk sets the cursor

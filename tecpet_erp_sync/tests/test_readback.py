@@ -372,6 +372,8 @@ class TestParamsAndMigration(ReadBackCommon):
             "WHERE id = %s",
             [self.integration.id],
         )
+        refresh_cron = self.env.ref("tecpet_erp_sync.ir_cron_refresh_status")
+        cr.execute("UPDATE ir_cron SET priority = 5 WHERE id = %s", [refresh_cron.id])  # as 18.0.1.1.0 had it
         script = load_script(
             file_path("tecpet_erp_sync/migrations/18.0.1.2.0/post-migration.py"), "tecpet_erp_sync_1_2_0"
         )
@@ -387,6 +389,7 @@ class TestParamsAndMigration(ReadBackCommon):
             "WHERE table_name = 'tecpet_erp_integration' AND column_name = 'last_push_at'"
         )
         self.assertEqual(cr.fetchone()[0], 0, "the old columns are gone")
+        self.assertEqual(refresh_cron.priority, 4, "the read-back goes ahead of the push workers")
 
 
 @tagged("post_install", "-at_install")

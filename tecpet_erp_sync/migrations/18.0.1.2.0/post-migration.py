@@ -9,6 +9,8 @@
   recent): the paid documents get their last read.
 - The runs' statistics moved from the integration row to ``tecpet_erp_integration_run`` (N4): the
   last values are kept there and the old columns dropped, so nothing reads a stale copy.
+- The read-back cron gets priority 4, ahead of the push workers' 5: under a backlog of documents
+  to send, the cron workers take it first when both are due.
 """
 
 OLD_COLUMNS = (
@@ -69,7 +71,19 @@ def _move_run_statistics(cr):
         cr.execute(f'ALTER TABLE tecpet_erp_integration DROP COLUMN "{column}"')  # pylint: disable=sql-injection
 
 
+def _refresh_cron_first(cr):
+    """The read-back cron goes ahead of the push workers (its data record is ``noupdate``)."""
+    cr.execute(
+        """
+        UPDATE ir_cron SET priority = 4
+         WHERE priority = 5 AND id = (SELECT res_id FROM ir_model_data
+                                       WHERE module = 'tecpet_erp_sync' AND name = 'ir_cron_refresh_status')
+        """
+    )
+
+
 def migrate(cr, version):
     _backfill_issued_at(cr)
     _backfill_paid_at(cr)
     _move_run_statistics(cr)
+    _refresh_cron_first(cr)

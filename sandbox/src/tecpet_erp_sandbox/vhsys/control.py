@@ -321,6 +321,10 @@ class Control:
             "customer_id": row["id_cliente"],
             "total": _money(total),
             "paid": paid,
+            # some of it paid: Odoo's cancel is refused until a user reverses the payment (N23)
+            "receivable_paid": any(
+                r["liquidado_rec"] == "Sim" or _dec(r["valor_pago"]) > 0 for r in receivables
+            ),
             "note": self._note_number(doc_type, doc),
             "in_trash": row["lixeira"] == "Sim",
             "live": row["lixeira"] != "Sim" and row["status_pedido"] != "Cancelado",
