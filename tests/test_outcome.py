@@ -10,6 +10,7 @@ from tecpet_erp_sync.erp.errors import (
     AuthError,
     DataError,
     ErpError,
+    InvoiceError,
     NotSupported,
     QuotaExhausted,
     RateLimited,
@@ -34,6 +35,7 @@ from tecpet_erp_sync.erp.outcome import (
         (AuthError("401"), "push", Outcome(Action.STOP_INTEGRATION, "connection", Hint.FIX_CREDENTIALS)),
         (AuthError("401"), "cancel", Outcome(Action.STOP_INTEGRATION, "connection", Hint.FIX_CREDENTIALS)),
         (DataError("CPF inválido", field="cpf"), "push", Outcome(Action.FAIL, "data", Hint.FIX_RECORD)),
+        (InvoiceError("Reset the invoice"), "push", Outcome(Action.FAIL, "data", Hint.FIX_INVOICE)),
         # a refused cancel or note: the ERP's reason says what to do, not "fix the customer"
         (DataError("Cancel the NFS-e first"), "cancel", Outcome(Action.FAIL, "data", Hint.ERP_REFUSED)),
         (DataError("NFS-e denegada"), "issue", Outcome(Action.FAIL, "data", Hint.ERP_REFUSED)),

@@ -124,7 +124,12 @@ _READINGS = {
     Action.RETRY: "retry",
     Action.HAND_OVER: "handed_over",
 }
-_FAILURES = {Hint.FIX_SETUP: "setup", Hint.UNREACHABLE: "unreachable", Hint.UNEXPECTED: "unexpected"}
+_FAILURES = {
+    Hint.FIX_INVOICE: CHECKS,
+    Hint.FIX_SETUP: "setup",
+    Hint.UNREACHABLE: "unreachable",
+    Hint.UNEXPECTED: "unexpected",
+}
 
 
 def reading(result: Outcome) -> str:

@@ -32,6 +32,12 @@ class DataError(ErpError):
         self.field = field
 
 
+class InvoiceError(DataError):
+    """The invoice itself cannot go as it is (its documents would not add up to it, its lines
+    changed since it was posted): the message says how to correct the invoice; no record of
+    the customer or a product is at fault, and Reprocess alone would send the same."""
+
+
 class AuthError(ErpError):
     """Credentials rejected or revoked. Stop calling until an administrator fixes the integration."""
 

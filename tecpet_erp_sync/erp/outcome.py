@@ -16,6 +16,7 @@ from .errors import (
     AuthError,
     DataError,
     ErpError,
+    InvoiceError,
     NotSupported,
     RateLimited,
     SetupError,
@@ -39,6 +40,7 @@ class Hint(enum.Enum):
     """Which message the user gets (the addon holds the translated texts)."""
 
     FIX_RECORD = "fix_record"  # the ERP refused the data of a send: fix the customer, Reprocess
+    FIX_INVOICE = "fix_invoice"  # our checks refused the invoice as it is: the message says how
     ERP_REFUSED = "erp_refused"  # a refused cancel or note issue: the ERP's reason says what to do
     FIX_SETUP = "fix_setup"  # the integration's setup (a scope, a URL): the message says which
     FIX_CREDENTIALS = "fix_credentials"
@@ -67,6 +69,8 @@ def classify(exc: BaseException, *, action: str, attempts: int) -> Outcome:
     ``attempts``-th attempt (the claim counts it before the call)."""
     if isinstance(exc, AuthError):
         return Outcome(Action.STOP_INTEGRATION, "connection", Hint.FIX_CREDENTIALS)
+    if isinstance(exc, InvoiceError):
+        return Outcome(Action.FAIL, "data", Hint.FIX_INVOICE)
     if isinstance(exc, DataError):
         return Outcome(Action.FAIL, "data", Hint.FIX_RECORD if action == "push" else Hint.ERP_REFUSED)
     if isinstance(exc, RateLimited):  # QuotaExhausted included: its retry_after is the reset

@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 
 from ..erp import lifecycle, mapping
 from ..erp.contract import DocType
-from ..erp.errors import DataError
+from ..erp.errors import InvoiceError
 from ..erp.formatting import customer_from_raw
 from ..erp.states import aggregate_invoice_state
 from ..erp.validation import shown_name
@@ -244,7 +244,7 @@ class AccountMove(models.Model):
         if problems:
             # Rendered now and again in each reader's language (the document keeps the source).
             texts = Texts(self.env)
-            raise DataError(
+            raise InvoiceError(
                 "%(problems)s", problems=texts.join("\n", [texts._(p.message, **p.params) for p in problems])
             )
         binding = self.env["tecpet.erp.partner.binding"]._erp_binding_of(self.partner_id, doc.integration_id)

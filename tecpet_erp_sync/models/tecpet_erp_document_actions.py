@@ -145,7 +145,8 @@ class TecpetErpDocument(models.Model):
                 message=erp_error_text(self.env, exc),
             )
         # ERP_REFUSED: a refused cancel or note issue says itself what to do (e.g. cancel the note
-        # first), the customer is not what is wrong; FIX_SETUP: the message names what to change.
+        # first), the customer is not what is wrong; FIX_SETUP, FIX_INVOICE: the message names what
+        # to change.
         return erp_error_text(self.env, exc)
 
     def _erp_stop_integration(self, exc):

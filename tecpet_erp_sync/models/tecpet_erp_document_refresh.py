@@ -122,7 +122,9 @@ class TecpetErpDocument(models.Model):
                 )
                 changed = len(docs._erp_apply_read_back(changes))
                 postponed = {(ref.doc_type.value, ref.external_id) for ref in changes.postponed}
-                docs.filtered(lambda d: (d.doc_type, d.external_id) in postponed).write({"recheck": True})
+                flagged = docs.filtered(lambda d: (d.doc_type, d.external_id) in postponed)
+                flagged._erp_lock_quietly()  # as the read-back's other writes (a conflict postpones the run)
+                flagged.write({"recheck": True})
                 integration.sudo().refresh_cursor = changes.cursor
                 if with_commit:
                     self.env.cr.commit()  # pylint: disable=invalid-commit

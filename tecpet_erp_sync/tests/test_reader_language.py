@@ -83,6 +83,9 @@ class TestErrorInTheReadersLanguage(ErpSyncCommon):
         doc = move.erp_document_ids.filtered(lambda d: d.doc_type == "service_order")
         self.assertEqual((doc.state, doc.error_kind), ("error", "data"))
         self.assertIn("its lines changed since it was posted", doc.error_message)
+        self.assertTrue(
+            doc.error_message.endswith("confirm it again."), "no record to fix: the invoice's own fix"
+        )
         self.assertIn("linhas mudaram desde que ela foi lançada", self._as_clerk(doc).error_text)
 
     def test_an_error_without_a_source_shows_as_stored(self):
