@@ -91,9 +91,7 @@ def erp_error_text(env, exc, *, quote_erp=True):
 
 
 def _label(env, model, field, written):
-    """The label of ``model.field`` in ``env``'s language, ``written`` when the model is gone."""
-    if model not in env:
-        return written
+    """The label of ``model.field`` in ``env``'s language, ``written`` when its form has it no more."""
     return env[model]._erp_field_labels().get(field) or written
 
 
