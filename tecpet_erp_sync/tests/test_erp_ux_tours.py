@@ -87,6 +87,8 @@ class TestClerkWalkTours(ScreenshotTourMixin, ErpSyncCommon, HttpCase):
 
     def test_pt_br_clerk_without_an_email_address(self):
         load_pt_br(self.env)
+        modules = ["l10n_latam_base", "l10n_br"]  # the partner form's labels in Portuguese
+        self.env["ir.module.module"]._load_module_terms(modules, ["pt_BR"], overwrite=True)
         self.company.partner_id.lang = "en_US"  # the jobs write in English
         clerk = new_test_user(
             self.env,

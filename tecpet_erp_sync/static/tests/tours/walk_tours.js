@@ -44,10 +44,15 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_clerk_pt_br", {
                 ".alert-danger:contains('CPF 123.456.789-00 inválido'):contains('Corrija o cliente e reprocesse a fatura.')",
         },
         {
-            content: "No English left in the banner",
-            trigger: ".alert-danger:not(:contains('Fix the customer'))",
+            content: "No English left in the banner, the field named as the clerk's form calls it",
+            trigger:
+                ".alert-danger:not(:contains('Fix the customer')):not(:contains('Identification Number'))",
         },
-        ...openCogMenuItem("Excluir do ERP"),
+        ...openCogMenuItem("Retirar do fluxo do ERP"),
+        {
+            content: "The dialog says how to bring the invoice back",
+            trigger: ".modal p:contains('Devolver ao fluxo do ERP')",
+        },
         {
             content: "Give the reason",
             trigger: ".modal div[name='reason'] textarea",
@@ -60,13 +65,17 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_clerk_pt_br", {
         },
         {
             content: "Excluded, although the clerk has no e-mail address",
-            trigger: ".o_notification:contains('1 fatura(s) excluída(s) do ERP.')",
+            trigger: ".o_notification:contains('1 fatura(s) retirada(s) do fluxo do ERP.')",
+        },
+        {
+            content: "The banner says how to bring it back, not that it is never sent",
+            trigger: ".alert-info:contains('Devolver ao fluxo do ERP'):not(:contains('nunca'))",
         },
         {
             content: "The reason is in the chatter",
             trigger: ".o-mail-Message:contains('Faturada à mão no ERP')",
         },
-        ...openCogMenuItem("Incluir no ERP novamente"),
+        ...openCogMenuItem("Devolver ao fluxo do ERP"),
         {
             content: "Included again and queued",
             trigger: ".o_notification:contains('1 fatura(s) de volta ao fluxo do ERP e na fila.')",
