@@ -21,7 +21,7 @@ function openCogMenuItem(label) {
     ];
 }
 
-function noTruncatedTitles(scope) {
+export function noTruncatedTitles(scope) {
     return {
         content: `Every column title reads in full (${scope})`,
         trigger: `${scope} th`,
