@@ -146,6 +146,23 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_list_columns", {
             trigger: ".o_list_view .o_data_row",
         },
         noTruncatedTitles(".o_list_view"),
+        {
+            content: "Badges read in full, an error reads in lines (not a word per line)",
+            trigger: ".o_list_view .o_data_row",
+            run() {
+                const cut = [...document.querySelectorAll(".o_list_view td .badge")]
+                    .filter((badge) => badge.scrollWidth > badge.clientWidth + 1)
+                    .map((badge) => badge.textContent.trim());
+                const narrow = [...document.querySelectorAll(".o_list_view td[name='error_text']")].filter(
+                    (cell) => cell.textContent.trim() && cell.clientWidth < 250
+                );
+                if (cut.length || narrow.length) {
+                    throw new Error(
+                        `Cut badges: ${cut.join(", ")}; ${narrow.length} error cell(s) too narrow`
+                    );
+                }
+            },
+        },
     ],
 });
 
