@@ -139,6 +139,11 @@ class TestClerkWalkTours(ScreenshotTourMixin, ErpSyncCommon, HttpCase):
             url = f"/odoo/action-tecpet_erp_sync.{action}"
             self.start_tour(url, "tecpet_erp_sync_list_columns", login="admin")
 
+    def test_overview_of_an_integration_that_never_ran(self):
+        """A new integration's card says 'never' where a run would be, not a label and nothing."""
+        url = "/odoo/action-tecpet_erp_sync.action_tecpet_erp_sync_overview"
+        self.start_tour(url, "tecpet_erp_sync_overview_never_ran", login="admin")
+
     def test_erp_tab_column_titles_read_in_full(self):
         moves = self._documents_in_error()
         moves[2].erp_document_ids.sudo().write({"read_error": "The ERP answered HTTP 500; retrying later."})

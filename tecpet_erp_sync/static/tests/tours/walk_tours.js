@@ -180,3 +180,17 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_erp_tab_columns", {
         noTruncatedTitles("div[name='erp_document_ids']"),
     ],
 });
+
+registry.category("web_tour.tours").add("tecpet_erp_sync_overview_never_ran", {
+    steps: () => [
+        {
+            content: "The new integration's card",
+            trigger: ".o_kanban_record .o_erp_health_states",
+        },
+        {
+            content: "No run yet: it says never, and nothing is processing",
+            trigger:
+                ".o_kanban_record:contains('Last send run: never'):contains('Last read-back run: never'):not(:contains('Oldest processing since'))",
+        },
+    ],
+});
