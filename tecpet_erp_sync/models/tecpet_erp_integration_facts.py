@@ -4,8 +4,9 @@
 30 safe calls, nothing created), for any provider whose client has it. Each fact the client
 relies on is stored with what the account answered and what the addon does about it, rendered
 in the language of the administrator who ran it, and with what each text was made of, so that the
-report is shown on the integration form, or downloaded as JSON, in its reader's language; the facts' values go back to the client (``_client_settings``), which
-adapts to them (docs/erp-facts.md)."""
+report is shown on the integration form, or downloaded as JSON, in its reader's language; the
+facts' values go back to the client (``_client_settings``), which adapts to them
+(docs/erp-facts.md)."""
 
 import base64
 import json
