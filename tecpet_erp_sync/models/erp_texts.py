@@ -133,3 +133,11 @@ def render_source(env, source, fallback):
 def stored_source(text):
     """What to store beside ``text`` to render it again later: its source, False when unknown."""
     return text.source if isinstance(text, ErpText) else False
+
+
+def with_sources(vals, sources):
+    """``vals`` of a ``write`` with the source of each stored text (``sources``: text field →
+    its source field) that it writes: that of an ErpText, else none (the text is then shown as
+    written), never the source of the text before."""
+    kept = {source: stored_source(vals[text]) for text, source in sources.items() if text in vals}
+    return {**vals, **{source: value for source, value in kept.items() if source not in vals}}

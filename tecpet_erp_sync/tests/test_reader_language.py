@@ -78,6 +78,22 @@ class TestErrorInTheReadersLanguage(ErpSyncCommon):
         shown = self._as_clerk(doc).error_text
         self.assertIn("O ERP recusou as credenciais da integração", shown)
 
+    def test_the_last_connection_check_a_job_wrote_reads_in_portuguese(self):
+        """The job that met refused credentials writes the reason under Last connection check,
+        which the integration's banner points to: a pt_BR administrator reads it in Portuguese."""
+        self.sandbox.control("faults", {"fault": "revoked_token", "provider": "vhsys"})
+        self._invoice()
+        self._push_as_cron()
+        integration = self.integration
+        self.assertTrue(integration.auth_failed)
+        self.assertIn("VHSYS refused the credentials.", integration.last_check_message)
+        shown = integration.with_context(lang="pt_BR").last_check_text
+        self.assertIn("O VHSYS recusou as credenciais.", shown)
+        self.assertEqual(integration.last_check_text, integration.last_check_message, "English for English")
+        arch = integration.get_view(view_type="form")["arch"]
+        self.assertIn('name="last_check_text"', arch)
+        self.assertNotIn('name="last_check_message"', arch)
+
     def test_a_transient_reason_nested_in_the_final_error_reads_in_portuguese(self):
         self.sandbox.control("faults", {"fault": "server_error", "provider": "vhsys", "count": -1})
         move = self._invoice()
