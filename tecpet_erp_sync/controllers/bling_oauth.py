@@ -6,7 +6,7 @@ from odoo import fields, http
 from odoo.http import request
 
 from ..erp.errors import ErpError
-from ..models.erp_texts import erp_error_text
+from ..models.erp_texts import Texts, erp_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -44,8 +44,9 @@ class BlingOAuthController(http.Controller):
         # instead of sending the single-use code again. The tokens are saved on a cursor and in a
         # table of their own, so they never conflict with the writes below.
         integration.bling_oauth_state = False
+        texts = Texts(request.env)  # kept with their templates: each administrator reads them in theirs
         if error or not code:
-            message = request.env._("Bling did not grant access (%(error)s).", error=error or "no code")
+            message = texts._("Bling did not grant access (%(error)s).", error=error or "no code")
             ok = False
         else:
             try:
@@ -55,7 +56,7 @@ class BlingOAuthController(http.Controller):
             else:
                 # Which account was connected: another one than the documents' is refused.
                 ok, checked = integration._erp_check_connection()
-                message = request.env._("Bling connected.") + " " + checked if ok else checked
+                message = texts.join(" ", [texts._("Bling connected."), checked]) if ok else checked
         integration.write(
             {
                 "last_check_at": fields.Datetime.now(),

@@ -18,7 +18,8 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         tracking=True,
-        help="Never sent to the ERP (Action → Exclude from ERP); the reason is in the chatter.",
+        help="Not sent to the ERP (Action → Exclude from ERP) until included again (Action → Include in "
+        "ERP again); the reason is in the chatter.",
     )
     erp_note_document_ids = fields.One2many(
         "tecpet.erp.document",

@@ -7,7 +7,7 @@ from odoo.tools.mail import email_normalize, email_split, single_email_re
 from ..erp.customer_fields import CORE_FIELDS, DEFAULT_LABELS
 from ..erp.formatting import clean_text, digits
 from ..erp.validation import RawCustomer, validate_customer
-from .erp_texts import Texts
+from .erp_texts import FieldLabel, Texts
 
 # l10n_latam identification types of l10n_br, by the key validation uses.
 ID_TYPES = (("l10n_br.cpf", "cpf"), ("l10n_br.cnpj", "cnpj"))
@@ -198,6 +198,12 @@ class ResPartner(models.Model):
         self.ensure_one()
         texts = Texts(self.env)  # stored in a document's error, shown in its reader's language
         return [
-            texts._(problem.message, **problem.params)
+            texts._(problem.message, **self._erp_problem_params(problem))
             for problem in validate_customer(self._erp_raw_customer(), provider)
         ]
+
+    def _erp_problem_params(self, problem):
+        """A problem's values, the field it names kept as a field (a reader reads their form's label)."""
+        if "label" not in problem.params:
+            return problem.params
+        return {**problem.params, "label": FieldLabel(problem.params["label"], self._name, problem.field)}

@@ -6,7 +6,7 @@ of the flow (grouped lists, kanban, pivot and graph), not by the name of their k
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .erp_texts import render_source, stored_source
+from .erp_texts import render_source, with_sources
 from .tecpet_erp_document import DOCUMENT_STATES
 
 STATE_ORDER = [key for key, _label in DOCUMENT_STATES]
@@ -30,11 +30,8 @@ class TecpetErpDocument(models.Model):
             doc.error_text = doc.error_message and render_source(doc.env, doc.error_source, doc.error_message)
 
     def write(self, vals):
-        # Whoever writes the error writes its source: that of an ErpText (erp_texts.Texts), else
-        # none (the text is then shown as written), never the source of an earlier error.
-        if "error_message" in vals and "error_source" not in vals:
-            vals = {**vals, "error_source": stored_source(vals["error_message"])}
-        return super().write(vals)
+        # Whoever writes the error writes its source (erp_texts.Texts).
+        return super().write(with_sources(vals, {"error_message": "error_source"}))
 
     @api.model
     def _read_group_orderby(self, order, groupby_terms, query):

@@ -8,13 +8,17 @@ company), those ids name unrelated documents there: a reset would cancel one of 
 would copy their states. So once an integration has documents, its provider and API URL are fixed
 (archive it and create a new one), and *Test connection* or *Connect to Bling* refuses an account
 whose company document differs from the one the integration was first connected to.
+
+What the last connection check found is kept with what it was made of: a job or another user
+writes it, each administrator reads it in their language (``last_check_text``).
 """
 
 import re
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .erp_texts import Texts, render_source, with_sources
 from .tecpet_erp_integration import CREDENTIAL_FIELDS
 
 # What an integration's documents are bound to, beside the credentials (checked on connection).
@@ -62,10 +66,24 @@ class TecpetErpIntegration(models.Model):
         )
         return self.browse([integration.id for (integration,) in groups])
 
+    # What last_check_message was rendered from (erp_texts), written with it.
+    last_check_source = fields.Json(readonly=True, copy=False)
+    last_check_text = fields.Char(
+        string="Last Check Result", compute="_compute_last_check_text", help="In your language."
+    )
+
+    @api.depends("last_check_message", "last_check_source")
+    @api.depends_context("lang")
+    def _compute_last_check_text(self):
+        for integration in self:
+            integration.last_check_text = integration.last_check_message and render_source(
+                integration.env, integration.last_check_source, integration.last_check_message
+            )
+
     def write(self, vals):
         if any(key in vals for key in LOCKED_SETTINGS):
             self._check_settings_unlocked(vals)
-        result = super().write(vals)
+        result = super().write(with_sources(vals, {"last_check_message": "last_check_source"}))
         if any(key in vals for key in CREDENTIAL_FIELDS):
             # Other credentials may open another account: the jobs wait until Test connection (or
             # Connect to Bling) has seen the account the documents were sent to.
@@ -73,7 +91,7 @@ class TecpetErpIntegration(models.Model):
                 {
                     "auth_failed": True,
                     "last_check_ok": False,
-                    "last_check_message": self.env._(
+                    "last_check_message": Texts(self.env)._(
                         "New credentials: press Test connection. The jobs use them once it has seen "
                         "that they open the ERP account this integration's documents were sent to."
                     ),
@@ -113,7 +131,7 @@ class TecpetErpIntegration(models.Model):
         if not known or not self._erp_with_documents():
             self.erp_account_document = found
             return ""
-        return self.env._(
+        return Texts(self.env)._(
             "These credentials open another ERP account (CNPJ %(found)s) than the one this "
             "integration's documents were sent to (CNPJ %(known)s): the jobs stopped calling it. Put "
             "back the credentials of CNPJ %(known)s, or archive this integration and create a new "

@@ -8,7 +8,7 @@ from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..erp.errors import ErpError
-from .erp_texts import erp_error_text
+from .erp_texts import Texts, erp_error_text
 
 
 class TecpetErpIntegration(models.Model):
@@ -53,7 +53,7 @@ class TecpetErpIntegration(models.Model):
         else:
             refusal = self._erp_account_refusal(info)
             ok = not refusal
-            message = refusal or self.env._("Connected to %(account)s.", account=info.account_name)
+            message = refusal or Texts(self.env)._("Connected to %(account)s.", account=info.account_name)
         self.write(
             {
                 "last_check_at": fields.Datetime.now(),

@@ -3,18 +3,21 @@
 """Check account: a read-only tour of the ERP account (``ErpProvider.check_account``, at most about
 30 safe calls, nothing created), for any provider whose client has it. Each fact the client
 relies on is stored with what the account answered and what the addon does about it, rendered
-in the administrator's language; the report is shown on the integration form and can be
-downloaded as JSON; the facts' values go back to the client (``_client_settings``), which
-adapts to them (docs/erp-facts.md)."""
+in the language of the administrator who ran it, and with what each text was made of, so that the
+report is shown on the integration form, or downloaded as JSON, in its reader's language; the
+facts' values go back to the client (``_client_settings``), which adapts to them
+(docs/erp-facts.md)."""
 
 import base64
 import json
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..erp.errors import ErpError
-from .erp_texts import erp_error_text
+from .erp_texts import erp_error_text, render_source
+
+FACT_TEXTS = ("fact", "answer", "consequence")  # an AccountFact's texts
 
 
 class TecpetErpIntegration(models.Model):
@@ -27,6 +30,8 @@ class TecpetErpIntegration(models.Model):
         "answer and what the addon does about it (in the language of the administrator who ran it), "
         "its key, its value and whether it is fine (ok).",
     )
+    # What each fact's texts were made of ({key: {text: erp_texts source}}): read in any language.
+    account_facts_source = fields.Json(readonly=True, copy=False)
     account_facts_checked_at = fields.Datetime(string="Account Checked On", readonly=True, copy=False)
     account_facts_html = fields.Html(
         string="Account Check Report", compute="_compute_account_facts_html", sanitize=False
@@ -47,15 +52,30 @@ class TecpetErpIntegration(models.Model):
             return []
         return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
+    def _account_fact_report(self):
+        """The stored facts, their texts in the reader's language (as stored when they cannot be)."""
+        self.ensure_one()
+        sources = self.account_facts_source or {}
+        report = []
+        for entry in self._account_fact_entries():
+            source = sources.get(entry.get("key")) or {}
+            texts = {part: render_source(self.env, source.get(part), entry.get(part)) for part in FACT_TEXTS}
+            report.append({**entry, **texts})
+        return report
+
+    @api.depends("account_facts", "account_facts_source")
+    @api.depends_context("lang")
     def _compute_account_facts_html(self):
         for integration in self:
-            entries = integration._account_fact_entries()
+            entries = integration._account_fact_report()
             integration.account_facts_html = (
                 self.env["ir.qweb"]._render("tecpet_erp_sync.account_facts_report", {"entries": entries})
                 if entries
                 else False
             )
 
+    @api.depends("account_facts", "account_facts_source", "account_facts_checked_at")
+    @api.depends_context("lang")
     def _compute_account_facts_file(self):
         for integration in self:
             report = {
@@ -63,7 +83,7 @@ class TecpetErpIntegration(models.Model):
                 "provider": integration.provider,
                 "api_url": integration.api_url,
                 "checked_at": fields.Datetime.to_string(integration.account_facts_checked_at),
-                "facts": integration._account_fact_entries(),
+                "facts": integration._account_fact_report(),
             }
             text = json.dumps(report, ensure_ascii=False, indent=2)
             integration.account_facts_file = base64.b64encode(text.encode())
@@ -83,17 +103,22 @@ class TecpetErpIntegration(models.Model):
         entries = [
             {
                 "key": fact.key,
-                "fact": self._render_text(fact.fact),
-                "answer": self._render_text(fact.answer),
-                "consequence": self._render_text(fact.consequence),
+                **{part: self._render_text(getattr(fact, part)) for part in FACT_TEXTS},
                 "value": fact.value,
                 "ok": fact.ok,
             }
             for fact in facts
         ]
+        sources = {
+            fact.key: {
+                part: [{"t": getattr(fact, part)[0], "p": getattr(fact, part)[1]}] for part in FACT_TEXTS
+            }
+            for fact in facts
+        }
         self.write(
             {
                 "account_facts": json.dumps(entries, ensure_ascii=False, indent=1),
+                "account_facts_source": sources,
                 "account_facts_checked_at": fields.Datetime.now(),
             }
         )

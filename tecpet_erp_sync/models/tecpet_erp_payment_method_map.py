@@ -32,7 +32,7 @@ class TecpetErpPaymentMethodMap(models.Model):
         string="ERP Payment Method",
         required=True,
         help="As the ERP names it: a VHSYS 'forma_pagamento' name (e.g. PIX, Boleto) or a Bling payment "
-        "method id or name. Test connection and Check account check that the ERP has it.",
+        "method id or name. Check account (on the integration) tells whether the ERP has it.",
     )
 
     @api.constrains("payment_term_id", "payment_method_line_id", "erp_payment_method")

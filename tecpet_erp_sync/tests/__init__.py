@@ -3,6 +3,7 @@ from . import (
     test_bling,
     test_bling_fidelity,
     test_bling_keepalive_cron,
+    test_browser_walk,
     test_check_account,
     test_concurrency,
     test_customer_upsert,

@@ -3,6 +3,7 @@
 the sandbox (in the positions of its switches), the report is stored, shown and downloadable, and
 the facts go back to the client."""
 
+import base64
 import json
 
 from odoo import Command
@@ -95,6 +96,20 @@ class TestCheckAccountBling(CheckAccountCommon, HttpCase):
         facts = self._check(self.integration.with_context(lang="pt_BR"))  # as a pt_BR session calls it
         self.assertIn("CNPJ", facts["bling_company_document"]["answer"])
         self.assertIn("Qual empresa", facts["bling_company_document"]["fact"])
+
+    def test_the_report_reads_in_each_readers_language(self):
+        """Run by an English administrator, read by a Portuguese one (issue 22.7 walk): the stored
+        report is rendered again from what each text was made of, on the form and in the JSON."""
+        load_pt_br(self.env)
+        facts = self._check()
+        self.assertIn("Which company", facts["bling_company_document"]["fact"], "stored as run, in English")
+        in_pt = self.integration.with_context(lang="pt_BR")
+        self.assertIn("Qual empresa", str(in_pt.account_facts_html))
+        self.assertNotIn("Which company", str(in_pt.account_facts_html))
+        report = json.loads(base64.b64decode(in_pt.sudo().account_facts_file))
+        (company,) = [f for f in report["facts"] if f["key"] == "bling_company_document"]
+        self.assertIn("Qual empresa", company["fact"])
+        self.assertIn("Which company", str(self.integration.account_facts_html), "English for English")
 
     def test_administrators_only_over_rpc_too(self):
         clerk = new_test_user(self.env, login="erp_clerk", groups="account.group_account_invoice")

@@ -87,6 +87,8 @@ class TestClerkWalkTours(ScreenshotTourMixin, ErpSyncCommon, HttpCase):
 
     def test_pt_br_clerk_without_an_email_address(self):
         load_pt_br(self.env)
+        modules = ["l10n_latam_base", "l10n_br"]  # the partner form's labels in Portuguese
+        self.env["ir.module.module"]._load_module_terms(modules, ["pt_BR"], overwrite=True)
         self.company.partner_id.lang = "en_US"  # the jobs write in English
         clerk = new_test_user(
             self.env,
@@ -136,6 +138,11 @@ class TestClerkWalkTours(ScreenshotTourMixin, ErpSyncCommon, HttpCase):
         for action in ("action_tecpet_erp_document", "action_tecpet_erp_integration"):
             url = f"/odoo/action-tecpet_erp_sync.{action}"
             self.start_tour(url, "tecpet_erp_sync_list_columns", login="admin")
+
+    def test_overview_of_an_integration_that_never_ran(self):
+        """A new integration's card says 'never' where a run would be, not a label and nothing."""
+        url = "/odoo/action-tecpet_erp_sync.action_tecpet_erp_sync_overview"
+        self.start_tour(url, "tecpet_erp_sync_overview_never_ran", login="admin")
 
     def test_erp_tab_column_titles_read_in_full(self):
         moves = self._documents_in_error()

@@ -45,6 +45,28 @@ class TestErrorInTheReadersLanguage(ErpSyncCommon):
         # The English reader still reads English, from the same row.
         self.assertIn("Fix the customer and Reprocess the invoice.", move.erp_error_message)
 
+    def test_the_field_a_job_names_reads_as_the_readers_form_calls_it(self):
+        """The customer's field the message names is a label of the partner form: rendered in the
+        reader's language too, not kept in the writer's ("Corrija o campo "Identification Number"")."""
+        self.env["ir.module.module"]._load_module_terms(
+            ["l10n_latam_base", "l10n_br"], ["pt_BR"], overwrite=True
+        )
+        Partner = self.env["res.partner"]
+        label_en = Partner._erp_field_labels()["vat"]
+        label_pt = Partner.with_context(lang="pt_BR")._erp_field_labels()["vat"]
+        self.assertNotEqual(label_en, label_pt, "the form calls the field differently in each language")
+        move = self._invoice(partner=self.bad_customer)
+        self._push_as_cron()
+        doc = move.erp_document_ids
+        self.assertIn(f'"{label_en}"', doc.error_message, "stored as written, in English")
+        shown = self._as_clerk(doc).error_text
+        self.assertIn(f'Corrija o campo "{label_pt}" do cliente.', shown)
+        self.assertNotIn(label_en, shown)
+        # Written in Portuguese (the clerk's Reprocess), read in English.
+        self._as_clerk(move).action_erp_reprocess()
+        self.assertIn(f'"{label_pt}"', doc.error_message, "stored as the clerk's Reprocess wrote it")
+        self.assertIn(f'Fix the customer\'s "{label_en}".', doc.error_text)
+
     def test_an_erp_refusal_written_in_english_reads_in_portuguese(self):
         """A failure through outcome.classify (credentials refused): the job's own sentence."""
         self.sandbox.control("faults", {"fault": "revoked_token", "provider": "vhsys"})
@@ -55,6 +77,22 @@ class TestErrorInTheReadersLanguage(ErpSyncCommon):
         self.assertIn("The ERP rejected the integration's credentials", doc.error_message)
         shown = self._as_clerk(doc).error_text
         self.assertIn("O ERP recusou as credenciais da integração", shown)
+
+    def test_the_last_connection_check_a_job_wrote_reads_in_portuguese(self):
+        """The job that met refused credentials writes the reason under Last connection check,
+        which the integration's banner points to: a pt_BR administrator reads it in Portuguese."""
+        self.sandbox.control("faults", {"fault": "revoked_token", "provider": "vhsys"})
+        self._invoice()
+        self._push_as_cron()
+        integration = self.integration
+        self.assertTrue(integration.auth_failed)
+        self.assertIn("VHSYS refused the credentials.", integration.last_check_message)
+        shown = integration.with_context(lang="pt_BR").last_check_text
+        self.assertIn("O VHSYS recusou as credenciais.", shown)
+        self.assertEqual(integration.last_check_text, integration.last_check_message, "English for English")
+        arch = integration.get_view(view_type="form")["arch"]
+        self.assertIn('name="last_check_text"', arch)
+        self.assertNotIn('name="last_check_message"', arch)
 
     def test_a_transient_reason_nested_in_the_final_error_reads_in_portuguese(self):
         self.sandbox.control("faults", {"fault": "server_error", "provider": "vhsys", "count": -1})

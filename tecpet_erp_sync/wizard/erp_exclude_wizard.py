@@ -5,14 +5,14 @@ from odoo import fields, models
 
 
 class TecpetErpExcludeWizard(models.TransientModel):
-    """Take invoices out of the ERP flow for good, with a reason kept in their chatter."""
+    """Take invoices out of the ERP flow until included again, with a reason kept in their chatter."""
 
     _name = "tecpet.erp.exclude.wizard"
     _description = "Exclude invoices from the ERP"
 
     move_ids = fields.Many2many("account.move", string="Invoices", required=True)
     reason = fields.Text(
-        required=True, help="Why these invoices must never go to the ERP (kept in the chatter)."
+        required=True, help="Why these invoices must not go to the ERP (kept in the chatter)."
     )
 
     def action_exclude(self):
@@ -27,7 +27,7 @@ class TecpetErpExcludeWizard(models.TransientModel):
         excluded.write({"erp_excluded": True})
         # A note in the chatter, which needs no sender e-mail address (a clerk may have none).
         body = Markup("%s<br/>%s") % (
-            self.env._("Excluded from the ERP: it will never be sent."),
+            self.env._("Excluded from the ERP: not sent until someone includes it again."),
             self.reason,
         )
         excluded._message_log_batch(dict.fromkeys(excluded.ids, body))

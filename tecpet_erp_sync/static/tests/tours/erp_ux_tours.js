@@ -4,6 +4,7 @@
 // invoice, and the sync-health overview. The Python side (test_erp_ux_tours.py) prepares the data
 // and opens each tour on its record.
 import {registry} from "@web/core/registry";
+import {noTruncatedTitles} from "@tecpet_erp_sync/../tests/tours/walk_tours";
 import {screenshotStep} from "@tecpet_erp_sync/../tests/tours/screenshot";
 
 registry.category("web_tour.tours").add("tecpet_erp_sync_error_fix_reprocess", {
@@ -85,6 +86,27 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_invoice_open", {
             content: "with a working link to the ERP record",
             trigger: "div[name='erp_document_ids'] a[href*='#vhsys-service_order-']:contains('Open in ERP')",
         },
+        {
+            content: "Open the document",
+            trigger: "div[name='erp_document_ids'] .o_data_row td[name='doc_type']",
+            run: "click",
+        },
+        {
+            content: "Its tries, for an invoicing manager: the send with the ERP's HTTP status",
+            trigger:
+                ".modal div[name='attempt_ids'] .o_data_row:contains('Done') td[name='http_status']:contains('200')",
+        },
+        {
+            content: "The try the checks stopped made no call: no HTTP status, not a 0",
+            trigger:
+                ".modal div[name='attempt_ids'] .o_data_row:contains('Stopped by the checks') td[name='http_status']:not(:contains('0'))",
+        },
+        noTruncatedTitles(".modal div[name='attempt_ids']"),
+        {
+            content: "An Open document shows no empty error, tries or next-attempt rows",
+            trigger:
+                ".modal .o_form_view:not(:has(div[name='error_text'])):not(:has(div[name='attempts'])):not(:has(div[name='next_attempt_at']))",
+        },
     ],
 });
 
@@ -135,18 +157,7 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_note_block", {
             content: "bold",
             trigger: "div[name='erp_document_ids'] .badge.text-bg-success.fw-bolder:contains('Issued')",
         },
-        {
-            content: "Every column title of the ERP tab reads in full",
-            trigger: "div[name='erp_document_ids'] th[data-name='state']",
-            run() {
-                const cut = [...document.querySelectorAll("div[name='erp_document_ids'] th .text-truncate")]
-                    .filter((title) => title.scrollWidth > title.clientWidth + 1)
-                    .map((title) => title.textContent.trim());
-                if (cut.length) {
-                    throw new Error(`Truncated column titles on the ERP tab: ${cut.join(", ")}`);
-                }
-            },
-        },
+        noTruncatedTitles("div[name='erp_document_ids']"),
     ],
 });
 

@@ -21,7 +21,7 @@ function openCogMenuItem(label) {
     ];
 }
 
-function noTruncatedTitles(scope) {
+export function noTruncatedTitles(scope) {
     return {
         content: `Every column title reads in full (${scope})`,
         trigger: `${scope} th`,
@@ -44,10 +44,15 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_clerk_pt_br", {
                 ".alert-danger:contains('CPF 123.456.789-00 inválido'):contains('Corrija o cliente e reprocesse a fatura.')",
         },
         {
-            content: "No English left in the banner",
-            trigger: ".alert-danger:not(:contains('Fix the customer'))",
+            content: "No English left in the banner, the field named as the clerk's form calls it",
+            trigger:
+                ".alert-danger:not(:contains('Fix the customer')):not(:contains('Identification Number'))",
         },
-        ...openCogMenuItem("Excluir do ERP"),
+        ...openCogMenuItem("Retirar do fluxo do ERP"),
+        {
+            content: "The dialog says how to bring the invoice back",
+            trigger: ".modal p:contains('Devolver ao fluxo do ERP')",
+        },
         {
             content: "Give the reason",
             trigger: ".modal div[name='reason'] textarea",
@@ -60,13 +65,17 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_clerk_pt_br", {
         },
         {
             content: "Excluded, although the clerk has no e-mail address",
-            trigger: ".o_notification:contains('1 fatura(s) excluída(s) do ERP.')",
+            trigger: ".o_notification:contains('1 fatura(s) retirada(s) do fluxo do ERP.')",
+        },
+        {
+            content: "The banner says how to bring it back, not that it is never sent",
+            trigger: ".alert-info:contains('Devolver ao fluxo do ERP'):not(:contains('nunca'))",
         },
         {
             content: "The reason is in the chatter",
             trigger: ".o-mail-Message:contains('Faturada à mão no ERP')",
         },
-        ...openCogMenuItem("Incluir no ERP novamente"),
+        ...openCogMenuItem("Devolver ao fluxo do ERP"),
         {
             content: "Included again and queued",
             trigger: ".o_notification:contains('1 fatura(s) de volta ao fluxo do ERP e na fila.')",
@@ -137,6 +146,23 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_list_columns", {
             trigger: ".o_list_view .o_data_row",
         },
         noTruncatedTitles(".o_list_view"),
+        {
+            content: "Badges read in full, an error reads in lines (not a word per line)",
+            trigger: ".o_list_view .o_data_row",
+            run() {
+                const cut = [...document.querySelectorAll(".o_list_view td .badge")]
+                    .filter((badge) => badge.scrollWidth > badge.clientWidth + 1)
+                    .map((badge) => badge.textContent.trim());
+                const narrow = [...document.querySelectorAll(".o_list_view td[name='error_text']")].filter(
+                    (cell) => cell.textContent.trim() && cell.clientWidth < 250
+                );
+                if (cut.length || narrow.length) {
+                    throw new Error(
+                        `Cut badges: ${cut.join(", ")}; ${narrow.length} error cell(s) too narrow`
+                    );
+                }
+            },
+        },
     ],
 });
 
@@ -152,5 +178,19 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_erp_tab_columns", {
             trigger: "div[name='erp_document_ids'] .o_data_row:contains('123.456.789-00')",
         },
         noTruncatedTitles("div[name='erp_document_ids']"),
+    ],
+});
+
+registry.category("web_tour.tours").add("tecpet_erp_sync_overview_never_ran", {
+    steps: () => [
+        {
+            content: "The new integration's card",
+            trigger: ".o_kanban_record .o_erp_health_states",
+        },
+        {
+            content: "No run yet: it says never, and nothing is processing",
+            trigger:
+                ".o_kanban_record:contains('Last send run: never'):contains('Last read-back run: never'):not(:contains('Oldest processing since'))",
+        },
     ],
 });
