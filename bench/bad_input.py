@@ -43,6 +43,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from bad_settings import bling_integration, parameter_checks, token_checks
 from common import new_database, odoo_env, vhsys_integration
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -56,6 +57,7 @@ from odoo.addons.tecpet_erp_sync.erp.formatting import parse_phone_br, tax_id
 
 DB = os.environ.get("TECPET_BENCH_DB", "tecpet_badinput")  # another name: two checkouts at once
 DEFAULT_CASES = 120
+DEFAULT_SETTINGS = 6  # bad_settings.py: drawn settings of the system parameters
 
 REFUSED = "refused by Odoo at posting"
 DATA = "data error before any call"
@@ -1350,6 +1352,30 @@ def run_controls(env, sandbox: SandboxServer, specs: list[dict[str, Any]]) -> li
     return checks
 
 
+def settings_campaign(env, sandbox: SandboxServer, seed: int, examples: int) -> list[tuple[str, bool]]:
+    """The system parameters and Bling token fields (bad_settings.py), after the controls: their
+    customer is known and valid, so a new invoice of theirs must be sent whatever the settings."""
+    customer = env["account.move"].search([("erp_document_ids.state", "=", "open")], limit=1).partner_id
+
+    def new_invoice(env):
+        move = env["account.move"].create(
+            invoice_values(env, customer, Case("settings", "", {}, [service(75)]))
+        )
+        move.action_post()
+        return move
+
+    def seed_settings(count):
+        return campaign_settings(count, seed)
+
+    checks = [("settings: a sent customer to invoice", bool(customer))]
+    if customer:
+        checks += parameter_checks(env, seed_settings, examples, new_invoice)
+    integration = bling_integration(env, sandbox)
+    checks += token_checks(env, integration, seed_settings, examples * 5)
+    print(f"[bad-input] settings: {len(checks)} checks", flush=True)
+    return checks
+
+
 # -- report ------------------------------------------------------------------------------------------
 def print_table(results: list[Result]) -> None:
     outcomes = list(EXPECTED_OUTCOMES) + sorted({r.outcome for r in results} - set(EXPECTED_OUTCOMES))
@@ -1385,6 +1411,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, help="replay a run (the hypothesis seed of every variant)")
     parser.add_argument(
         "--cases", type=int, default=DEFAULT_CASES, help=f"bad-input cases to generate ({DEFAULT_CASES})"
+    )
+    parser.add_argument(
+        "--settings",
+        type=int,
+        default=DEFAULT_SETTINGS,
+        help=f"drawn settings of the system parameters, and token writes / 5 ({DEFAULT_SETTINGS})",
     )
     parser.add_argument("--messages", action="store_true", help="print one message per variant")
     args = parser.parse_args()
@@ -1425,6 +1457,7 @@ def main() -> int:
             control_checks.extend(run_controls(env, sandbox, list(specs)))
 
         controls()
+        settings_checks = settings_campaign(env, sandbox, seed, args.settings)
     sent_markers = {m for r in results if r.outcome == SENT for m in r.markers}
     stray = [
         d["marker"]
@@ -1432,6 +1465,7 @@ def main() -> int:
         if d["marker"] in {m for r in results if r.outcome != SENT for m in r.markers}
     ]
     global_checks = [("no ERP document for a case that was not sent", not stray)] + control_checks
+    global_checks += settings_checks
     global_checks += [(f"failing case (hypothesis, --seed {seed}): {f}", False) for f in failures]
     sandbox.stop()
     if args.messages:

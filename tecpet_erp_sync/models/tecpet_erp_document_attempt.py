@@ -103,5 +103,5 @@ class TecpetErpDocument(models.Model):
                 "duration_ms": duration_ms,
             }
         )
-        keep = number_param(self.env, HISTORY_SIZE_PARAM, HISTORY_SIZE, minimum=1)
+        keep = number_param(self.env, HISTORY_SIZE_PARAM, HISTORY_SIZE, minimum=1, maximum=1000)
         History.search([("document_id", "=", self.id)], offset=keep, order="id desc").unlink()

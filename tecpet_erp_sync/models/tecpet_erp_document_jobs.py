@@ -187,7 +187,9 @@ class TecpetErpDocument(models.Model):
     @api.model
     def _push_batch(self, batch_size=None, time_budget=TIME_BUDGET, with_commit=False):
         """Process up to ``batch_size`` due documents, one invoice's at a time; return (done, remaining)."""
-        batch_size = batch_size or number_param(self.env, "tecpet_erp_sync.batch_size", 50, minimum=1)
+        batch_size = batch_size or number_param(
+            self.env, "tecpet_erp_sync.batch_size", 50, minimum=1, maximum=10_000
+        )
         started = time.monotonic()
         done = tried = 0
         handled = []  # ids this run took: never twice in one run (tests' rollbacks, the quota)

@@ -267,4 +267,4 @@ class TecpetErpDocument(models.Model):
 
     @api.model
     def _erp_note_final_days(self):
-        return number_param(self.env, NOTE_FINAL_DAYS_PARAM, 30, minimum=0)
+        return number_param(self.env, NOTE_FINAL_DAYS_PARAM, 30, minimum=0, maximum=3650)

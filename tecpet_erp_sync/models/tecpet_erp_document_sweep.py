@@ -51,7 +51,7 @@ class TecpetErpDocument(models.Model):
 
     def _erp_sweep_domain(self, integration):
         """Read-back documents of ``integration`` the sweep reads now (see the module's doc)."""
-        hours = number_param(self.env, SWEEP_AGE_PARAM, 6.0, kind=float, minimum=0.0)
+        hours = number_param(self.env, SWEEP_AGE_PARAM, 6.0, kind=float, minimum=0.0, maximum=24 * 365.0)
         now = fields.Datetime.now()
         return expression.AND(
             [
@@ -71,7 +71,7 @@ class TecpetErpDocument(models.Model):
 
     @api.model
     def _erp_sweep_daily_calls(self):
-        return number_param(self.env, SWEEP_DAILY_CALLS_PARAM, SWEEP_DAILY_CALLS, minimum=0)
+        return number_param(self.env, SWEEP_DAILY_CALLS_PARAM, SWEEP_DAILY_CALLS, minimum=0, maximum=10**6)
 
     @api.model
     def _erp_sweep(self, integration, deadline=None, with_commit=False):
@@ -79,7 +79,7 @@ class TecpetErpDocument(models.Model):
         and its calls counted against the day's budget, until none is due, the run's share
         (``sweep_limit``) is read, the budget is spent or the time is up. Returns (documents
         changed, whether to hand the rest over to a run of its own)."""
-        limit = number_param(self.env, SWEEP_LIMIT_PARAM, 100, minimum=1)
+        limit = number_param(self.env, SWEEP_LIMIT_PARAM, 100, minimum=1, maximum=10_000)
         budget = self._erp_sweep_daily_calls()
         spent = integration.sweep_calls_today
         per_read = CALLS_PER_READ

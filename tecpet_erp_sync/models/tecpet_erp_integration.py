@@ -15,6 +15,8 @@ from .tecpet_erp_rate_limit import PgWindowStore
 
 BINDING_MODELS = ("tecpet.erp.partner.binding",)
 CONSISTENCY_WAIT_PARAM = "tecpet_erp_sync.consistency_wait"
+# Seconds; more is a typo (milliseconds typed?) that would hold a push worker for minutes per order.
+MAX_CONSISTENCY_WAIT = 5.0
 CREDENTIAL_FIELDS = (
     "vhsys_access_token",
     "vhsys_secret_token",
@@ -273,7 +275,9 @@ class TecpetErpIntegration(models.Model):
     def _client_settings(self):
         self.ensure_one()
         return {
-            "consistency_wait": number_param(self.env, CONSISTENCY_WAIT_PARAM, "", kind=float, minimum=0.0),
+            "consistency_wait": number_param(
+                self.env, CONSISTENCY_WAIT_PARAM, "", kind=float, minimum=0.0, maximum=MAX_CONSISTENCY_WAIT
+            ),
             "provider": self.provider,
             "api_url": self.api_url,
             "account_key": f"{self.env.cr.dbname}:{self.id}",

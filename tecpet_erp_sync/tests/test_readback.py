@@ -349,6 +349,21 @@ class TestParamsAndMigration(ReadBackCommon):
         self._set_param("sweep_limit", " 250 ")
         self.assertEqual(number_param(self.env, PARAMS + "sweep_limit", 100, minimum=1), 250)
 
+    def test_a_huge_system_parameter_is_bounded(self):
+        """N25, found by the bad-input campaign (bench/bad_settings.py): milliseconds typed as the
+        consistency wait (650) held the push for 11 minutes per order, 1e30 failed every send, and a
+        30-digit history size failed the push with a traceback."""
+        self._set_param("consistency_wait", "650")
+        with self.assertLogs("odoo.addons.tecpet_erp_sync.models.erp_params", "WARNING") as logs:
+            self.assertEqual(self.integration._client_settings()["consistency_wait"], 5.0)
+        self._set_param("consistency_wait", "0")  # the sandbox needs no wait
+        self._set_param("attempt_history_size", "9" * 30)
+        with self.assertLogs("odoo.addons.tecpet_erp_sync.models.erp_params", "WARNING") as more:
+            move = self._pushed()
+        self.assertServiceOrderState(move, "open")
+        self.assertTrue(move.erp_document_ids.attempt_ids, "the history kept")
+        self.assertTrue(all(any("out of range" in line for line in log.output) for log in (logs, more)))
+
     def test_the_upgrade_backfills_issue_dates_and_moves_the_run_statistics(self):
         """N13: databases upgraded from 18.0.1.0.0 had issued documents without ``issued_at``,
         never read again. The run statistics leave the integration row for rows of their own."""
