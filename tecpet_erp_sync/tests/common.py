@@ -195,6 +195,17 @@ class ErpSyncCommon(AccountTestInvoicingCommon):
         errors = "; ".join(f"{d.doc_type}: {d.state} {d.error_message or ''}" for d in move.erp_document_ids)
         self.assertEqual(move.service_order_state, state, f"documents: {errors}")
 
+    def _issued(self, partner=None, lines=None):
+        """An invoice sent, then paid and its note issued in the ERP (as its staff do in its own
+        screens) and read back as Issued: (the invoice, its one document)."""
+        move = self._invoice(partner=partner, lines=lines)
+        self._run_push()
+        doc = move.erp_document_ids
+        self._erp_act(doc, "pay", "ready", "issue")
+        self._run_refresh()
+        self.assertServiceOrderState(move, "issued")
+        return move, doc
+
     def _paid(self, lines=None):
         """An invoice sent, paid in the ERP and read back: (the invoice, its one document)."""
         move = self._invoice(lines=lines)

@@ -17,12 +17,7 @@ class TestNoteToCustomer(ErpSyncCommon, HttpCase):
         self._connect_bling()
 
     def _issued_invoice(self):
-        move = self._invoice()
-        self._run_push()
-        doc = move.erp_document_ids
-        self._erp_act(doc, "pay", "ready", "issue")
-        self._run_refresh()
-        self.assertServiceOrderState(move, "issued")
+        move, doc = self._issued()
         self.assertTrue(doc.note_pdf_url, "the sandbox gives the NFS-e's link")
         return move, doc
 
@@ -87,12 +82,7 @@ class TestNoteToCustomerVhsys(ErpSyncCommon):
     portal, where the customer checks the note by the access key the e-mail shows."""
 
     def test_the_invoice_email_of_a_vhsys_nfe_links_to_the_national_portal(self):
-        move = self._invoice(partner=self.company_customer, lines=[(self.goods, 1, 150.0)])
-        self._run_push()
-        doc = move.erp_document_ids
-        self._erp_act(doc, "pay", "ready", "issue")
-        self._run_refresh()
-        self.assertServiceOrderState(move, "issued")
+        move, doc = self._issued(partner=self.company_customer, lines=[(self.goods, 1, 150.0)])
         self.assertFalse(doc.note_pdf_url)
         block = str(move._erp_note_block_for_customer("en_US"))
         self.assertIn(doc.note_key, block)

@@ -17,12 +17,7 @@ from .common import ErpSyncCommon
 @tagged("post_install", "-at_install")
 class TestWalkthroughFindings(ErpSyncCommon):
     def test_issued_goods_invoice_shows_the_note_number_key_and_date_read_from_vhsys(self):
-        move = self._invoice(partner=self.company_customer, lines=[(self.goods, 1, 150.0)])
-        self._run_push()
-        doc = move.erp_document_ids
-        self._erp_act(doc, "pay", "ready", "issue")
-        self._run_refresh()
-        self.assertServiceOrderState(move, "issued")
+        move, doc = self._issued(partner=self.company_customer, lines=[(self.goods, 1, 150.0)])
         self.assertTrue(doc.note_number)
         self.assertEqual(move.erp_note_numbers, doc.note_number)
         self.assertEqual(len(doc.note_key or ""), 44, "the NF-e access key")
@@ -39,12 +34,7 @@ class TestWalkthroughFindings(ErpSyncCommon):
         self.assertEqual(move.erp_note_numbers, doc.note_number)
 
     def test_service_invoice_whose_nfse_a_vhsys_user_issued_shows_its_number(self):
-        move = self._invoice()
-        self._run_push()
-        doc = move.erp_document_ids
-        self._erp_act(doc, "pay", "ready", "issue")  # as make demo does, in VHSYS's screens
-        self._run_refresh()
-        self.assertServiceOrderState(move, "issued")
+        move, doc = self._issued()  # paid and issued in VHSYS's screens, as make demo does
         erp_side = [
             d for d in self.sandbox.control("state", {})["vhsys"]["documents"] if d["marker"] == doc.marker
         ]

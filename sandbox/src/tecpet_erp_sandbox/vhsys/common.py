@@ -12,6 +12,9 @@ _logger = logging.getLogger(__name__)
 
 PAGE_MAX = 250
 BASE_STATUSES = ("Em Aberto", "Em Andamento", "Atendido", "Cancelado")
+# forma_pagamento values VHSYS takes: copied from its official "Cadastrar parcelas" page
+# (erp-apis/vhsys.md §3.4), not imported from the addon: the sandbox checks the client against
+# the page, and a client that drifted from it must meet a refusal here.
 PAYMENT_METHODS = (
     "Dinheiro",
     "PIX",
