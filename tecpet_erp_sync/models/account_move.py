@@ -184,11 +184,12 @@ class AccountMove(models.Model):
             for plain in line._erp_plain_lines(carrier_products)
         ]
 
-    def _erp_check_before_send(self, doc, lines=None):
+    def _erp_check_before_send(self, doc, lines=None, raw_customer=None):
         """Why the document cannot be sent, as one translated message that names each field and
         ends with the fix; empty when it can be sent. No call is made.
 
-        ``lines``: the invoice's ``_erp_invoice_lines()`` when the caller already has them.
+        ``lines``, ``raw_customer``: the invoice's ``_erp_invoice_lines()`` and its customer's
+        ``_erp_raw_customer()`` when the caller already has them.
         """
         self.ensure_one()
         lines = self._erp_invoice_lines() if lines is None else lines
@@ -201,7 +202,8 @@ class AccountMove(models.Model):
         if not self.partner_id:
             invoice_problems.append(texts._("The invoice has no customer."))
         else:
-            customer_problems = self.partner_id._erp_validation_problems(doc.integration_id.provider)
+            provider = doc.integration_id.provider
+            customer_problems = self.partner_id._erp_validation_problems(provider, raw_customer)
         if customer_problems:
             customer = self.partner_id.commercial_partner_id
             # The name may be the problem (too long, invisible characters): quote it shortened.
@@ -216,7 +218,7 @@ class AccountMove(models.Model):
             return ""
         return texts.join("\n", [*invoice_problems, *customer_problems, fix])
 
-    def _erp_order_request(self, doc, lines=None):
+    def _erp_order_request(self, doc, lines=None, raw_customer=None):
         self.ensure_one()
         lines = self._erp_invoice_lines() if lines is None else lines
         integration = doc.integration_id
@@ -226,7 +228,7 @@ class AccountMove(models.Model):
             doc_type=DocType(doc.doc_type),
             marker=doc.marker,
             reference=self.name,
-            customer=customer_from_raw(self.partner_id._erp_raw_customer()),
+            customer=customer_from_raw(raw_customer or self.partner_id._erp_raw_customer()),
             lines=lines,
             receivables=self._erp_receivables(integration),
             issue_date=self.invoice_date or fields.Date.context_today(self),

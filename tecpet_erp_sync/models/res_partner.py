@@ -193,13 +193,14 @@ class ResPartner(models.Model):
             labels[name] = shown.rstrip(" .…") or described[name]["string"]
         return tuple(labels.items())
 
-    def _erp_validation_problems(self, provider):
-        """Translated messages, one per problem, each naming the field and the fix."""
+    def _erp_validation_problems(self, provider, raw=None):
+        """Translated messages, one per problem, each naming the field and the fix. ``raw``: the
+        partner's ``_erp_raw_customer()`` when the caller already has it."""
         self.ensure_one()
         texts = Texts(self.env)  # stored in a document's error, shown in its reader's language
         return [
             texts._(problem.message, **self._erp_problem_params(problem))
-            for problem in validate_customer(self._erp_raw_customer(), provider)
+            for problem in validate_customer(raw or self._erp_raw_customer(), provider)
         ]
 
     def _erp_problem_params(self, problem):

@@ -33,8 +33,8 @@ class TecpetErpDocument(models.Model):
     def _client(self):
         return self.integration_id._erp_client()
 
-    def _do_push(self, maybe_sent, lines):
-        order = self.move_id._erp_order_request(self, lines)
+    def _do_push(self, maybe_sent, lines, customer):
+        order = self.move_id._erp_order_request(self, lines, customer)
         bindings = self.env["tecpet.erp.partner.binding"]
         try:
             result = self._client().push(order, maybe_exists=maybe_sent)

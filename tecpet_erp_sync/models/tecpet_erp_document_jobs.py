@@ -223,13 +223,16 @@ class TecpetErpDocument(models.Model):
         action = self.pending_action
         try:
             if action == "push":
-                lines = self.move_id._erp_invoice_lines()  # read once: checked, then sent
-                problems = self.move_id._erp_check_before_send(self, lines)
+                # Read once: checked, then sent.
+                move = self.move_id
+                lines = move._erp_invoice_lines()
+                customer = move.partner_id._erp_raw_customer() if move.partner_id else None
+                problems = move._erp_check_before_send(self, lines, customer)
                 if problems:
                     self.maybe_sent = maybe_sent  # nothing was sent this time
                     self._erp_set_error(problems, "data")
                     return
-                self._do_push(maybe_sent, lines)
+                self._do_push(maybe_sent, lines, customer)
             elif action == "cancel":
                 self._do_cancel(maybe_sent)
             elif action == "issue":
