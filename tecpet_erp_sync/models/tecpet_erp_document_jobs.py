@@ -41,23 +41,16 @@ class TecpetErpDocument(models.Model):
         """Seconds one cron callback may work before it hands over (``_trigger()``).
 
         Odoo kills a cron worker after ``limit_time_real_cron`` seconds (``limit_time_real`` when
-        that is unset or 0). Within that one limit, a cron worker runs every job ready when it
-        looks (``ir.cron._process_jobs``): here the push workers' crons and the read-back's, one
-        after the other; and it reruns a callback that reported progress up to
-        ``MAX_BATCH_PER_CRON_JOB`` (10) times. So each callback gets 40 % of the limit shared over
-        10 callbacks of each of those jobs: the margin covers the commits, the last call in flight
-        and the rest of the run. (Sharing it by 10 callbacks only, a worker that took three push
-        jobs in a row under a backlog was killed at 120 s in the served tier.)
+        that is unset or 0), and reruns a callback that reported progress up to
+        ``MAX_BATCH_PER_CRON_JOB`` (10) times inside that one limit, so each callback gets a tenth of
+        40 % of it: the margin covers the commits, the last call in flight and the rest of the run.
         """
         limit = config.get("limit_time_real_cron") or 0
         if limit <= 0:  # -1: the default, "same as limit_time_real"; 0: no limit
             limit = config.get("limit_time_real") or 0
         if limit <= 0:
             return TIME_BUDGET
-        jobs = self._erp_push_workers() + 1  # the push workers' crons and the read-back's
-        return max(
-            MIN_TIME_BUDGET, min(TIME_BUDGET, limit * CRON_LIMIT_SHARE / (MAX_BATCH_PER_CRON_JOB * jobs))
-        )
+        return max(MIN_TIME_BUDGET, min(TIME_BUDGET, limit * CRON_LIMIT_SHARE / MAX_BATCH_PER_CRON_JOB))
 
     def _erp_with_company_lang(self, company):
         """These records in the language of ``company``'s partner: the cron's env has no ``lang``,

@@ -241,15 +241,10 @@ class TestVhsysFiscalRefusal(ErpSyncCommon):
 class TestCronLimits(CronMixinCase, ErpSyncCommon):
     def test_time_budget_follows_the_cron_limit(self):
         Doc = self.env["tecpet.erp.document"]
-        # 40 % of the limit over 10 callbacks of each ERP job one cron worker may run in a row: the
-        # push cron and the read-back's, by default.
         with patch.dict(config.options, {"limit_time_real_cron": 300, "limit_time_real": 120}):
-            self.assertEqual(Doc._erp_cron_time_budget(), 6.0)
+            self.assertEqual(Doc._erp_cron_time_budget(), 12.0)  # 40 % of 300 s over 10 callbacks
         with patch.dict(config.options, {"limit_time_real_cron": -1, "limit_time_real": 120}):
-            self.assertEqual(Doc._erp_cron_time_budget(), 2.4)
-            self.env["ir.config_parameter"].set_param("tecpet_erp_sync.push_workers", "3")
-            self.assertEqual(Doc._erp_cron_time_budget(), 1.2)  # three push crons and the read-back
-            self.env["ir.config_parameter"].set_param("tecpet_erp_sync.push_workers", "1")
+            self.assertEqual(Doc._erp_cron_time_budget(), 4.8)
         with patch.dict(config.options, {"limit_time_real_cron": 0, "limit_time_real": 0}):
             self.assertEqual(Doc._erp_cron_time_budget(), 240)
         with patch.dict(config.options, {"limit_time_real_cron": 100000}):
