@@ -1,6 +1,7 @@
 /** @odoo-module */
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import {registry} from "@web/core/registry";
+import {noTruncatedTitles} from "@tecpet_erp_sync/../tests/tours/walk_tours";
 import {screenshotStep} from "@tecpet_erp_sync/../tests/tours/screenshot";
 
 const column = "td[name='service_order_state']";
@@ -44,18 +45,7 @@ registry.category("web_tour.tours").add("tecpet_erp_sync_invoice_list", {
             content: "A failed invoice shows a red Error badge",
             trigger: `${column} .badge.text-bg-danger:contains('Error')`,
         },
-        {
-            content: "Every column title reads in full",
-            trigger: "th[data-name='service_order_state']",
-            run() {
-                const cut = [...document.querySelectorAll(".o_list_view thead th .text-truncate")]
-                    .filter((title) => title.scrollWidth > title.clientWidth + 1)
-                    .map((title) => title.textContent.trim());
-                if (cut.length) {
-                    throw new Error(`Truncated column titles: ${cut.join(", ")}`);
-                }
-            },
-        },
+        noTruncatedTitles(".o_list_view"),
         screenshotStep("invoices_list"),
         {
             content: "Select the failed invoice",
